@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Set-up for the chapter 4 notebooks. Every step checks whether its work is
+# already done and skips it, so `npm start` and `npm test` can call this each time.
+#
+#   1. npm dependencies from package-lock.json (install scripts off: tfjs-node's
+#      own script would download libtensorflow from a CDN; we build it ourselves)
+#   2. tfjs-node's native addon, compiled against TensorFlow's C library taken
+#      from the pinned TensorFlow wheel on PyPI (see environment.md)
+#   3. the project's Python environment (.venv) with Jupyter and the tslab kernel
+#   4. the compiled `src` package (dist/) that the notebooks import
+#
+# Environment:
+#   CNN_TF_WHEEL   path to a local tensorflow_cpu wheel (air-gapped machines)
+#   CNN_CACHE_DIR  per-user cache (default ~/.cache/cnn-chapter4): the wheel, datasets
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+TF_VERSION="2.21.0"
+TF_WHEEL_NAME="tensorflow_cpu-${TF_VERSION}-cp311-cp311-manylinux_2_27_x86_64.whl"
+CACHE_DIR="${CNN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnn-chapter4}"
+TFJS_NODE="$ROOT/node_modules/@tensorflow/tfjs-node"
+VENV="$ROOT/.venv"
+
+step() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+fail() {
+  printf '\033[1;31m[setup] FAILED:\033[0m %s\n' "$1" >&2
+  shift
+  for hint in "$@"; do printf '         %s\n' "$hint" >&2; done
+  exit 1
+}
+hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+require_tools() {
+  command -v node >/dev/null || fail "node is not on PATH" "Install Node.js 18 or newer."
+  command -v python3 >/dev/null || fail "python3 is not on PATH" "Install Python 3.9 or newer (with the venv module)."
+  command -v g++ >/dev/null || fail "g++ is not on PATH" "Install a C++ compiler (Debian/Ubuntu: apt-get install g++)."
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) ;;
+    *) fail "this set-up supports Linux x86-64 only (found $(uname -s) $(uname -m))" \
+         "See environment.md, 'Other platforms', for what another platform needs." ;;
+  esac
+}
+
+# 1. npm dependencies ---------------------------------------------------------
+npm_dependencies() {
+  local stamp="$ROOT/node_modules/.cnn-setup-npm" want
+  want="$(hash_of package-lock.json)"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
+  step "installing npm dependencies from package-lock.json"
+  npm ci --ignore-scripts --no-audit --no-fund \
+    || fail "npm ci failed" "Check that the npm registry is reachable (npm ping) and retry."
+  echo "$want" > "$stamp"
+}
+
+# 2. native TensorFlow backend -------------------------------------------------
+tensorflow_wheel() {
+  if [[ -n "${CNN_TF_WHEEL:-}" ]]; then
+    [[ -f "$CNN_TF_WHEEL" ]] || fail "CNN_TF_WHEEL=$CNN_TF_WHEEL does not exist" \
+      "Point CNN_TF_WHEEL at a downloaded $TF_WHEEL_NAME, or unset it to download from PyPI."
+    echo "$CNN_TF_WHEEL"
+    return
+  fi
+  local wheel="$CACHE_DIR/wheels/$TF_WHEEL_NAME"
+  if [[ ! -f "$wheel" ]]; then
+    step "downloading $TF_WHEEL_NAME from PyPI (274 MB; only its C library is used)"
+    mkdir -p "$CACHE_DIR/wheels"
+    local tmp
+    tmp="$(mktemp -d "$CACHE_DIR/wheels/download.XXXXXX")"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: \
+        --python-version 3.11 --platform manylinux_2_27_x86_64 \
+        --dest "$tmp" "tensorflow_cpu==$TF_VERSION" >&2 \
+      || { rm -rf "$tmp"; fail "could not download tensorflow_cpu==$TF_VERSION from PyPI" \
+             "Check your network or pip configuration, or download $TF_WHEEL_NAME" \
+             "elsewhere and set CNN_TF_WHEEL=/path/to/$TF_WHEEL_NAME."; }
+    mv "$tmp/$TF_WHEEL_NAME" "$wheel"
+    rm -rf "$tmp"
+  fi
+  echo "$wheel"
+}
+
+native_backend() {
+  local stamp="$TFJS_NODE/deps/.cnn-setup-native" want addon
+  [[ -d "$TFJS_NODE/binding" ]] || fail "$TFJS_NODE/binding is missing" "Re-run: rm -rf node_modules && npm run setup"
+  addon="$(node -p "require('@mapbox/node-pre-gyp').find('$TFJS_NODE/package.json')")"
+  want="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/*) $addon"
+  [[ -f "$stamp" && -f "$addon" && "$(cat "$stamp")" == "$want" ]] && return 0
+
+  local wheel
+  wheel="$(tensorflow_wheel)"
+  step "extracting TensorFlow's C library and headers from $(basename "$wheel")"
+  rm -rf "$TFJS_NODE/deps" "$TFJS_NODE/deps.partial"
+  python3 "$ROOT/scripts/extract_tensorflow.py" "$wheel" "$TFJS_NODE/deps.partial" \
+    || { rm -rf "$TFJS_NODE/deps.partial"; fail "could not extract $wheel" \
+           "The file may be truncated: delete it and run set-up again."; }
+  mv "$TFJS_NODE/deps.partial" "$TFJS_NODE/deps"
+
+  step "compiling tfjs-node's addon against TensorFlow $TF_VERSION (about 10 s)"
+  local napi_version
+  napi_version="$(basename "$(dirname "$addon")" | sed 's/napi-v//')"
+  mkdir -p "$(dirname "$addon")"
+  # The N-API headers come with Node itself (include/node under its prefix).
+  local node_include
+  node_include="$(node -p "require('path').join(process.execPath, '../../include/node')")"
+  [[ -f "$node_include/node_api.h" ]] || fail "Node's headers are missing ($node_include/node_api.h)" \
+    "Install Node.js with its development headers (Debian: apt-get install libnode-dev), or a Node.js build from nodejs.org."
+  g++ -shared -fPIC -O2 -std=c++17 -DNAPI_VERSION="$napi_version" \
+      -I"$node_include" -I"$TFJS_NODE" -I"$TFJS_NODE/deps/include" \
+      "$TFJS_NODE/binding/tfjs_backend.cc" "$TFJS_NODE/binding/tfjs_binding.cc" \
+      -L"$TFJS_NODE/deps/lib" -ltensorflow -ltensorflow_framework \
+      -Wl,-rpath,'$ORIGIN/../../deps/lib' -o "$addon.partial" \
+    || { rm -f "$addon.partial"; fail "compiling tfjs-node's addon failed (see the compiler output above)"; }
+  mv "$addon.partial" "$addon"
+
+  local backend
+  backend="$(TF_CPP_MIN_LOG_LEVEL=2 node -e "const tf=require('@tensorflow/tfjs-node'); console.log(tf.getBackend())" 2>&1 | tail -1)"
+  [[ "$backend" == "tensorflow" ]] || fail "the addon was built but tfjs-node does not load it (got: $backend)"
+  echo "$want" > "$stamp"
+  step "native backend ready: tf.getBackend() = tensorflow"
+}
+
+# 3. Python environment with Jupyter and the TypeScript kernel --------------------
+python_environment() {
+  local stamp="$VENV/.cnn-setup" want
+  want="$(hash_of requirements.txt) $ROOT"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$VENV/share/jupyter/kernels/tslab/kernel.json" ]] && return 0
+  step "creating the Python environment .venv with Jupyter (requirements.txt)"
+  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV" \
+    || fail "python3 -m venv failed" "Install Python's venv module (Debian: apt-get install python3-venv)."
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+    || fail "pip could not install requirements.txt into .venv" "Check that PyPI is reachable and retry."
+  step "registering the tslab TypeScript kernel inside .venv"
+  node_modules/.bin/tslab install --python="$VENV/bin/python" --sys-prefix \
+      --binary="$ROOT/node_modules/.bin/tslab" >&2 \
+    || fail "tslab install failed"
+  echo "$want" > "$stamp"
+}
+
+# 4. compiled src package -----------------------------------------------------
+compiled_package() {
+  local stamp="$ROOT/dist/.cnn-setup-build"
+  if [[ -f "$stamp" && -L "$ROOT/node_modules/cnn-chapter4" ]] \
+     && [[ -z "$(find src tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit)" ]]; then
+    return 0
+  fi
+  step "compiling src/ into dist/ (the package the notebooks import)"
+  rm -rf dist
+  node_modules/.bin/tsc -p tsconfig.build.json || fail "src/ does not compile (errors above)"
+  touch "$stamp"
+  # Notebooks import the package by name: `import { ... } from "cnn-chapter4"`.
+  ln -sfn .. "$ROOT/node_modules/cnn-chapter4"
+}
+
+require_tools
+npm_dependencies
+native_backend
+python_environment
+compiled_package
