@@ -1,0 +1,51 @@
+/**
+ * `npm run doctor`: what the notebooks will run on. Fails (exit 1) unless tfjs
+ * runs on the native TensorFlow backend.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { backendInfo } from "../src/backend";
+
+const root = path.resolve(__dirname, "..");
+
+function diskUsage(target: string): string {
+  if (!fs.existsSync(target)) return "missing";
+  return execFileSync("du", ["-sh", target], { encoding: "utf8" }).split("\t")[0];
+}
+
+function pythonVersion(): string {
+  const python = path.join(root, ".venv/bin/python");
+  return execFileSync(python, ["--version"], { encoding: "utf8" }).trim();
+}
+
+function main(): void {
+  const info = backendInfo();
+  const kernelSpec = path.join(root, ".venv/share/jupyter/kernels/tslab/kernel.json");
+  const rows: [string, string][] = [
+    ["backend", info.backend],
+    ["TensorFlow library", info.tensorflowVersion],
+    ["tfjs", info.tfjsVersion],
+    ["Node.js", info.nodeVersion],
+    ["Python (.venv)", pythonVersion()],
+    ["CPU", `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}`],
+    ["TF_NUM_INTRAOP_THREADS", info.intraOpThreads],
+    ["TF_NUM_INTEROP_THREADS", info.interOpThreads],
+    ["oneDNN", info.oneDnn],
+    ["kernel spec", fs.existsSync(kernelSpec) ? kernelSpec : "MISSING: run `npm run setup`"],
+    ["CNN_DATA_DIR", process.env.CNN_DATA_DIR ?? "(unset: cache or download)"],
+    ["disk: TensorFlow library", diskUsage(path.join(root, "node_modules/@tensorflow/tfjs-node/deps"))],
+    ["disk: node_modules", diskUsage(path.join(root, "node_modules"))],
+    ["disk: .venv", diskUsage(path.join(root, ".venv"))],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  for (const [name, value] of rows) console.log(`${name.padEnd(width)}  ${value}`);
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`doctor: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,121 @@
+"""Execute notebooks headlessly with the project's TypeScript kernel and export them to HTML.
+
+usage: run_notebooks.py [--out DIR] [--html DIR] [--timeout SECONDS] NOTEBOOK...
+
+Each notebook is executed by nbclient with the tslab kernel, saved (in place, or
+into --out) and exported to HTML by nbconvert. The kernel runs in the folder the
+executed notebook is saved to, and inherits this process's environment
+(CNN_DATA_DIR, CNN_STEP_SCALE, ...). Exits 1 on the first notebook whose cells
+report an error, after saving what ran so the failure can be read.
+"""
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parent.parent
+# tslab reports TypeScript compile errors as stream text like "3:7 - Cannot find name 'x'."
+COMPILE_ERROR = re.compile(r"^\d+:\d+ - ", re.MULTILINE)
+
+
+def error_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    found = []
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for index, cell in enumerate(code_cells, 1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+            elif output.get("output_type") == "stream" and COMPILE_ERROR.search(output.get("text", "")):
+                found.append(f"cell {index}: {output['text'].strip()}")
+    return found
+
+
+def make_node_modules_reachable(folder: Path) -> None:
+    """tslab resolves imports from the notebook's folder upwards; a folder outside the
+    project gets a link to the project's node_modules."""
+    try:
+        folder.resolve().relative_to(ROOT)
+        return
+    except ValueError:
+        pass
+    link = folder / "node_modules"
+    if not link.exists():
+        link.symlink_to(ROOT / "node_modules", target_is_directory=True)
+
+
+def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
+    nb = nbformat.read(source, as_version=4)
+    target = out_dir / source.name
+    make_node_modules_reachable(out_dir)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    started = time.monotonic()
+
+    client = NotebookClient(
+        nb,
+        kernel_name="tslab",
+        timeout=timeout,
+        resources={"metadata": {"path": str(out_dir)}},
+    )
+
+    def on_cell_start(cell, cell_index):
+        position = code_cells.index(cell_index) + 1 if cell_index in code_cells else 0
+        elapsed = time.monotonic() - started
+        print(f"  [{elapsed:7.1f} s] {source.name}: cell {position}/{len(code_cells)}", flush=True)
+
+    client.on_cell_start = on_cell_start
+    ok = True
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        ok = False
+        print(f"  {source.name}: a cell failed:\n{error}", file=sys.stderr)
+    except Exception as error:  # kernel died, timeout: still save what ran
+        ok = False
+        print(f"  {source.name}: execution stopped: {type(error).__name__}: {error}", file=sys.stderr)
+
+    errors = error_outputs(nb)
+    if errors:
+        ok = False
+        print(f"  {source.name}: error output(s):\n    " + "\n    ".join(errors), file=sys.stderr)
+
+    partial = target.with_suffix(".ipynb.partial")
+    nbformat.write(nb, partial)
+    os.replace(partial, target)
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    html = html_dir / source.with_suffix(".html").name
+    html.write_text(body, encoding="utf-8")
+    status = "ok" if ok else "FAILED"
+    print(f"  {source.name}: {status} in {time.monotonic() - started:.1f} s -> {target}, {html}", flush=True)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, help="folder for the executed notebooks (default: in place)")
+    parser.add_argument("--html", type=Path, default=ROOT / "notebooks" / "html", help="folder for the HTML exports")
+    parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds one cell may run")
+    args = parser.parse_args()
+
+    for notebook in args.notebooks:
+        if not notebook.is_file():
+            parser.error(f"{notebook} is not a notebook file")
+    args.html.mkdir(parents=True, exist_ok=True)
+    for index, notebook in enumerate(args.notebooks, 1):
+        out_dir = (args.out or notebook.parent).resolve()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        print(f"[{index}/{len(args.notebooks)}] executing {notebook}", flush=True)
+        if not run(notebook.resolve(), out_dir, args.html.resolve(), args.timeout):
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

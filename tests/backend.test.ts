@@ -1,0 +1,34 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { assertNativeBackend, backendInfo, tf } from "../src/backend";
+
+test("tfjs runs on the native TensorFlow backend", () => {
+  assert.is(tf.getBackend(), "tensorflow");
+  assertNativeBackend();
+  const info = backendInfo();
+  assert.match(info.tensorflowVersion, /^2\.\d+\.\d+/);
+  assert.is(info.tfjsVersion, tf.version["tfjs-core"]);
+});
+
+test("a 3x3 SAME convolution matches a reference computed by hand", () => {
+  // 3x3 input 1..9, 2x2 kernel [[1, 0], [0, -1]], stride 1, SAME padding.
+  // TensorFlow pads SAME with the extra row/column at the bottom/right, so
+  // out[i][j] = in[i][j] - in[i+1][j+1], with zeros past the edge.
+  const input = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+  const kernel = tf.tensor4d([1, 0, 0, -1], [2, 2, 1, 1]);
+  const output = tf.conv2d(input, kernel, 1, "same");
+  assert.equal(output.shape, [1, 3, 3, 1]);
+  assert.equal(Array.from(output.dataSync()), [1 - 5, 2 - 6, 3, 4 - 8, 5 - 9, 6, 7, 8, 9]);
+  tf.dispose([input, kernel, output]);
+});
+
+test("a two-channel convolution sums over input channels", () => {
+  // 2x2 input with channels (1, 10), (2, 20), (3, 30), (4, 40); 1x1 kernel weights (1, 0.5).
+  const input = tf.tensor4d([1, 10, 2, 20, 3, 30, 4, 40], [1, 2, 2, 2]);
+  const kernel = tf.tensor4d([1, 0.5], [1, 1, 2, 1]);
+  const output = tf.conv2d(input, kernel, 1, "same");
+  assert.equal(Array.from(output.dataSync()), [6, 12, 18, 24]);
+  tf.dispose([input, kernel, output]);
+});
+
+test.run();

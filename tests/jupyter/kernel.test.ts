@@ -1,0 +1,84 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const root = path.resolve(__dirname, "../..");
+const python = path.join(root, ".venv/bin/python");
+
+interface Cell {
+  cell_type: "code";
+  source: string;
+  metadata: object;
+  outputs: { output_type: string; text?: string | string[] }[];
+  execution_count: null;
+}
+
+function notebook(sources: string[]): object {
+  const cells: Cell[] = sources.map((source) => ({
+    cell_type: "code",
+    source,
+    metadata: {},
+    outputs: [],
+    execution_count: null,
+  }));
+  return {
+    cells,
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
+function streamText(cell: Cell): string {
+  return cell.outputs.map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+}
+
+test("the project's Jupyter runs a TypeScript notebook that imports the package and runs a tfjs op", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
+  try {
+    const source = path.join(dir, "tiny.ipynb");
+    fs.writeFileSync(
+      source,
+      JSON.stringify(
+        notebook([
+          'import { tf, backendInfo } from "cnn-chapter4";\nconsole.log(backendInfo().backend);',
+          "const product = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));\nconsole.log(`product ${product.dataSync()[0]}`);",
+        ]),
+      ),
+    );
+    execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
+      stdio: "pipe",
+    });
+    const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/tiny.ipynb"), "utf8")) as { cells: Cell[] };
+    assert.is(streamText(executed.cells[0]).trim(), "tensorflow");
+    assert.is(streamText(executed.cells[1]).trim(), "product 11");
+    assert.ok(fs.readFileSync(path.join(dir, "html/tiny.html"), "utf8").includes("product 11"));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the runner fails on a cell that does not compile", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
+  try {
+    const source = path.join(dir, "broken.ipynb");
+    fs.writeFileSync(source, JSON.stringify(notebook(['const count: number = "three";'])));
+    let failed = false;
+    try {
+      execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
+        stdio: "pipe",
+      });
+    } catch (error) {
+      failed = true;
+      assert.match(String((error as { stderr: Buffer }).stderr), /not assignable to type 'number'/);
+    }
+    assert.ok(failed, "run_notebooks.py exited 0 on a notebook with a compile error");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
