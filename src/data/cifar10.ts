@@ -1,0 +1,135 @@
+import { promises as fs } from "fs";
+import * as path from "path";
+import * as tar from "tar";
+import { CIFAR_CHANNELS, CIFAR_NUM_CLASSES, CIFAR_SIDE, parseCifarClassNames, readCifarFiles } from "./cifar-format";
+import { downloadFile, unwritableCacheError } from "./download";
+import { DatasetError, withRemedy } from "./errors";
+import { ImageSet } from "./image-set";
+import { DatasetSource, DatasetSplits, FetchRequest, LoadOptions, locateDataset } from "./locate";
+
+export const CIFAR10_CLASS_NAMES: readonly string[] = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
+
+export const CIFAR10_FOLDER = "cifar-10-batches-bin";
+export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+export const CIFAR10_TEST_FILE = "test_batch.bin";
+/** Optional: its class names, one per line (the built-in list is used without it). */
+export const CIFAR10_META_FILE = "batches.meta.txt";
+export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
+
+/**
+ * Downloads the archive next to the dataset folder, extracts it into a
+ * temporary folder and renames the result into place: the cache never holds
+ * a half-extracted dataset.
+ */
+async function downloadCifarArchive(request: FetchRequest): Promise<void> {
+  const datasets = path.dirname(request.cacheFolder);
+  const archive = path.join(datasets, CIFAR10_ARCHIVE);
+  const staging = path.join(datasets, `.${CIFAR10_FOLDER}.extracting-${process.pid}`);
+  try {
+    await downloadFile(new URL(CIFAR10_ARCHIVE, request.baseUrl), archive, request.checksums[CIFAR10_ARCHIVE], {
+      progress: request.progress,
+      remedy: request.remedy,
+    });
+    await fs.mkdir(staging, { recursive: true }).catch((error) => {
+      throw unwritableCacheError(error, staging);
+    });
+    const wanted = new Set([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_META_FILE]);
+    try {
+      await tar.x({
+        file: archive,
+        cwd: staging,
+        strict: true,
+        filter: (entry) => {
+          const normal = path.posix.normalize(entry);
+          return path.posix.dirname(normal) === CIFAR10_FOLDER && wanted.has(path.posix.basename(normal));
+        },
+      });
+    } catch (error) {
+      const cacheError = unwritableCacheError(error, staging);
+      if (cacheError instanceof DatasetError) throw cacheError;
+      throw new DatasetError(`Extracting ${archive} failed (${(error as Error).message}). ${request.remedy}`);
+    }
+    const extracted = path.join(staging, CIFAR10_FOLDER);
+    for (const file of [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]) {
+      try {
+        await fs.access(path.join(extracted, file));
+      } catch {
+        throw new DatasetError(`The archive ${request.baseUrl.href}${CIFAR10_ARCHIVE} lacks ${CIFAR10_FOLDER}/${file}. ${request.remedy}`);
+      }
+    }
+    // An incomplete folder left by hand would block the rename.
+    await fs.rm(request.cacheFolder, { recursive: true, force: true });
+    await fs.rename(extracted, request.cacheFolder);
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+    await fs.rm(archive, { force: true });
+  }
+}
+
+/** CIFAR-10's binary version from its authors' site, with the archive's published MD5. */
+export const CIFAR10_SOURCE: DatasetSource = {
+  title: "CIFAR-10",
+  folder: CIFAR10_FOLDER,
+  files: [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE],
+  baseUrlEnv: "CNN_CIFAR10_BASE_URL",
+  defaultBaseUrl: "https://www.cs.toronto.edu/~kriz/",
+  defaultChecksums: { [CIFAR10_ARCHIVE]: { algorithm: "md5", digest: "c32a1d4ab5d03f1284b67883e8d87530" } },
+  fetch: downloadCifarArchive,
+};
+
+async function readClassNames(folder: string): Promise<readonly string[]> {
+  const file = path.join(folder, CIFAR10_META_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch {
+    return CIFAR10_CLASS_NAMES;
+  }
+  return parseCifarClassNames(text, file);
+}
+
+async function readCifarSplit(files: readonly string[], classNames: readonly string[]): Promise<ImageSet> {
+  const { pixels, labels } = await readCifarFiles(files);
+  return new ImageSet({
+    pixels,
+    labels,
+    height: CIFAR_SIDE,
+    width: CIFAR_SIDE,
+    channels: CIFAR_CHANNELS,
+    numClasses: CIFAR_NUM_CLASSES,
+    classNames,
+  });
+}
+
+/**
+ * CIFAR-10 as `tf.keras.datasets.cifar10.load_data()` gives it, ready for a
+ * CNN: train (50000, the five data batches in order) and test (10000) images
+ * as [N, 32, 32, 3] (HWC) in [0, 1] on request, labels as class indices and
+ * one-hot, and the class names. See LoadOptions for where files come from.
+ */
+export async function loadCifar10(options: LoadOptions = {}): Promise<DatasetSplits> {
+  const { folder, remedy } = await locateDataset(CIFAR10_SOURCE, options);
+  try {
+    const classNames = await readClassNames(folder);
+    // One split after the other: the peak holds one split plus one file, not both reads at once.
+    const train = await readCifarSplit(
+      CIFAR10_TRAIN_FILES.map((file) => path.join(folder, file)),
+      classNames,
+    );
+    const test = await readCifarSplit([path.join(folder, CIFAR10_TEST_FILE)], classNames);
+    return { train, test, folder };
+  } catch (error) {
+    throw withRemedy(error, remedy);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Where dataset files come from, in this order:
+ *  1. a data folder (option `dataDir`, else env CNN_DATA_DIR) holding the official
+ *     layout: `mnist/` with the four IDX .gz files, `cifar-10-batches-bin/` with the .bin files;
+ *  2. the cache (option `cacheDir`, else env CNN_CACHE_DIR, else ~/.cache/cnn-chapter4),
+ *     whose `datasets/` subfolder has that same layout;
+ *  3. a download from the official source into the cache.
+ */
+import { promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Checksum, makeCacheFolder } from "./download";
+import { DatasetError } from "./errors";
+import type { ImageSet } from "./image-set";
+
+export interface LoadOptions {
+  /** Folder that contains `mnist/` and/or `cifar-10-batches-bin/`. Default: env CNN_DATA_DIR. */
+  dataDir?: string;
+  /** Cache folder (datasets go in its `datasets/` subfolder). Default: env CNN_CACHE_DIR, else ~/.cache/cnn-chapter4. */
+  cacheDir?: string;
+  /** Download into the cache when neither folder has the dataset (default true). */
+  download?: boolean;
+  /** Where to download from (a folder URL). Default: env CNN_MNIST_BASE_URL / CNN_CIFAR10_BASE_URL, else the official source. */
+  baseUrl?: string;
+  /** Expected checksums by file name, for a mirror that serves other bytes than the official files. */
+  checksums?: Readonly<Record<string, Checksum>>;
+  /** Show download progress (default true). */
+  progress?: boolean;
+}
+
+/** The train and test splits of a dataset, and the folder they were read from. */
+export interface DatasetSplits {
+  train: ImageSet;
+  test: ImageSet;
+  folder: string;
+}
+
+/** What a loader needs to know to fetch missing files into the cache. */
+export interface FetchRequest {
+  cacheFolder: string;
+  missing: readonly string[];
+  baseUrl: URL;
+  checksums: Readonly<Record<string, Checksum>>;
+  progress: boolean;
+  /** What to do if the download fails. */
+  remedy: string;
+}
+
+/** How to find and fetch one dataset. */
+export interface DatasetSource {
+  /** Name for messages, e.g. "MNIST". */
+  title: string;
+  /** Its folder in the official layout, e.g. "mnist". */
+  folder: string;
+  /** Files the loader needs in that folder. */
+  files: readonly string[];
+  /** Environment variable overriding the download base URL. */
+  baseUrlEnv: string;
+  defaultBaseUrl: string;
+  defaultChecksums: Readonly<Record<string, Checksum>>;
+  /** Downloads the missing files into the cache folder. */
+  fetch(request: FetchRequest): Promise<void>;
+}
+
+export interface LocatedDataset {
+  folder: string;
+  /** What to do about a corrupt file found there, appended to parse errors. */
+  remedy: string;
+}
+
+/** The default cache folder, ~/.cache/cnn-chapter4. */
+export function defaultCacheDir(): string {
+  return path.join(os.homedir(), ".cache", "cnn-chapter4");
+}
+
+function fromEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function missingFiles(folder: string, files: readonly string[]): Promise<string[]> {
+  const present = await Promise.all(files.map((file) => exists(path.join(folder, file))));
+  return files.filter((_, i) => !present[i]);
+}
+
+function layout(source: DatasetSource): string {
+  return `${source.folder}/ with ${source.files.join(", ")}`;
+}
+
+/** The dataset's folder inside the configured data folder, or null if that has none. */
+async function findInDataDir(source: DatasetSource, dataDir: string, setting: string): Promise<string | null> {
+  if (!(await exists(dataDir))) {
+    throw new DatasetError(
+      `${setting} is ${dataDir}, which does not exist. Point it at the folder that contains ` +
+        `${source.folder}/ (the official layout), or unset it to use the download cache.`,
+    );
+  }
+  const folder = path.join(dataDir, source.folder);
+  if (!(await exists(folder))) {
+    if (await exists(path.join(dataDir, source.files[0]))) {
+      throw new DatasetError(
+        `${setting} is ${dataDir}, which holds the ${source.title} files themselves; ` +
+          `set it to the parent folder, the one that contains ${source.folder}/.`,
+      );
+    }
+    return null;
+  }
+  const missing = await missingFiles(folder, source.files);
+  if (missing.length > 0) {
+    throw new DatasetError(
+      `${folder} lacks ${missing.join(", ")}. Put the official files there (${layout(source)}), ` +
+        `or point ${setting} at a folder whose ${source.folder}/ is complete.`,
+    );
+  }
+  return folder;
+}
+
+function baseUrlOf(source: DatasetSource, options: LoadOptions): URL {
+  const setting = options.baseUrl !== undefined ? "the baseUrl option" : source.baseUrlEnv;
+  const text = options.baseUrl ?? fromEnv(source.baseUrlEnv) ?? source.defaultBaseUrl;
+  try {
+    return new URL(text.endsWith("/") ? text : `${text}/`);
+  } catch {
+    throw new DatasetError(`${setting} is "${text}", which is not a URL; give a folder URL such as ${source.defaultBaseUrl}.`);
+  }
+}
+
+/** Finds the dataset's folder, downloading it into the cache if need be. */
+export async function locateDataset(source: DatasetSource, options: LoadOptions): Promise<LocatedDataset> {
+  const dataDir = options.dataDir ?? fromEnv("CNN_DATA_DIR");
+  const setting = options.dataDir !== undefined ? "the dataDir option" : "CNN_DATA_DIR";
+  if (dataDir !== undefined) {
+    const folder = await findInDataDir(source, path.resolve(dataDir), setting);
+    if (folder !== null) {
+      return { folder, remedy: `Replace it with an intact copy of the official file, or change ${setting}.` };
+    }
+  }
+  const cacheRoot = path.resolve(options.cacheDir ?? fromEnv("CNN_CACHE_DIR") ?? defaultCacheDir());
+  const cacheFolder = path.join(cacheRoot, "datasets", source.folder);
+  const missing = await missingFiles(cacheFolder, source.files);
+  const lookedIn =
+    (dataDir === undefined ? "CNN_DATA_DIR is not set" : `${path.resolve(dataDir)} has no ${source.folder}/`) +
+    `, and the cache ${cacheFolder} lacks ${missing.join(", ")}`;
+  const fromOfficialLayout = `set CNN_DATA_DIR to a folder that contains ${layout(source)}`;
+  if (missing.length > 0) {
+    if (options.download === false) {
+      throw new DatasetError(`${source.title} not found: ${lookedIn}; downloading is off. To fix, ${fromOfficialLayout}, or allow the download.`);
+    }
+    await makeCacheFolder(cacheFolder);
+    await source.fetch({
+      cacheFolder,
+      missing,
+      baseUrl: baseUrlOf(source, options),
+      checksums: { ...source.defaultChecksums, ...options.checksums },
+      progress: options.progress ?? true,
+      remedy:
+        `(${source.title} was needed because ${lookedIn}.) Check the internet connection and retry, ` +
+        `${fromOfficialLayout}, or set ${source.baseUrlEnv} to a mirror.`,
+    });
+  }
+  return { folder: cacheFolder, remedy: `Delete it, and the next load downloads it again.` };
+}
