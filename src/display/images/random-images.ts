@@ -1,0 +1,70 @@
+/** A grid of randomly chosen images from a data set, reproducible with a seed. */
+import { tf } from "../../backend";
+import type { ImageGridOptions } from "./image-grid";
+import { showImageGrid } from "./show-images";
+
+/**
+ * The least a data set must offer to be sampled: its size and a way to get chosen
+ * images as float32 [N, H, W, C] in [0, 1]. Every tensor in the returned object is
+ * disposed after use.
+ */
+export interface ImageSource {
+  count: number;
+  gather(indices: number[]): { xs: tf.Tensor4D };
+}
+
+export interface RandomImagesOptions extends ImageGridOptions {
+  /** Same seed, same images; default: a different choice each call. */
+  seed?: number;
+  /** Caption of the image at a data-set index, e.g. `(i) => classNames[labels[i]]`. */
+  caption?: (index: number) => string;
+}
+
+export interface RandomImagesResult {
+  png: Uint8Array;
+  /** Data-set indices of the tiles, row by row. */
+  indices: number[];
+}
+
+/**
+ * Shows a `size × size` grid of distinct images chosen at random from `images`
+ * (a [N, H, W, C] tensor or an {@link ImageSource}), like the chapter's
+ * `display_cifar`; works for any image set. Returns the PNG and the chosen indices.
+ */
+export async function displayCifar(
+  images: tf.Tensor4D | ImageSource,
+  size: number,
+  options: RandomImagesOptions = {},
+): Promise<RandomImagesResult> {
+  const count = images instanceof tf.Tensor ? images.shape[0] : images.count;
+  if (!Number.isInteger(size) || size < 1 || size * size > count) {
+    throw new Error(
+      `displayCifar: size must be a positive integer with size × size ≤ ${count} (the number of images); got ${size}.`,
+    );
+  }
+  const indices = sampleWithoutReplacement(count, size * size, options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const batch = images instanceof tf.Tensor ? { xs: tf.gather(images, indices) } : images.gather(indices);
+  try {
+    const png = await showImageGrid(batch.xs, {
+      cols: size,
+      ...options,
+      captions: options.caption ? indices.map(options.caption) : undefined,
+    });
+    return { png, indices };
+  } finally {
+    tf.dispose(batch as unknown as tf.TensorContainer);
+  }
+}
+
+/** `k` distinct integers from [0, n), in random order, determined by `seed`. */
+export function sampleWithoutReplacement(n: number, k: number, seed: number): number[] {
+  // tfjs's seeded generator, so the same seed gives the same sample on every machine.
+  const uniforms = tf.tidy(() => tf.randomUniform([k], 0, 1, "float32", seed).dataSync());
+  const pool = new Int32Array(n).map((_, i) => i);
+  // Partial Fisher–Yates: the first k slots end up a uniform random sample.
+  for (let i = 0; i < k; i++) {
+    const j = Math.min(n - 1, i + Math.floor(uniforms[i] * (n - i)));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return Array.from(pool.subarray(0, k));
+}

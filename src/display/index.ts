@@ -1,0 +1,31 @@
+/** Notebook display: charts (vega-lite + SVG), image grids, live charts and progress lines. */
+export {
+  setDisplayWriter,
+  currentDisplayWriter,
+  inNotebook,
+  displayBundle,
+  liveDisplay,
+  type MimeBundle,
+  type DisplayContent,
+  type DisplayWriter,
+  type LiveDisplay,
+} from "./output";
+export { chartToSvg } from "./chart-svg";
+export { showChart, chartBundle, describeChart, VEGA_LITE_MIME } from "./show-chart";
+export { VEGA_LITE_SCHEMA, type ChartOptions } from "./charts/common";
+export { trainingCurvesChart, type TrainingPoint } from "./charts/training-curves";
+export { functionChart, type Point, type FunctionChartOptions } from "./charts/function-lines";
+export { comparisonChart, type ComparisonRow } from "./charts/comparison";
+export { heatmapChart, confusionMatrixChart, type HeatmapOptions } from "./charts/heatmap";
+export { LiveChart, LiveTrainingCurves, type LiveChartOptions } from "./live-chart";
+export { ProgressReporter, formatDuration, type StepInfo, type ProgressOptions, type TerminalStream } from "./progress";
+export { imageGrid, gridLayout, tileOrigin, type ImageGridOptions, type GridLayout } from "./images/image-grid";
+export { showImageGrid, type ShowImageGridOptions } from "./images/show-images";
+export {
+  displayCifar,
+  sampleWithoutReplacement,
+  type ImageSource,
+  type RandomImagesOptions,
+  type RandomImagesResult,
+} from "./images/random-images";
+export { normalizeEachTile, featureMapTiles, filterTiles, showFeatureMaps, showFilters } from "./images/feature-maps";

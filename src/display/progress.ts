@@ -1,0 +1,142 @@
+/** A one-line training progress report: updated in place in a notebook, rewritten with \r in a terminal. */
+import { liveDisplay, inNotebook, type LiveDisplay } from "./output";
+
+/** What the training loop knows after a step. */
+export interface StepInfo {
+  cost?: number;
+  accuracy?: number;
+}
+
+/** Where terminal output goes; `isTTY` decides between a live line and a final summary only. */
+export interface TerminalStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+export interface ProgressOptions {
+  /** Shown at the start of the line, e.g. the model's name. */
+  label?: string;
+  /** Least time between two redraws of the line in ms (default 500). */
+  minIntervalMs?: number;
+  /** Clock in ms; tests pass a fake one. */
+  now?: () => number;
+  /** Terminal to write to outside a notebook; default stderr if it is a TTY, else stdout. */
+  terminal?: TerminalStream;
+}
+
+/**
+ * Progress of a loop of `total` steps: steps done, steps/s, time left and the last
+ * cost. In a notebook one output is updated in place; in a TTY one line is rewritten;
+ * elsewhere (logs, pipes) only the final line is printed.
+ *
+ *     const progress = new ProgressReporter({ label: "LeNet-5" });
+ *     progress.start(steps);
+ *     for (...) { ...; progress.tick(step + 1, { cost }); }
+ *     progress.finish();
+ */
+export class ProgressReporter {
+  private readonly label: string;
+  private readonly minIntervalMs: number;
+  private readonly now: () => number;
+  private readonly terminal: TerminalStream;
+  private output: LiveDisplay | undefined;
+  private total = 0;
+  private startedAt = 0;
+  private firstTick: { step: number; at: number } | undefined;
+  private step = 0;
+  private info: StepInfo = {};
+  private lastDrawnAt = -Infinity;
+  private running = false;
+
+  constructor(options: ProgressOptions = {}) {
+    this.label = options.label ?? "Training";
+    this.minIntervalMs = options.minIntervalMs ?? 500;
+    this.now = options.now ?? Date.now;
+    this.terminal = options.terminal ?? (process.stderr.isTTY ? process.stderr : process.stdout);
+  }
+
+  /** Starts a new run of `total` steps (a new output in a notebook). */
+  start(total: number): void {
+    if (!Number.isInteger(total) || total < 1) {
+      throw new Error(`ProgressReporter.start: total must be a positive whole number of steps, got ${total}.`);
+    }
+    this.total = total;
+    this.startedAt = this.now();
+    this.firstTick = undefined;
+    this.step = 0;
+    this.info = {};
+    this.lastDrawnAt = -Infinity;
+    this.running = true;
+    this.output = inNotebook() ? liveDisplay() : undefined;
+    this.draw(this.progressLine());
+  }
+
+  /** Reports that `step` steps are done (redrawn at most once per interval). */
+  tick(step: number, info: StepInfo = {}): void {
+    if (!this.running) {
+      throw new Error("ProgressReporter.tick: call start(total) before tick(step).");
+    }
+    const at = this.now();
+    this.firstTick ??= { step, at };
+    this.step = step;
+    this.info = { ...this.info, ...info };
+    if (at - this.lastDrawnAt >= this.minIntervalMs) this.draw(this.progressLine());
+  }
+
+  /** Writes the final line: steps done, total time, average speed, last cost. */
+  finish(): void {
+    if (!this.running) return;
+    this.running = false;
+    const line = this.finalLine();
+    if (this.output) {
+      this.output.update(line);
+    } else {
+      this.terminal.write(this.terminal.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
+    }
+  }
+
+  private draw(line: string): void {
+    this.lastDrawnAt = this.now();
+    if (this.output) this.output.update(line);
+    else if (this.terminal.isTTY) this.terminal.write(`\r${line}\x1b[K`);
+  }
+
+  private progressLine(): string {
+    const parts = [`${this.label}: ${this.step}/${this.total} steps (${Math.floor((100 * this.step) / this.total)}%)`];
+    // Speed from the first tick on, so start-up time (graph building, first batch) does not skew it.
+    const rate = this.firstTick && this.step > this.firstTick.step
+      ? (this.step - this.firstTick.step) / ((this.now() - this.firstTick.at) / 1000)
+      : undefined;
+    if (rate !== undefined && Number.isFinite(rate)) {
+      parts.push(`${formatRate(rate)} steps/s`, `ETA ${formatDuration((this.total - this.step) / rate)}`);
+    }
+    return [...parts, ...this.infoParts()].join(" · ");
+  }
+
+  private finalLine(): string {
+    const seconds = (this.now() - this.startedAt) / 1000;
+    const parts = [`${this.label}: ${this.step}/${this.total} steps in ${formatDuration(seconds)}`];
+    if (seconds > 0) parts.push(`${formatRate(this.step / seconds)} steps/s`);
+    return [...parts, ...this.infoParts()].join(" · ");
+  }
+
+  private infoParts(): string[] {
+    const parts: string[] = [];
+    if (this.info.cost !== undefined) parts.push(`cost ${this.info.cost.toFixed(4)}`);
+    if (this.info.accuracy !== undefined) parts.push(`accuracy ${this.info.accuracy.toFixed(4)}`);
+    return parts;
+  }
+}
+
+function formatRate(stepsPerSecond: number): string {
+  return stepsPerSecond >= 100 ? stepsPerSecond.toFixed(0) : stepsPerSecond.toPrecision(3);
+}
+
+/** 75 → "1:15", 3725 → "1:02:05". */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const secs = String(whole % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
+}

@@ -1,0 +1,35 @@
+/** Showing vega-lite charts in a notebook as one bundle: interactive, static SVG and text. */
+import type { TopLevelSpec } from "vega-lite";
+import { chartToSvg } from "./chart-svg";
+import { displayBundle, inNotebook, type MimeBundle } from "./output";
+
+export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
+
+/** A one-line description of a chart: its `description`, else its title, else "chart". */
+export function describeChart(spec: TopLevelSpec): string {
+  if (typeof spec.description === "string") return spec.description;
+  const title = spec.title;
+  const text = typeof title === "object" && !Array.isArray(title) ? title.text : title;
+  if (typeof text === "string") return text;
+  if (Array.isArray(text)) return text.join(" ");
+  return "chart";
+}
+
+/**
+ * The output bundle of a chart: vega-lite (interactive in JupyterLab), SVG rendered
+ * here (for HTML export and viewers without JavaScript) and a text description.
+ */
+export async function chartBundle(spec: TopLevelSpec): Promise<MimeBundle> {
+  return {
+    [VEGA_LITE_MIME]: spec,
+    "image/svg+xml": await chartToSvg(spec),
+    "text/plain": `[chart] ${describeChart(spec)}`,
+  };
+}
+
+/** Displays a vega-lite v5 chart in the notebook; in a terminal prints its description. */
+export async function showChart(spec: TopLevelSpec): Promise<void> {
+  // No SVG rendering when nobody will see it.
+  const bundle = inNotebook() ? await chartBundle(spec) : { "text/plain": `[chart] ${describeChart(spec)}` };
+  displayBundle(bundle);
+}
