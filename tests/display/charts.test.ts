@@ -1,0 +1,109 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { chartToSvg } from "../../src/display/chart-svg";
+import { comparisonChart, type ComparisonRow } from "../../src/display/charts/comparison";
+import { functionChart } from "../../src/display/charts/function-lines";
+import { confusionMatrixChart, heatmapChart } from "../../src/display/charts/heatmap";
+import { trainingCurvesChart, type TrainingPoint } from "../../src/display/charts/training-curves";
+import { countMarks, svgTexts } from "./recorder";
+
+const history = (steps: number, start: number): TrainingPoint[] =>
+  Array.from({ length: steps }, (_, i) => ({ step: i * 10, cost: start / (i + 1), accuracy: 1 - 0.5 / (i + 1) }));
+
+test("training curves: cost and accuracy panels, one line per model in each", async () => {
+  const svg = await chartToSvg(trainingCurvesChart({ "LeNet-5": history(20, 2.3), MLP: history(20, 2.0) }));
+  assert.ok(svg.startsWith("<svg"));
+  const texts = svgTexts(svg);
+  for (const expected of ["Training curves", "Step", "Cost", "Training accuracy", "LeNet-5", "MLP"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+  assert.is(countMarks(svg, "line mark"), 4);
+});
+
+test("training curves without accuracy have only the cost panel", async () => {
+  const svg = await chartToSvg(trainingCurvesChart({ MLP: [{ step: 0, cost: 2.3 }, { step: 1, cost: 1.9 }] }));
+  const texts = svgTexts(svg);
+  assert.ok(texts.includes("Cost"));
+  assert.not.ok(texts.includes("Training accuracy"));
+  assert.is(countMarks(svg, "line mark"), 1);
+});
+
+test("function chart: one line per function with the given axis titles", async () => {
+  const sample = (f: (x: number) => number) => Array.from({ length: 9 }, (_, i) => ({ x: i - 4, y: f(i - 4) }));
+  const spec = functionChart(
+    { ReLU: sample((x) => Math.max(0, x)), sigmoid: sample((x) => 1 / (1 + Math.exp(-x))), tanh: sample(Math.tanh) },
+    { title: "Activation functions", yTitle: "activation" },
+  );
+  const svg = await chartToSvg(spec);
+  const texts = svgTexts(svg);
+  for (const expected of ["Activation functions", "x", "activation", "ReLU", "sigmoid", "tanh"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+  assert.is(countMarks(svg, "line mark"), 3);
+});
+
+test("comparison chart: one bar and one value label per row, one panel per metric", async () => {
+  const rows: ComparisonRow[] = [
+    { model: "LeNet-5", metric: "Test accuracy", series: "ours", value: 0.9912 },
+    { model: "LeNet-5", metric: "Test accuracy", series: "chapter", value: 0.99 },
+    { model: "MLP", metric: "Test accuracy", series: "ours", value: 0.9781 },
+    { model: "LeNet-5", metric: "Parameters", series: "ours", value: 61706 },
+    { model: "MLP", metric: "Parameters", series: "ours", value: 266610 },
+  ];
+  const svg = await chartToSvg(comparisonChart(rows, { title: "Ours vs the chapter" }));
+  assert.is(countMarks(svg, "bar"), rows.length);
+  const texts = svgTexts(svg);
+  for (const expected of ["Ours vs the chapter", "Test accuracy", "Parameters", "ours", "chapter", "0.9912", "61,706", "266,610"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+});
+
+test("heatmap: a cell and a number per matrix entry, labels on both axes", async () => {
+  const svg = await chartToSvg(
+    heatmapChart([[1, 3.25], [0.5, -2]], { title: "Feature map", rowLabels: ["r0", "r1"], columnLabels: ["c0", "c1"] }),
+  );
+  assert.is(countMarks(svg, "rect mark"), 4);
+  const texts = svgTexts(svg);
+  for (const expected of ["Feature map", "r0", "r1", "c0", "c1", "3.25", "0.5", "−2"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+});
+
+test("heatmap rejects ragged matrices and mismatched labels with a clear message", () => {
+  assert.throws(() => heatmapChart([[1, 2], [3]]), /rectangular matrix.*\[2, 1\]/);
+  assert.throws(() => heatmapChart([[1, 2]], { columnLabels: ["a"] }), /columnLabels must be 2 distinct labels/);
+});
+
+test("confusion matrix: 10×10 cells with counts and class names as axis labels", async () => {
+  const classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+  const counts = classes.map((_, i) => classes.map((_, j) => (i === j ? 900 + i : i + j)));
+  const svg = await chartToSvg(confusionMatrixChart(counts, classes));
+  assert.is(countMarks(svg, "rect mark"), 100);
+  assert.is(countMarks(svg, "text mark"), 100);
+  const texts = svgTexts(svg);
+  for (const expected of ["Confusion matrix", "True class", "Predicted class", "airplane", "truck", "909", "17"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+});
+
+test("chartToSvg refuses data behind a URL instead of loading it", async () => {
+  const spec = trainingCurvesChart({ MLP: history(2, 1) });
+  const linked = { ...spec, data: { url: "https://example.com/history.csv" } };
+  try {
+    await chartToSvg(linked);
+    assert.unreachable("should have refused");
+  } catch (error) {
+    assert.match((error as Error).message, /tried to load 'https:\/\/example.com\/history.csv'.*inline/);
+  }
+});
+
+test("ids in the SVG differ between renders and references follow them", async () => {
+  const spec = heatmapChart([[1, 2], [3, 4]]); // its colour legend uses a gradient definition
+  const [first, second] = [await chartToSvg(spec), await chartToSvg(spec)];
+  const ids = (svg: string) => [...svg.matchAll(/\bid="([^"]+)"/g)].map((match) => match[1]);
+  assert.ok(ids(first).length > 0);
+  assert.not.ok(ids(first).some((id) => ids(second).includes(id)));
+  for (const match of first.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids(first).includes(match[1]));
+});
+
+test.run();
