@@ -1,0 +1,165 @@
+/** Shared by the data-layer tests: temporary folders, environment overrides, a loopback HTTP server. */
+import { execFileSync } from "child_process";
+import { createHash } from "crypto";
+import { promises as fs, mkdtempSync, rmSync } from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+
+const createdDirs: string[] = [];
+
+/** A new empty folder under the system temp folder, removed at process exit. */
+export function tempDir(prefix = "cnn-data-test-"): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
+}
+
+process.on("exit", () => {
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `body` with environment variables set (a value of undefined unsets one), then restores them. */
+export async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return await body();
+  } finally {
+    apply(saved);
+  }
+}
+
+/** No data folder, cache or download URL from the environment (CI sets CNN_DATA_DIR to the real data). */
+export const CLEAN_ENV = {
+  CNN_DATA_DIR: undefined,
+  CNN_CACHE_DIR: undefined,
+  CNN_MNIST_BASE_URL: undefined,
+  CNN_CIFAR10_BASE_URL: undefined,
+};
+
+/** Resolves with the error `promise` rejects with; fails if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection, but the promise resolved");
+}
+
+/** Every file under `dir`, as paths relative to it (empty if `dir` does not exist). */
+export async function listFiles(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir, { recursive: true });
+  } catch {
+    return [];
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    if ((await fs.stat(path.join(dir, entry))).isFile()) files.push(entry);
+  }
+  return files.sort();
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function md5(bytes: Uint8Array): string {
+  return createHash("md5").update(bytes).digest("hex");
+}
+
+/** How the test server answers one path. */
+export type Route =
+  | { kind: "file"; body: Buffer }
+  /** Announces the whole body, sends `sendBytes` of it, then drops the connection. */
+  | { kind: "breaks-off"; body: Buffer; sendBytes: number }
+  | { kind: "redirect"; location: string };
+
+export interface TestServer {
+  /** e.g. http://127.0.0.1:12345/ */
+  url: string;
+  /** Paths requested so far. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 (random port); unknown paths get 404. */
+export async function startServer(routes: Record<string, Route>): Promise<TestServer> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    const route = routes[req.url ?? ""];
+    requests.push(req.url ?? "");
+    if (route === undefined) {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    } else if (route.kind === "redirect") {
+      res.writeHead(302, { Location: route.location }).end();
+    } else if (route.kind === "file") {
+      res.writeHead(200, { "Content-Length": route.body.length }).end(route.body);
+    } else {
+      res.writeHead(200, { "Content-Length": route.body.length });
+      res.write(route.body.subarray(0, route.sendBytes), () => res.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback URL where nothing listens (a port that was just free). */
+export async function unreachableUrl(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/`;
+}
+
+async function canWrite(dir: string): Promise<boolean> {
+  const probe = path.join(dir, ".write-probe");
+  try {
+    await fs.writeFile(probe, "");
+    await fs.rm(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes `dir` unwritable and returns the function that undoes it, or null if
+ * this machine cannot (root ignores permission bits, so then `chattr +i` is tried).
+ */
+export async function makeUnwritable(dir: string): Promise<(() => Promise<void>) | null> {
+  await fs.chmod(dir, 0o555);
+  if (!(await canWrite(dir))) return () => fs.chmod(dir, 0o755);
+  await fs.chmod(dir, 0o755);
+  try {
+    execFileSync("chattr", ["+i", dir], { stdio: "ignore" });
+  } catch {
+    return null;
+  }
+  const undo = async () => {
+    execFileSync("chattr", ["-i", dir], { stdio: "ignore" });
+  };
+  if (!(await canWrite(dir))) return undo;
+  await undo();
+  return null;
+}

@@ -1,0 +1,163 @@
+import { promises as fs } from "fs";
+import * as path from "path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import * as zlib from "zlib";
+import { tf } from "../../src/backend";
+import { CIFAR10_CLASS_NAMES, DatasetError, ImageSet, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
+import { encodeIdx } from "../../src/data/idx";
+import { CLEAN_ENV, rejection, tempDir, withEnv } from "./helpers";
+
+const test = suite("loading from a data folder and the cache");
+
+const SIZES = { mnistTrain: 40, mnistTest: 20, cifarTrain: 25, cifarTest: 10 };
+const MNIST_FILE_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+
+/** A fresh copy of the tiny datasets, free to damage. */
+async function tinyDataDir(): Promise<string> {
+  const dir = tempDir();
+  await writeTinyDatasets(dir, SIZES);
+  return dir;
+}
+
+function checkValueRange(set: ImageSet): void {
+  const images = set.images(0, Math.min(set.count, 10));
+  const [min, max] = [images.min().dataSync()[0], images.max().dataSync()[0]];
+  assert.ok(min >= 0 && max <= 1 && max > 0.5, `values in [${min}, ${max}]`);
+  tf.dispose(images);
+}
+
+test("MNIST from dataDir: counts, NHWC shape with one channel, values in [0, 1], digit class names", async () => {
+  const dir = await tinyDataDir();
+  const { train, test: testSet, folder } = await withEnv(CLEAN_ENV, () => loadMnist({ dataDir: dir }));
+  assert.is(folder, path.join(dir, "mnist"));
+  assert.is(train.count, 40);
+  assert.is(testSet.count, 20);
+  assert.equal([train.height, train.width, train.channels, train.numClasses], [28, 28, 1, 10]);
+  assert.equal(train.classNames, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  assert.equal(train.classCounts(), new Array(10).fill(4));
+  checkValueRange(train);
+  const oneHot = testSet.oneHot();
+  assert.equal(Array.from(oneHot.argMax(1).dataSync()), Array.from(testSet.labels));
+  tf.dispose(oneHot);
+});
+
+test("CIFAR-10 from dataDir: five train files concatenated, HWC RGB, class names from batches.meta.txt", async () => {
+  const dir = await tinyDataDir();
+  const { train, test: testSet } = await withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir }));
+  assert.is(train.count, 25);
+  assert.is(testSet.count, 10);
+  assert.equal([train.height, train.width, train.channels], [32, 32, 3]);
+  assert.equal(train.classNames, CIFAR10_CLASS_NAMES);
+  checkValueRange(testSet);
+
+  // Without batches.meta.txt the built-in names are used.
+  await fs.rm(path.join(dir, "cifar-10-batches-bin", "batches.meta.txt"));
+  const again = await withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir }));
+  assert.equal(again.train.classNames, CIFAR10_CLASS_NAMES);
+  assert.equal(Array.from(again.train.pixels.subarray(0, 100)), Array.from(train.pixels.subarray(0, 100)));
+});
+
+test("CNN_DATA_DIR is used when no dataDir is given (a relative path counts from the working folder)", async () => {
+  const dir = await tinyDataDir();
+  const relative = path.relative(process.cwd(), dir);
+  const { folder } = await withEnv({ ...CLEAN_ENV, CNN_DATA_DIR: relative }, () => loadMnist({ download: false }));
+  assert.is(folder, path.join(dir, "mnist"));
+  // The option wins over the environment.
+  const other = await tinyDataDir();
+  const chosen = await withEnv({ ...CLEAN_ENV, CNN_DATA_DIR: dir }, () => loadCifar10({ dataDir: other, download: false }));
+  assert.is(chosen.folder, path.join(other, "cifar-10-batches-bin"));
+});
+
+test("a data folder without the dataset falls back to the cache (option, then CNN_CACHE_DIR)", async () => {
+  const source = await tinyDataDir();
+  const cache = tempDir();
+  await fs.cp(path.join(source, "mnist"), path.join(cache, "datasets", "mnist"), { recursive: true });
+  const onlyCifar = await tinyDataDir();
+  await fs.rm(path.join(onlyCifar, "mnist"), { recursive: true });
+
+  const viaOption = await withEnv(CLEAN_ENV, () => loadMnist({ dataDir: onlyCifar, cacheDir: cache, download: false }));
+  assert.is(viaOption.folder, path.join(cache, "datasets", "mnist"));
+  const viaEnv = await withEnv({ ...CLEAN_ENV, CNN_CACHE_DIR: cache }, () => loadMnist({ download: false }));
+  assert.is(viaEnv.train.count, 40);
+});
+
+test("not found anywhere with downloads off: one error saying where it looked and what to set", async () => {
+  const empty = tempDir();
+  const error = await rejection(withEnv(CLEAN_ENV, () => loadMnist({ cacheDir: empty, download: false })));
+  assert.instance(error, DatasetError);
+  assert.match(error.message, "MNIST not found: CNN_DATA_DIR is not set");
+  assert.match(error.message, `the cache ${path.join(empty, "datasets", "mnist")} lacks train-images-idx3-ubyte.gz`);
+  assert.match(error.message, "set CNN_DATA_DIR to a folder that contains mnist/ with train-images-idx3-ubyte.gz");
+});
+
+test("a data folder that does not exist, or that is the mnist folder itself, is a configuration error", async () => {
+  const dir = await tinyDataDir();
+  const nowhere = path.join(dir, "no-such-folder");
+  const missing = await rejection(withEnv({ ...CLEAN_ENV, CNN_DATA_DIR: nowhere }, () => loadMnist()));
+  assert.match(missing.message, `CNN_DATA_DIR is ${nowhere}, which does not exist`);
+  const tooDeep = await rejection(withEnv(CLEAN_ENV, () => loadMnist({ dataDir: path.join(dir, "mnist") })));
+  assert.match(tooDeep.message, "holds the MNIST files themselves; set it to the parent folder, the one that contains mnist/");
+});
+
+test("a data folder missing one MNIST file names that file", async () => {
+  const dir = await tinyDataDir();
+  await fs.rm(path.join(dir, "mnist", "t10k-labels-idx1-ubyte.gz"));
+  const error = await rejection(withEnv(CLEAN_ENV, () => loadMnist({ dataDir: dir })));
+  assert.instance(error, DatasetError);
+  assert.match(error.message, `${path.join(dir, "mnist")} lacks t10k-labels-idx1-ubyte.gz. Put the official files there`);
+});
+
+test("a data folder missing a CIFAR-10 batch names that file", async () => {
+  const dir = await tinyDataDir();
+  await fs.rm(path.join(dir, "cifar-10-batches-bin", "data_batch_3.bin"));
+  const error = await rejection(withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir })));
+  assert.match(error.message, "cifar-10-batches-bin lacks data_batch_3.bin");
+});
+
+test("corrupt files in the data folder: truncated gzip, wrong magic, count mismatch, wrong record size", async () => {
+  const dir = await tinyDataDir();
+  const mnist = path.join(dir, "mnist");
+  const trainImages = path.join(mnist, "train-images-idx3-ubyte.gz");
+  const original = await fs.readFile(trainImages);
+  const load = () => withEnv(CLEAN_ENV, () => loadMnist({ dataDir: dir }));
+
+  await fs.writeFile(trainImages, original.subarray(0, original.length / 2));
+  let error = await rejection(load());
+  assert.instance(error, DatasetError);
+  assert.match(error.message, `${trainImages} is truncated or not valid gzip`);
+  assert.match(error.message, "Replace it with an intact copy of the official file, or change the dataDir option.");
+
+  await fs.copyFile(path.join(mnist, "train-labels-idx1-ubyte.gz"), trainImages);
+  error = await rejection(load());
+  assert.match(error.message, `${trainImages} has the wrong magic number 2049 (expected 2051)`);
+
+  await fs.writeFile(trainImages, zlib.gzipSync(encodeIdx([39, 28, 28], new Uint8Array(39 * 784))));
+  error = await rejection(load());
+  assert.match(error.message, "holds 39 images but");
+  assert.match(error.message, "holds 40 labels");
+
+  await fs.writeFile(trainImages, zlib.gzipSync(encodeIdx([40, 27, 28], new Uint8Array(40 * 27 * 28))));
+  error = await rejection(load());
+  assert.match(error.message, "holds 27x28 images; MNIST's are 28x28");
+
+  const batch = path.join(dir, "cifar-10-batches-bin", "test_batch.bin");
+  await fs.appendFile(batch, Buffer.of(1, 2, 3));
+  error = await rejection(withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir })));
+  assert.match(error.message, `${batch} has the wrong record size`);
+});
+
+test("a corrupt file in the cache says to delete it so that it is downloaded again", async () => {
+  const source = await tinyDataDir();
+  const cache = tempDir();
+  const cached = path.join(cache, "datasets", "mnist");
+  await fs.cp(path.join(source, "mnist"), cached, { recursive: true });
+  const labels = path.join(cached, "train-labels-idx1-ubyte.gz");
+  await fs.writeFile(labels, Buffer.from("not gzip at all"));
+  const error = await rejection(withEnv(CLEAN_ENV, () => loadMnist({ cacheDir: cache, download: false })));
+  assert.match(error.message, `${labels} is truncated or not valid gzip`);
+  assert.match(error.message, "Delete it, and the next load downloads it again.");
+  assert.equal((await fs.readdir(cached)).sort(), [...MNIST_FILE_NAMES].sort());
+});
+
+test.run();
