@@ -27,9 +27,10 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
   const layout = gridLayout(images, options, captions ? CAPTION_HEIGHT : 0);
   const png = await encodeGrid(images, layout);
   const [count, height, width, channels] = images.shape;
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
   const summary =
-    `[image grid] ${count} image${count === 1 ? "" : "s"} of ${height}×${width} ` +
-    `${channels === 3 ? "RGB" : "gray"} in ${layout.rows}×${layout.cols}`;
+    `[image grid] ${plural(count, `${height}×${width} ${channels === 3 ? "RGB" : "gray"} image`)}, ` +
+    `${plural(layout.rows, "row")} × ${plural(layout.cols, "column")}`;
   const pngBase64 = Buffer.from(png).toString("base64");
   displayBundle({
     ...(captions ? { "image/svg+xml": captionedSvg(pngBase64, layout, captions) } : {}),
