@@ -11,7 +11,7 @@ export {
   type LiveDisplay,
 } from "./output";
 export { chartToSvg } from "./chart-svg";
-export { showChart, chartBundle, describeChart, VEGA_LITE_MIME } from "./show-chart";
+export { showChart, chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
 export { VEGA_LITE_SCHEMA, type ChartOptions } from "./charts/common";
 export { trainingCurvesChart, type TrainingPoint } from "./charts/training-curves";
 export { functionChart, type Point, type FunctionChartOptions } from "./charts/function-lines";
@@ -19,7 +19,7 @@ export { comparisonChart, type ComparisonRow } from "./charts/comparison";
 export { heatmapChart, confusionMatrixChart, type HeatmapOptions } from "./charts/heatmap";
 export { LiveChart, LiveTrainingCurves, type LiveChartOptions } from "./live-chart";
 export { ProgressReporter, formatDuration, type StepInfo, type ProgressOptions, type TerminalStream } from "./progress";
-export { imageGrid, gridLayout, tileOrigin, type ImageGridOptions, type GridLayout } from "./images/image-grid";
+export { imageGrid, gridLayout, tileOrigin, PngBytes, type ImageGridOptions, type GridLayout } from "./images/image-grid";
 export { showImageGrid, type ShowImageGridOptions } from "./images/show-images";
 export {
   displayCifar,

@@ -3,7 +3,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { trainingCurvesChart, type TrainingPoint } from "./charts/training-curves";
 import type { ChartOptions } from "./charts/common";
 import { inNotebook, liveDisplay } from "./output";
-import { chartBundle, describeChart } from "./show-chart";
+import { chartBundle, chartSummary } from "./show-chart";
 
 export interface LiveChartOptions {
   /** Least time between two redraws in ms (default 1000); stretched to 10× the last render time when rendering is slow. */
@@ -49,7 +49,7 @@ export class LiveChart {
   async finish(): Promise<void> {
     await this.rendering;
     if (!inNotebook()) {
-      console.log(`[chart] ${describeChart(this.buildSpec())}`);
+      console.log(chartSummary(this.buildSpec()));
     } else if (this.changedSinceShown) {
       await this.redraw();
     }

@@ -5,8 +5,12 @@ import { displayBundle, inNotebook, type MimeBundle } from "./output";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
-/** A one-line description of a chart: its `description`, else its title, else "chart". */
-export function describeChart(spec: TopLevelSpec): string {
+/** The text stand-in of a chart: "[chart] " and its `description`, else its title. */
+export function chartSummary(spec: TopLevelSpec): string {
+  return `[chart] ${describeChart(spec)}`;
+}
+
+function describeChart(spec: TopLevelSpec): string {
   if (typeof spec.description === "string") return spec.description;
   const title = spec.title;
   const text = typeof title === "object" && !Array.isArray(title) ? title.text : title;
@@ -23,13 +27,13 @@ export async function chartBundle(spec: TopLevelSpec): Promise<MimeBundle> {
   return {
     [VEGA_LITE_MIME]: spec,
     "image/svg+xml": await chartToSvg(spec),
-    "text/plain": `[chart] ${describeChart(spec)}`,
+    "text/plain": chartSummary(spec),
   };
 }
 
 /** Displays a vega-lite v5 chart in the notebook; in a terminal prints its description. */
 export async function showChart(spec: TopLevelSpec): Promise<void> {
   // No SVG rendering when nobody will see it.
-  const bundle = inNotebook() ? await chartBundle(spec) : { "text/plain": `[chart] ${describeChart(spec)}` };
+  const bundle = inNotebook() ? await chartBundle(spec) : { "text/plain": chartSummary(spec) };
   displayBundle(bundle);
 }

@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { inspect } from "util";
 import { tf } from "../../src/backend";
 import { imageGrid } from "../../src/display/images/image-grid";
 import { showImageGrid } from "../../src/display/images/show-images";
@@ -96,6 +97,8 @@ test("showImageGrid displays the PNG it returns, with a text summary", async () 
   assert.equal(Object.keys(data).sort(), ["image/png", "text/plain"]);
   assert.is(data["image/png"], Buffer.from(png).toString("base64"));
   assert.is(data["text/plain"], "[image grid] 4 2×2 gray images, 2 rows × 2 columns");
+  // A cell ending with the call prints this instead of every byte.
+  assert.is(inspect(png), `<PNG image, ${png.length} bytes>`);
 });
 
 test("with captions the notebook gets an SVG: the grid picture plus one text per tile", async () => {

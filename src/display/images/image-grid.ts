@@ -1,4 +1,5 @@
 /** Arranging a batch of images into one grid picture (PNG), with tfjs-node's native encoder. */
+import { inspect } from "util";
 import { tf } from "../../backend";
 
 export interface ImageGridOptions {
@@ -97,6 +98,16 @@ export function gridPixels(images: tf.Tensor4D, layout: GridLayout): tf.Tensor3D
 }
 
 /**
+ * PNG file bytes. Prints as a one-line summary, so a notebook cell ending in
+ * `await showImageGrid(...)` does not dump thousands of numbers.
+ */
+export class PngBytes extends Uint8Array {
+  [inspect.custom](): string {
+    return `<PNG image, ${this.length} bytes>`;
+  }
+}
+
+/**
  * PNG bytes of `images` (float32 [N, H, W, C] in [0, 1], C = 1 or 3) arranged in a
  * grid, row by row; values outside [0, 1] are clipped.
  */
@@ -107,7 +118,8 @@ export async function imageGrid(images: tf.Tensor4D, options: ImageGridOptions =
 export async function encodeGrid(images: tf.Tensor4D, layout: GridLayout): Promise<Uint8Array> {
   const pixels = gridPixels(images, layout);
   try {
-    return await tf.node.encodePng(pixels);
+    const bytes = await tf.node.encodePng(pixels);
+    return new PngBytes(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
   } finally {
     pixels.dispose();
   }

@@ -42,13 +42,14 @@ export async function displayCifar(
       `displayCifar: size must be a positive integer with size × size ≤ ${count} (the number of images); got ${size}.`,
     );
   }
-  const indices = sampleWithoutReplacement(count, size * size, options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const { seed, caption, ...gridOptions } = options;
+  const indices = sampleWithoutReplacement(count, size * size, seed ?? Math.floor(Math.random() * 2 ** 32));
   const batch = images instanceof tf.Tensor ? { xs: tf.gather(images, indices) } : images.gather(indices);
   try {
     const png = await showImageGrid(batch.xs, {
       cols: size,
-      ...options,
-      captions: options.caption ? indices.map(options.caption) : undefined,
+      ...gridOptions,
+      captions: caption ? indices.map((index) => caption(index)) : undefined,
     });
     return { png, indices };
   } finally {
