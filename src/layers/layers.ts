@@ -1,0 +1,95 @@
+/**
+ * The chapter's building blocks, with the chapter's names: variables,
+ * convolution, pooling, fully connected layers, ReLU and dropout.
+ */
+import { tf } from "../backend";
+import { recordMultiplyAdds } from "./multiplyAdds";
+import { attr, runNativeOp } from "./native";
+import { randomSeed, statelessTruncatedNormal, statelessUniform } from "./random";
+import { activeSeedStream, activeVariableStore } from "./variables";
+
+/**
+ * A weight tensor initialised from a normal distribution with standard
+ * deviation 0.1, redrawn beyond two deviations (the chapter's tf.truncated_normal).
+ */
+export function weightVariable(shape: [number, number, number, number]): tf.Tensor4D;
+export function weightVariable(shape: [number, number]): tf.Tensor2D;
+export function weightVariable(shape: number[]): tf.Tensor;
+export function weightVariable(shape: number[]): tf.Tensor {
+  const store = activeVariableStore("weightVariable");
+  return store.variable("weight", shape, () => tf.mul(statelessTruncatedNormal(shape, store.seeds.next()), 0.1));
+}
+
+/** A bias vector initialised to the constant 0.1, so ReLUs start active. */
+export function biasVariable(shape: [number]): tf.Tensor1D {
+  return activeVariableStore("biasVariable").variable("bias", shape, () => tf.fill(shape, 0.1)) as tf.Tensor1D;
+}
+
+/** 2-D convolution, stride 1, SAME padding (output has the input's height and width). */
+export function conv2d(x: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
+  const [batch, height, width] = x.shape;
+  const [kernelHeight, kernelWidth, inChannels, outChannels] = W.shape;
+  recordMultiplyAdds(batch * height * width * kernelHeight * kernelWidth * inChannels * outChannels);
+  return tf.conv2d(x, W, 1, "same");
+}
+
+/** Max pooling over size×size windows with stride `size` and SAME padding. */
+export function maxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
+  return tf.maxPool(x, size, size, "same");
+}
+
+/** Max pooling over 2×2 windows, stride 2, SAME padding: halves height and width (rounding up). */
+export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+  return maxPool(x, 2);
+}
+
+// tfjs differentiates ReLU with six small kernels; TensorFlow's ReluGrad is one.
+const reluWithNativeGradient = tf.customGrad((x, save) => {
+  const activation = tf.relu(x as tf.Tensor);
+  (save as tf.GradSaveFunc)([activation]);
+  return {
+    value: activation,
+    gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => runNativeOp("ReluGrad", [attr.dtype("T", "float32")], [dy, saved])[0],
+  };
+});
+
+/** max(x, 0), elementwise. */
+export function relu<T extends tf.Tensor>(x: T): T {
+  return reluWithNativeGradient(x) as T;
+}
+
+/** Convolution with a new W of `shape` [height, width, in, out], plus a new bias, then ReLU. */
+export function convLayer(input: tf.Tensor4D, shape: [number, number, number, number]): tf.Tensor4D {
+  const W = weightVariable(shape);
+  const b = biasVariable([shape[3]]);
+  return relu(tf.add(conv2d(input, W), b));
+}
+
+/** input · W + b with a new W of shape [input size, size] and a new bias (no activation). */
+export function fullLayer(input: tf.Tensor2D, size: number): tf.Tensor2D {
+  const [batch, inSize] = input.shape;
+  const W = weightVariable([inSize, size]);
+  const b = biasVariable([size]);
+  recordMultiplyAdds(batch * inSize * size);
+  return tf.add(tf.matMul(input, W), b);
+}
+
+/**
+ * Keeps each value with probability `keepProb` and scales kept values by
+ * 1/keepProb (the chapter's tf.nn.dropout with keep_prob); keepProb 1 returns
+ * `x` unchanged, as at evaluation. Inside a model the mask comes from the
+ * model's seed, so seeded runs repeat exactly.
+ */
+export function dropout<T extends tf.Tensor>(x: T, keepProb: number): T {
+  if (!(keepProb > 0 && keepProb <= 1)) {
+    throw new Error(`dropout: the keep probability must be in (0, 1], got ${keepProb}.`);
+  }
+  if (keepProb === 1) {
+    return x;
+  }
+  const seed = activeSeedStream()?.next() ?? [randomSeed(), randomSeed()];
+  return tf.tidy(() => {
+    const keepMask = tf.floor(tf.add(statelessUniform(x.shape, seed), keepProb));
+    return tf.mul(x, tf.div(keepMask, keepProb));
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Direct access to TensorFlow ops through tfjs-node's binding, for the few
+ * ops tfjs itself runs in JavaScript or splits into many small kernels
+ * (random numbers, ReLU's gradient, Adam's update, resource variables).
+ */
+import { tf, assertNativeBackend } from "../backend";
+
+/** What the binding reports for each output of an op. */
+interface NativeTensorInfo {
+  id: number;
+  shape: number[];
+  dtype: number;
+}
+
+/** One attribute of an op, in the binding's encoding. */
+export interface NativeAttr {
+  name: string;
+  type: number;
+  value: number | boolean | string | number[];
+}
+
+interface NativeBinding {
+  executeOp(name: string, attrs: NativeAttr[], inputIds: number[], numOutputs: number): NativeTensorInfo[];
+  deleteTensor(id: number): void;
+  TF_FLOAT: number;
+  TF_INT32: number;
+  TF_ATTR_STRING: number;
+  TF_ATTR_INT: number;
+  TF_ATTR_FLOAT: number;
+  TF_ATTR_BOOL: number;
+  TF_ATTR_TYPE: number;
+  TF_ATTR_SHAPE: number;
+}
+
+interface NodeKernelBackend {
+  binding: NativeBinding;
+  getInputTensorIds(tensors: tf.Tensor[]): number[];
+  createOutputTensor(info: NativeTensorInfo): tf.Tensor;
+}
+
+/**
+ * A TensorFlow tensor handle that tfjs does not track, such as a resource
+ * variable's handle. Whoever creates one deletes it with `deleteNativeHandle`.
+ */
+export class NativeHandle {
+  constructor(readonly id: number) {}
+}
+
+export type NativeInput = tf.Tensor | NativeHandle;
+
+function nodeBackend(): NodeKernelBackend {
+  assertNativeBackend();
+  return tf.backend() as unknown as NodeKernelBackend;
+}
+
+function binding(): NativeBinding {
+  return nodeBackend().binding;
+}
+
+/** Builders for op attributes. */
+export const attr = {
+  dtype: (name: string, dtype: "float32" | "int32"): NativeAttr => ({
+    name,
+    type: binding().TF_ATTR_TYPE,
+    value: dtype === "float32" ? binding().TF_FLOAT : binding().TF_INT32,
+  }),
+  shape: (name: string, dims: readonly number[]): NativeAttr => ({ name, type: binding().TF_ATTR_SHAPE, value: [...dims] }),
+  string: (name: string, value: string): NativeAttr => ({ name, type: binding().TF_ATTR_STRING, value }),
+  bool: (name: string, value: boolean): NativeAttr => ({ name, type: binding().TF_ATTR_BOOL, value }),
+};
+
+function inputIds(inputs: readonly NativeInput[]): number[] {
+  const backend = nodeBackend();
+  return inputs.map((input) => (input instanceof NativeHandle ? input.id : backend.getInputTensorIds([input])[0]));
+}
+
+/** Runs a TensorFlow op; its outputs become ordinary tfjs tensors (tracked by tf.tidy). */
+export function runNativeOp(name: string, attrs: NativeAttr[], inputs: readonly NativeInput[], numOutputs = 1): tf.Tensor[] {
+  const backend = nodeBackend();
+  return backend.binding.executeOp(name, attrs, inputIds(inputs), numOutputs).map((info) => backend.createOutputTensor(info));
+}
+
+/** Runs a TensorFlow op that has no outputs (e.g. a variable update). */
+export function runNativeOpForEffect(name: string, attrs: NativeAttr[], inputs: readonly NativeInput[]): void {
+  binding().executeOp(name, attrs, inputIds(inputs), 0);
+}
+
+/** Runs an op whose single output stays an untracked handle (e.g. a resource variable handle). */
+export function createNativeHandle(name: string, attrs: NativeAttr[], inputs: readonly NativeInput[]): NativeHandle {
+  return new NativeHandle(binding().executeOp(name, attrs, inputIds(inputs), 1)[0].id);
+}
+
+export function deleteNativeHandle(handle: NativeHandle): void {
+  binding().deleteTensor(handle.id);
+}

@@ -1,0 +1,29 @@
+import { cifar3Conv } from "./cifar3Conv";
+import { cifarReduced } from "./cifarReduced";
+import { cifarSimple } from "./cifarSimple";
+import { mnist } from "./mnist";
+import { ChapterModel, type ModelDefinition, type ModelOptions } from "./model";
+
+/** The chapter's four models, by key. */
+export const modelDefinitions = {
+  mnist,
+  "cifar-simple": cifarSimple,
+  "cifar-3conv": cifar3Conv,
+  "cifar-reduced": cifarReduced,
+} as const satisfies Record<string, ModelDefinition>;
+
+export type ModelKey = keyof typeof modelDefinitions;
+
+export const modelKeys = Object.keys(modelDefinitions) as ModelKey[];
+
+/** Builds a model (its variables initialised now) from its key or a definition. */
+export function createModel(model: ModelKey | ModelDefinition, options: ModelOptions = {}): ChapterModel {
+  if (typeof model !== "string") {
+    return new ChapterModel(model, options);
+  }
+  const definition: ModelDefinition | undefined = (modelDefinitions as Record<string, ModelDefinition>)[model];
+  if (definition === undefined) {
+    throw new Error(`Unknown model '${model}'. Available: ${modelKeys.join(", ")}.`);
+  }
+  return new ChapterModel(definition, options);
+}

@@ -1,0 +1,23 @@
+/**
+ * The two things training and evaluation need from the data layer. Anything
+ * with these shapes works (the data module's iterators, synthetic test data).
+ */
+import type { tf } from "../backend";
+
+/** One training batch: float32 images in [0, 1] and one-hot float32 labels. */
+export interface Batch {
+  xs: tf.Tensor4D;
+  ys: tf.Tensor2D;
+}
+
+/** Hands out training batches; train() disposes each batch after its step. */
+export interface BatchSource {
+  nextBatch(): Batch;
+}
+
+/** A labelled test set read in slices [start, end); the caller disposes each slice. */
+export interface TestSet {
+  count: number;
+  images(start: number, end: number): tf.Tensor4D;
+  oneHot(start: number, end: number): tf.Tensor2D;
+}

@@ -1,0 +1,19 @@
+export type { Batch, BatchSource, TestSet } from "./data";
+export { crossEntropyCost, accuracy } from "./loss";
+export { AdamOptimizer, type AdamSettings } from "./adam";
+export { trainingStep, evaluateBatch, type BatchEvaluation } from "./step";
+export { silentProgress, terminalProgress, type ProgressInfo, type ProgressSink } from "./progress";
+export {
+  train,
+  formatLogLine,
+  resolveTrainingSettings,
+  TrainingInterruptedError,
+  type HistoryEntry,
+  type TrainOptions,
+  type TrainResult,
+  type TrainingSettings,
+} from "./train";
+export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
+export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weightsFile";
+export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./trainOrLoad";
+export { timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";

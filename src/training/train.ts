@@ -1,0 +1,138 @@
+/** The chapter's training loop, with log lines, live progress and Jupyter interrupts. */
+import { tf } from "../backend";
+import type { ChapterModel, TrainingDefaults } from "../models/model";
+import { AdamOptimizer } from "./adam";
+import type { BatchSource } from "./data";
+import { terminalProgress, type ProgressSink } from "./progress";
+import { evaluateBatch, trainingStep } from "./step";
+
+/** Cost and training accuracy on the batch of one log point (keep probability 1.0). */
+export interface HistoryEntry {
+  step: number;
+  cost: number;
+  accuracy: number;
+}
+
+/** Overrides of the model's chapter defaults, and where output goes. */
+export interface TrainOptions {
+  steps?: number;
+  learningRate?: number;
+  keepProb?: number;
+  logEvery?: number;
+  /** Prints each log line; default console.log. */
+  log?: (line: string) => void;
+  /** Called at each log point with the new entry and the history so far (e.g. to redraw a chart). */
+  onLog?: (entry: HistoryEntry, history: readonly HistoryEntry[]) => void;
+  /** Default: terminalProgress() (a live line on a terminal, nothing in a notebook). */
+  progress?: ProgressSink;
+}
+
+export interface TrainResult {
+  history: HistoryEntry[];
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+}
+
+/** Thrown when SIGINT (Ctrl+C, Jupyter's interrupt) stops a run. */
+export class TrainingInterruptedError extends Error {
+  constructor(readonly step: number, readonly totalSteps: number) {
+    super(
+      `training interrupted at step ${step} of ${totalSteps}; the model keeps the weights it had then. ` +
+        "Call train() again to start a new run.",
+    );
+    this.name = "TrainingInterruptedError";
+  }
+}
+
+export type TrainingSettings = Omit<TrainingDefaults, "batchSize">;
+
+/** The model's chapter defaults with the options' overrides, checked. */
+export function resolveTrainingSettings(model: ChapterModel, options: TrainOptions): TrainingSettings {
+  const { defaults } = model.definition;
+  const settings: TrainingSettings = {
+    steps: options.steps ?? defaults.steps,
+    learningRate: options.learningRate ?? defaults.learningRate,
+    keepProb: options.keepProb ?? defaults.keepProb,
+    logEvery: options.logEvery ?? defaults.logEvery,
+  };
+  const problems = [
+    Number.isInteger(settings.steps) && settings.steps > 0 ? "" : `steps must be a positive integer (got ${settings.steps})`,
+    settings.learningRate > 0 ? "" : `learningRate must be positive (got ${settings.learningRate})`,
+    settings.keepProb > 0 && settings.keepProb <= 1 ? "" : `keepProb must be in (0, 1] (got ${settings.keepProb})`,
+    Number.isInteger(settings.logEvery) && settings.logEvery > 0 ? "" : `logEvery must be a positive integer (got ${settings.logEvery})`,
+  ].filter((problem) => problem !== "");
+  if (problems.length > 0) {
+    throw new Error(`train(${model.key}): ${problems.join("; ")}.`);
+  }
+  return settings;
+}
+
+/** The chapter's log line, e.g. `step 500, cost 0.2341, training accuracy 0.9400`. */
+export function formatLogLine({ step, cost, accuracy }: HistoryEntry): string {
+  return `step ${step}, cost ${cost.toFixed(4)}, training accuracy ${accuracy.toFixed(4)}`;
+}
+
+const PROGRESS_INTERVAL_MS = 500;
+
+/**
+ * Trains `model` with Adam on softmax cross-entropy, one batch per step, from
+ * the model's current weights (a fresh optimizer each call). At step 0 and
+ * every `logEvery` steps, logs cost and accuracy on the current batch before
+ * training on it, as the chapter does. SIGINT stops the run with a
+ * TrainingInterruptedError.
+ */
+export async function train(model: ChapterModel, batches: BatchSource, options: TrainOptions = {}): Promise<TrainResult> {
+  const { steps, learningRate, keepProb, logEvery } = resolveTrainingSettings(model, options);
+  const log = options.log ?? console.log;
+  const progress = options.progress ?? terminalProgress();
+  const history: HistoryEntry[] = [];
+
+  let interruptRequested = false;
+  const onInterrupt = () => {
+    interruptRequested = true;
+  };
+  process.on("SIGINT", onInterrupt);
+  const optimizer = new AdamOptimizer(model.variables, { learningRate });
+  const started = performance.now();
+  let lastProgressAt = started;
+  progress.start(steps);
+  try {
+    for (let step = 0; step < steps; step++) {
+      // Give a pending SIGINT the chance to reach onInterrupt.
+      await new Promise(setImmediate);
+      if (interruptRequested) {
+        throw new TrainingInterruptedError(step, steps);
+      }
+      const batch = batches.nextBatch();
+      try {
+        if (step % logEvery === 0) {
+          const entry = { step, ...evaluateBatch(model, batch.xs, batch.ys) };
+          history.push(entry);
+          progress.clear?.();
+          log(formatLogLine(entry));
+          options.onLog?.(entry, history);
+        }
+        trainingStep(model, optimizer, batch, keepProb);
+      } finally {
+        tf.dispose([batch.xs, batch.ys]);
+      }
+      const now = performance.now();
+      if (now - lastProgressAt >= PROGRESS_INTERVAL_MS || step + 1 === steps) {
+        lastProgressAt = now;
+        const stepsPerSecond = (step + 1) / ((now - started) / 1000);
+        progress.tick(step + 1, {
+          stepsPerSecond,
+          etaSeconds: (steps - step - 1) / stepsPerSecond,
+          cost: history[history.length - 1]?.cost,
+        });
+      }
+    }
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    optimizer.dispose();
+    progress.finish();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { history, steps, seconds, stepsPerSecond: steps / seconds };
+}
