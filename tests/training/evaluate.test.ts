@@ -1,0 +1,43 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { tf } from "../../src/backend";
+import { testAccuracy, type TestSet } from "../../src/training";
+import { lineCollector, tinyModel, tinyTestSet } from "./fixtures";
+
+test("test accuracy is computed in blocks of 1000 and weighted by block size", () => {
+  const model = tinyModel(5);
+  const flipped = new Set(Array.from({ length: 2500 }, (_, i) => i).filter((i) => i % 7 === 0));
+  const base = tinyTestSet(2500, flipped);
+  const requested: string[] = [];
+  const testSet: TestSet = {
+    count: base.count,
+    images: (start, end) => {
+      requested.push(`${start}-${end}`);
+      return base.images(start, end);
+    },
+    oneHot: (start, end) => base.oneHot(start, end),
+  };
+  // Expected: the fraction of all 2500 images classified as labelled, in one pass.
+  const expected = tf.tidy(() => {
+    const predicted = tf.argMax(model.logits(base.images(0, 2500)), 1);
+    const labelled = tf.argMax(base.oneHot(0, 2500), 1);
+    return tf.mean(tf.cast(tf.equal(predicted, labelled), "float32")).dataSync()[0];
+  });
+  const before = tf.memory().numTensors;
+  const { lines, log } = lineCollector();
+  const result = testAccuracy(model, testSet, { log });
+  assert.equal(requested, ["0-1000", "1000-2000", "2000-2500"]);
+  assert.ok(Math.abs(result - expected) < 1e-6, `${result} vs ${expected}`);
+  assert.equal(lines, [`test accuracy: ${result.toFixed(4)}`]);
+  assert.is(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+test("testAccuracy rejects an empty test set and a bad block size", () => {
+  const model = tinyModel();
+  assert.throws(() => testAccuracy(model, tinyTestSet(0), { log: () => {} }), /test set is empty/);
+  assert.throws(() => testAccuracy(model, tinyTestSet(10), { blockSize: 0, log: () => {} }), /blockSize must be a positive integer/);
+  model.dispose();
+});
+
+test.run();
