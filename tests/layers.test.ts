@@ -121,6 +121,26 @@ test("conv2d keeps height and width (stride 1, SAME); pooling halves them, round
   });
 });
 
+test("maxPool matches tf.maxPool, values and gradient, also with SAME padding of odd sizes", () => {
+  tf.tidy(() => {
+    for (const [shape, size] of [
+      [[3, 28, 28, 8], 2],
+      [[2, 7, 7, 5], 2],
+      [[2, 8, 8, 6], 8],
+    ] as [[number, number, number, number], number][]) {
+      const x = tf.randomNormal(shape, 0, 1, "float32", 5) as tf.Tensor4D;
+      const ours = maxPool(x, size);
+      const reference = tf.maxPool(x, size, size, "same");
+      assert.equal(ours.shape, reference.shape);
+      assert.equal(values(ours), values(reference));
+      const dy = tf.randomNormal(reference.shape, 0, 1, "float32", 6);
+      const ourGradient = tf.grad((input: tf.Tensor) => maxPool(input as tf.Tensor4D, size))(x, dy);
+      const referenceGradient = tf.grad((input: tf.Tensor) => tf.maxPool(input as tf.Tensor4D, size, size, "same"))(x, dy);
+      assert.equal(values(ourGradient), values(referenceGradient));
+    }
+  });
+});
+
 test("convLayer and fullLayer create their W and b and apply them", () => {
   const store = new VariableStore(1);
   tf.tidy(() => {

@@ -5,6 +5,7 @@
 import { tf } from "../backend";
 import { recordMultiplyAdds } from "./multiplyAdds";
 import { attr, runNativeOp } from "./native";
+import { nativeMaxPool } from "./pooling";
 import { randomSeed, statelessTruncatedNormal, statelessUniform } from "./random";
 import { activeSeedStream, activeVariableStore } from "./variables";
 
@@ -35,7 +36,7 @@ export function conv2d(x: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
 
 /** Max pooling over size×size windows with stride `size` and SAME padding. */
 export function maxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
-  return tf.maxPool(x, size, size, "same");
+  return nativeMaxPool(x, size);
 }
 
 /** Max pooling over 2×2 windows, stride 2, SAME padding: halves height and width (rounding up). */

@@ -1,0 +1,75 @@
+/**
+ * Max pooling on oneDNN's kernels. TensorFlow's generic MaxPoolGrad (what
+ * tfjs calls) took 7–13 ms per MNIST step on this machine; oneDNN's pooling
+ * pair, which records the argmax positions in a workspace during the forward
+ * pass, takes under 1 ms for forward and backward together, with identical
+ * results.
+ */
+import { tf } from "../backend";
+import { attr, runNativeOp, type NativeAttr } from "./native";
+
+// TensorFlow registers its oneDNN kernels under this label; the op names are
+// internal, so availability is probed once and tf.maxPool is used otherwise.
+const ONEDNN_KERNEL_LABEL = "MklNameChangeOp";
+
+function poolingAttrs(size: number): NativeAttr[] {
+  return [
+    attr.dtype("T", "float32"),
+    attr.ints("ksize", [1, size, size, 1]),
+    attr.ints("strides", [1, size, size, 1]),
+    attr.string("padding", "SAME"),
+    attr.string("data_format", "NHWC"),
+    attr.bool("workspace_enabled", true),
+    attr.string("_kernel", ONEDNN_KERNEL_LABEL),
+  ];
+}
+
+/**
+ * The workspace output is a uint8 tensor that tfjs labels int32; it only ever
+ * goes back into the gradient op, never to JavaScript.
+ */
+const oneDnnMaxPool = (size: number) =>
+  tf.customGrad((x, save) => {
+    const [output, workspace] = runNativeOp("_MklNativeMaxPool", poolingAttrs(size), [x as tf.Tensor], 2);
+    (save as tf.GradSaveFunc)([x as tf.Tensor, output, workspace]);
+    return {
+      value: output,
+      gradFunc: (dy: tf.Tensor, [input, savedOutput, savedWorkspace]: tf.Tensor[]) =>
+        runNativeOp("_MklNativeMaxPoolGrad", poolingAttrs(size), [input, savedOutput, dy, savedWorkspace])[0],
+    };
+  });
+
+const poolBySize = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+let oneDnnAvailable: boolean | undefined;
+
+function oneDnnPoolingAvailable(): boolean {
+  if (oneDnnAvailable === undefined) {
+    try {
+      tf.tidy(() => {
+        oneDnnMaxPool(2)(tf.zeros([1, 2, 2, 1]));
+      });
+      oneDnnAvailable = true;
+    } catch {
+      oneDnnAvailable = false;
+    }
+  }
+  return oneDnnAvailable;
+}
+
+/** "oneDNN" or "TensorFlow generic": which max-pooling kernels this TensorFlow build runs. */
+export function maxPoolingKernels(): "oneDNN" | "TensorFlow generic" {
+  return oneDnnPoolingAvailable() ? "oneDNN" : "TensorFlow generic";
+}
+
+/** Max pooling over size×size windows, stride `size`, SAME padding (tf.nn.max_pool). */
+export function nativeMaxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
+  if (!oneDnnPoolingAvailable()) {
+    return tf.maxPool(x, size, size, "same");
+  }
+  let pool = poolBySize.get(size);
+  if (pool === undefined) {
+    pool = oneDnnMaxPool(size);
+    poolBySize.set(size, pool);
+  }
+  return pool(x) as tf.Tensor4D;
+}
