@@ -149,7 +149,7 @@ export async function locateDataset(source: DatasetSource, options: LoadOptions)
   const missing = await missingFiles(cacheFolder, source.files);
   const lookedIn =
     (dataDir === undefined ? "CNN_DATA_DIR is not set" : `${path.resolve(dataDir)} has no ${source.folder}/`) +
-    `, and the cache ${cacheFolder} lacks ${missing.join(", ")}`;
+    `, and the cache ${cacheFolder} lacks ${missing.length === source.files.length ? "all its files" : missing.join(", ")}`;
   const fromOfficialLayout = `set CNN_DATA_DIR to a folder that contains ${layout(source)}`;
   if (missing.length > 0) {
     if (options.download === false) {
