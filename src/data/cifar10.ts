@@ -5,27 +5,15 @@ import { CIFAR_CHANNELS, CIFAR_NUM_CLASSES, CIFAR_SIDE, parseCifarClassNames, re
 import { downloadFile, unwritableCacheError } from "./download";
 import { DatasetError, withRemedy } from "./errors";
 import { ImageSet } from "./image-set";
+import {
+  CIFAR10_ARCHIVE,
+  CIFAR10_CLASS_NAMES,
+  CIFAR10_FOLDER,
+  CIFAR10_META_FILE,
+  CIFAR10_TEST_FILE,
+  CIFAR10_TRAIN_FILES,
+} from "./layout";
 import { DatasetSource, DatasetSplits, FetchRequest, LoadOptions, locateDataset } from "./locate";
-
-export const CIFAR10_CLASS_NAMES: readonly string[] = [
-  "airplane",
-  "automobile",
-  "bird",
-  "cat",
-  "deer",
-  "dog",
-  "frog",
-  "horse",
-  "ship",
-  "truck",
-];
-
-export const CIFAR10_FOLDER = "cifar-10-batches-bin";
-export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
-export const CIFAR10_TEST_FILE = "test_batch.bin";
-/** Optional: its class names, one per line (the built-in list is used without it). */
-export const CIFAR10_META_FILE = "batches.meta.txt";
-export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
 
 /**
  * Downloads the archive next to the dataset folder, extracts it into a

@@ -1,9 +1,14 @@
 /** The data layer: MNIST and CIFAR-10 loaders, image sets, tf.data-style batching, tiny generated datasets. */
 export { DatasetError } from "./errors";
-export { ImageSet, ImageSetData } from "./image-set";
-export { Batch, BatchIterator, BatchOptions, BatchPipeline, Pipeline, ShuffleOptions } from "./pipeline";
-export { DatasetSplits, LoadOptions, defaultCacheDir } from "./locate";
-export { Checksum } from "./download";
-export { MNIST_CLASS_NAMES, loadMnist } from "./mnist";
-export { CIFAR10_CLASS_NAMES, loadCifar10 } from "./cifar10";
-export { TinyDatasetSizes, writeTinyDatasets } from "./tiny";
+export { ImageSet } from "./image-set";
+export type { ImageSetData } from "./image-set";
+export { BatchIterator, BatchPipeline, Pipeline } from "./pipeline";
+export type { Batch, BatchOptions, ShuffleOptions } from "./pipeline";
+export { defaultCacheDir } from "./locate";
+export type { DatasetSplits, LoadOptions } from "./locate";
+export type { Checksum } from "./download";
+export { CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./layout";
+export { loadMnist } from "./mnist";
+export { loadCifar10 } from "./cifar10";
+export { writeTinyDatasets } from "./tiny";
+export type { TinyDatasetSizes } from "./tiny";

@@ -3,16 +3,9 @@ import { downloadFile } from "./download";
 import { DatasetError, withRemedy } from "./errors";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxGz } from "./idx";
 import { ImageSet } from "./image-set";
+import { MNIST_CLASS_NAMES, MNIST_FILES, MNIST_FOLDER } from "./layout";
 import { DatasetSource, DatasetSplits, FetchRequest, LoadOptions, locateDataset } from "./locate";
 
-export const MNIST_FILES = {
-  trainImages: "train-images-idx3-ubyte.gz",
-  trainLabels: "train-labels-idx1-ubyte.gz",
-  testImages: "t10k-images-idx3-ubyte.gz",
-  testLabels: "t10k-labels-idx1-ubyte.gz",
-} as const;
-
-export const MNIST_CLASS_NAMES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const MNIST_SIDE = 28;
 
 async function downloadMnistFiles(request: FetchRequest): Promise<void> {
@@ -27,7 +20,7 @@ async function downloadMnistFiles(request: FetchRequest): Promise<void> {
 /** MNIST from the mirror TensorFlow uses, with the files' published SHA-256 digests. */
 export const MNIST_SOURCE: DatasetSource = {
   title: "MNIST",
-  folder: "mnist",
+  folder: MNIST_FOLDER,
   files: Object.values(MNIST_FILES),
   baseUrlEnv: "CNN_MNIST_BASE_URL",
   defaultBaseUrl: "https://storage.googleapis.com/cvdf-datasets/mnist/",

@@ -8,9 +8,16 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { CIFAR_CHANNELS, CIFAR_IMAGE_BYTES, CIFAR_NUM_CLASSES, CIFAR_SIDE, encodeCifarRecords } from "./cifar-format";
-import { CIFAR10_CLASS_NAMES, CIFAR10_FOLDER, CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from "./cifar10";
 import { encodeIdx } from "./idx";
-import { MNIST_FILES } from "./mnist";
+import {
+  CIFAR10_CLASS_NAMES,
+  CIFAR10_FOLDER,
+  CIFAR10_META_FILE,
+  CIFAR10_TEST_FILE,
+  CIFAR10_TRAIN_FILES,
+  MNIST_FILES,
+  MNIST_FOLDER,
+} from "./layout";
 import { deriveSeed, mulberry32 } from "./random";
 
 export interface TinyDatasetSizes {
@@ -147,6 +154,6 @@ export async function writeTinyDatasets(dir: string, sizes: TinyDatasetSizes = {
   if (counts.cifarTrain < CIFAR10_TRAIN_FILES.length) {
     throw new RangeError(`writeTinyDatasets: cifarTrain must be at least ${CIFAR10_TRAIN_FILES.length}, one image per batch file.`);
   }
-  await writeTinyMnist(path.join(dir, "mnist"), counts.mnistTrain, counts.mnistTest, seed);
+  await writeTinyMnist(path.join(dir, MNIST_FOLDER), counts.mnistTrain, counts.mnistTest, seed);
   await writeTinyCifar(path.join(dir, CIFAR10_FOLDER), counts.cifarTrain, counts.cifarTest, seed);
 }

@@ -1,0 +1,31 @@
+/** The official file layout of the datasets (what their archives unpack to) and their class names. */
+
+/** MNIST's folder and its four gzip-compressed IDX files. */
+export const MNIST_FOLDER = "mnist";
+export const MNIST_FILES = {
+  trainImages: "train-images-idx3-ubyte.gz",
+  trainLabels: "train-labels-idx1-ubyte.gz",
+  testImages: "t10k-images-idx3-ubyte.gz",
+  testLabels: "t10k-labels-idx1-ubyte.gz",
+} as const;
+export const MNIST_CLASS_NAMES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/** CIFAR-10's binary version: five training batches, one test batch, the class names. */
+export const CIFAR10_FOLDER = "cifar-10-batches-bin";
+export const CIFAR10_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+export const CIFAR10_TEST_FILE = "test_batch.bin";
+/** Optional: the class names, one per line (the built-in list is used without it). */
+export const CIFAR10_META_FILE = "batches.meta.txt";
+export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
+export const CIFAR10_CLASS_NAMES: readonly string[] = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
