@@ -4,14 +4,16 @@
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/models.ts \
  *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--json out.json]
  *
- * Other processes on the machine change these figures: compare runs made
- * under the same load, and look at the min–max spread.
+ * The models take turns, one repetition each, so that they all see the same
+ * background load; other processes on the machine still change the figures,
+ * so compare runs made under similar load and look at the min–max spread.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { backendInfo } from "../../src/backend";
 import { modelKeys, type ModelKey } from "../../src/models/registry";
-import { measurePeakMatMul, timeTrainingSteps, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
+import { maxPoolingKernels } from "../../src/layers/pooling";
+import { measurePeakMatMul, TrainingStepTimer, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
 
 interface BenchArguments {
   steps: number;
@@ -46,7 +48,9 @@ function parseArguments(argv: string[]): BenchArguments {
       }
       parsed.models = requested as ModelKey[];
     } else {
-      throw new Error(`Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--json out.json]`);
+      throw new Error(
+        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--json out.json]`,
+      );
     }
   }
   if (parsed.jsonPath === "") {
@@ -55,17 +59,32 @@ function parseArguments(argv: string[]): BenchArguments {
   return parsed;
 }
 
-function formatRow(timing: StepTiming, peak: MatMulPeak | null): string {
-  const { median, min, max } = timing.msPerStep;
-  return [
-    timing.model.padEnd(14),
-    timing.parameters.toLocaleString("en-US").padStart(10),
-    `${median.toFixed(1)} (${min.toFixed(1)}–${max.toFixed(1)})`.padStart(20),
-    timing.imagesPerSecond.toFixed(0).padStart(9),
-    (timing.flopsPerStep / 1e9).toFixed(2).padStart(10),
-    timing.gflopsPerSecond.toFixed(1).padStart(8),
-    (peak === null ? "-" : `${((100 * timing.gflopsPerSecond) / peak.gflopsPerSecond).toFixed(0)}%`).padStart(7),
-  ].join("  ");
+interface Column {
+  title: string;
+  width: number;
+  cell(timing: StepTiming, peak: MatMulPeak | null): string;
+}
+
+const columns: Column[] = [
+  { title: "model", width: 14, cell: (t) => t.model },
+  { title: "params", width: 10, cell: (t) => t.parameters.toLocaleString("en-US") },
+  {
+    title: "ms/step median (min–max)",
+    width: 24,
+    cell: ({ msPerStep: { median, min, max } }) => `${median.toFixed(1)} (${min.toFixed(1)}–${max.toFixed(1)})`,
+  },
+  { title: "images/s", width: 9, cell: (t) => t.imagesPerSecond.toFixed(0) },
+  { title: "GFLOP/step", width: 10, cell: (t) => (t.flopsPerStep / 1e9).toFixed(2) },
+  { title: "GFLOP/s", width: 8, cell: (t) => t.gflopsPerSecond.toFixed(1) },
+  {
+    title: "of peak",
+    width: 7,
+    cell: (t, peak) => (peak === null ? "-" : `${((100 * t.gflopsPerSecond) / peak.gflopsPerSecond).toFixed(0)}%`),
+  },
+];
+
+function formatLine(cells: string[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(columns[i].width) : cell.padStart(columns[i].width))).join("  ");
 }
 
 function main(): void {
@@ -73,23 +92,34 @@ function main(): void {
   const info = backendInfo();
   console.log(
     `TensorFlow ${info.tensorflowVersion} (tfjs-node ${info.tfjsVersion}), ${os.cpus().length} CPUs, ` +
-      `load average ${os.loadavg()[0].toFixed(2)}; ${args.steps} steps x ${args.repetitions} repetitions after ${args.warmupSteps} warm-up, batch 50`,
+      `load average ${os.loadavg()[0].toFixed(2)}, ${maxPoolingKernels()} max pooling; ` +
+      `${args.steps} steps x ${args.repetitions} repetitions after ${args.warmupSteps} warm-up, batch 50`,
   );
   const peak = args.peak ? measurePeakMatMul() : null;
   if (peak !== null) {
-    console.log(`peak: ${peak.size}x${peak.size} float32 matMul in ${peak.ms.toFixed(0)} ms = ${peak.gflopsPerSecond.toFixed(1)} GFLOP/s`);
+    const { size, ms, gflopsPerSecond } = peak;
+    console.log(`peak: ${size}x${size} float32 matMul in ${ms.toFixed(0)} ms = ${gflopsPerSecond.toFixed(1)} GFLOP/s`);
   }
-  console.log(
-    ["model".padEnd(14), "params".padStart(10), "ms/step med (min–max)".padStart(20), "images/s".padStart(9), "GFLOP/step".padStart(10), "GFLOP/s".padStart(8), "of peak".padStart(7)].join("  "),
-  );
-  const timings: StepTiming[] = [];
-  for (const key of args.models) {
-    const timing = timeTrainingSteps(key, { steps: args.steps, warmupSteps: args.warmupSteps, repetitions: args.repetitions });
-    timings.push(timing);
-    console.log(formatRow(timing, peak));
+  const timers = args.models.map((key) => new TrainingStepTimer(key));
+  timers.forEach((timer) => timer.warmUp(args.warmupSteps));
+  for (let repetition = 0; repetition < args.repetitions; repetition++) {
+    timers.forEach((timer) => timer.timeRepetition(args.steps));
   }
+  const timings: StepTiming[] = timers.map((timer) => timer.summary());
+  timers.forEach((timer) => timer.dispose());
+  console.log(formatLine(columns.map((column) => column.title)));
+  timings.forEach((timing) => console.log(formatLine(columns.map((column) => column.cell(timing, peak)))));
   if (args.jsonPath !== null) {
-    const report = { date: new Date().toISOString(), backend: info, loadAverage: os.loadavg(), peak, timings };
+    const report = {
+      date: new Date().toISOString(),
+      backend: info,
+      maxPooling: maxPoolingKernels(),
+      loadAverage: os.loadavg(),
+      stepsPerRepetition: args.steps,
+      warmupSteps: args.warmupSteps,
+      peak,
+      timings,
+    };
     fs.writeFileSync(args.jsonPath, JSON.stringify(report, null, 2) + "\n");
     console.log(`wrote ${args.jsonPath}`);
   }

@@ -3,9 +3,10 @@
  * GFLOP/s, against the machine's matMul peak through the same backend.
  */
 import { tf } from "../backend";
-import type { ModelDefinition } from "../models/model";
+import type { ChapterModel, ModelDefinition } from "../models/model";
 import { createModel, type ModelKey } from "../models/registry";
 import { AdamOptimizer } from "./adam";
+import type { Batch } from "./data";
 import { trainingStep } from "./step";
 
 export interface StepTimingOptions {
@@ -23,7 +24,6 @@ export interface StepTiming {
   model: string;
   parameters: number;
   batchSize: number;
-  stepsPerRepetition: number;
   repetitions: number;
   /** Mean ms per step of each repetition, summarised. */
   msPerStep: { median: number; min: number; max: number };
@@ -39,56 +39,93 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Times full training steps (forward, backward, Adam) of one model at the chapter's learning rate. */
-export function timeTrainingSteps(model: ModelKey | ModelDefinition, options: StepTimingOptions = {}): StepTiming {
-  const { steps = 30, warmupSteps = 5, repetitions = 3, batchSize = 50 } = options;
-  const instance = createModel(model, { seed: 0 });
-  const optimizer = new AdamOptimizer(instance.variables, { learningRate: instance.definition.defaults.learningRate });
-  const { inputShape, numClasses } = instance.definition;
-  const batch = tf.tidy(() => {
-    const labels = tf.randomUniform([batchSize], 0, numClasses, "int32", 2) as tf.Tensor1D;
-    return {
-      xs: tf.randomUniform([batchSize, ...inputShape], 0, 1, "float32", 1) as tf.Tensor4D,
-      ys: tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D,
-    };
-  });
-  // Reading back one small value makes sure all queued work has finished.
-  const waitForCompletion = () => {
-    const value = instance.variables[instance.variables.length - 1].read();
-    value.dataSync();
-    value.dispose();
-  };
-  try {
-    for (let step = 0; step < warmupSteps; step++) {
-      trainingStep(instance, optimizer, batch, instance.definition.defaults.keepProb);
+/**
+ * Runs timed training steps (forward, backward, Adam at the chapter's
+ * learning rate) of one model on a fixed random batch. Several timers can
+ * take turns, so that all models see the same background load.
+ */
+export class TrainingStepTimer {
+  private readonly model: ChapterModel;
+  private readonly optimizer: AdamOptimizer;
+  private readonly batch: Batch;
+  private readonly msPerStep: number[] = [];
+
+  constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50) {
+    this.model = createModel(model, { seed: 0 });
+    this.optimizer = new AdamOptimizer(this.model.variables, { learningRate: this.model.definition.defaults.learningRate });
+    const { inputShape, numClasses } = this.model.definition;
+    this.batch = tf.tidy(() => {
+      const labels = tf.randomUniform([batchSize], 0, numClasses, "int32", 2) as tf.Tensor1D;
+      return {
+        xs: tf.randomUniform([batchSize, ...inputShape], 0, 1, "float32", 1) as tf.Tensor4D,
+        ys: tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D,
+      };
+    });
+  }
+
+  /** Untimed steps: first calls set up kernels, caches and memory pools. */
+  warmUp(steps: number): void {
+    this.runSteps(steps);
+  }
+
+  /** Times `steps` steps as one repetition; returns its mean ms per step. */
+  timeRepetition(steps: number): number {
+    const started = performance.now();
+    this.runSteps(steps);
+    const msPerStep = (performance.now() - started) / steps;
+    this.msPerStep.push(msPerStep);
+    return msPerStep;
+  }
+
+  /** Figures over the repetitions timed so far. */
+  summary(): StepTiming {
+    if (this.msPerStep.length === 0) {
+      throw new Error("TrainingStepTimer.summary(): time at least one repetition first.");
     }
-    waitForCompletion();
-    const msPerStep: number[] = [];
-    for (let repetition = 0; repetition < repetitions; repetition++) {
-      const started = performance.now();
-      for (let step = 0; step < steps; step++) {
-        trainingStep(instance, optimizer, batch, instance.definition.defaults.keepProb);
-      }
-      waitForCompletion();
-      msPerStep.push((performance.now() - started) / steps);
-    }
-    const typical = median(msPerStep);
-    const flopsPerStep = 3 * 2 * instance.multiplyAddsPerImage() * batchSize;
+    const typical = median(this.msPerStep);
+    const flopsPerStep = 3 * 2 * this.model.multiplyAddsPerImage() * this.batchSize;
     return {
-      model: instance.key,
-      parameters: instance.parameterCount,
-      batchSize,
-      stepsPerRepetition: steps,
-      repetitions,
-      msPerStep: { median: typical, min: Math.min(...msPerStep), max: Math.max(...msPerStep) },
-      imagesPerSecond: (batchSize * 1000) / typical,
+      model: this.model.key,
+      parameters: this.model.parameterCount,
+      batchSize: this.batchSize,
+      repetitions: this.msPerStep.length,
+      msPerStep: { median: typical, min: Math.min(...this.msPerStep), max: Math.max(...this.msPerStep) },
+      imagesPerSecond: (this.batchSize * 1000) / typical,
       flopsPerStep,
       gflopsPerSecond: flopsPerStep / typical / 1e6,
     };
+  }
+
+  dispose(): void {
+    tf.dispose([this.batch.xs, this.batch.ys]);
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+
+  private runSteps(steps: number): void {
+    const { keepProb } = this.model.definition.defaults;
+    for (let step = 0; step < steps; step++) {
+      trainingStep(this.model, this.optimizer, this.batch, keepProb);
+    }
+    // Reading back one small value makes sure all the work has finished.
+    const last = this.model.variables[this.model.variables.length - 1].read();
+    last.dataSync();
+    last.dispose();
+  }
+}
+
+/** Times one model: warm-up, then `repetitions` runs of `steps` steps. */
+export function timeTrainingSteps(model: ModelKey | ModelDefinition, options: StepTimingOptions = {}): StepTiming {
+  const { steps = 30, warmupSteps = 5, repetitions = 3, batchSize = 50 } = options;
+  const timer = new TrainingStepTimer(model, batchSize);
+  try {
+    timer.warmUp(warmupSteps);
+    for (let repetition = 0; repetition < repetitions; repetition++) {
+      timer.timeRepetition(steps);
+    }
+    return timer.summary();
   } finally {
-    tf.dispose([batch.xs, batch.ys]);
-    optimizer.dispose();
-    instance.dispose();
+    timer.dispose();
   }
 }
 
@@ -100,7 +137,7 @@ export interface MatMulPeak {
 }
 
 /** The best GFLOP/s of a size×size float32 matMul (2·size³ FLOPs) through the native backend. */
-export function measurePeakMatMul(size = 4096, repetitions = 3): MatMulPeak {
+export function measurePeakMatMul(size = 4096, repetitions = 5): MatMulPeak {
   const [a, b] = [tf.randomNormal([size, size], 0, 1, "float32", 1), tf.randomNormal([size, size], 0, 1, "float32", 2)];
   try {
     tf.matMul(a, b).dispose();

@@ -16,4 +16,4 @@ export {
 export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
 export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weightsFile";
 export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./trainOrLoad";
-export { timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";
+export { TrainingStepTimer, timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";
