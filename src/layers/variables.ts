@@ -133,15 +133,20 @@ export class VariableStore {
   variable(kind: VariableKind, shape: readonly number[], initialValue: () => tf.Tensor): tf.Tensor {
     const index = this.cursor++;
     if (!this.built) {
-      const variable = new ModelVariable(`${kind}${++this.createdOfKind[kind]}`, tf.tidy(initialValue));
-      this.variables.push(variable);
-      return variable.read();
+      const initial = tf.tidy(initialValue);
+      try {
+        this.variables.push(new ModelVariable(`${kind}${++this.createdOfKind[kind]}`, initial));
+      } finally {
+        initial.dispose();
+      }
+      return this.variables[index].read();
     }
     const variable = this.variables[index];
     if (variable === undefined || !variable.name.startsWith(kind) || !sameShape(variable.shape, shape)) {
       const existing = variable === undefined ? "nothing" : `'${variable.name}' [${variable.shape}]`;
       throw new Error(
-        `The forward pass asked for ${kind} #${index + 1} of shape [${shape}] but the first pass created ${existing} there: ` +
+        `The forward pass asked for variable #${index + 1} as a ${kind} of shape [${shape}], ` +
+          `but the first pass created ${existing} there: ` +
           "a forward function must create the same variables in the same order on every call.",
       );
     }

@@ -72,7 +72,10 @@ export class ChapterModel {
     return this.variables.reduce((total, variable) => total + variable.size, 0);
   }
 
-  /** Logits for a batch of images; keepProb 1 (the default) disables dropout, as at evaluation. */
+  /**
+   * Logits for a batch of images; keepProb 1 (the default) disables dropout,
+   * as at evaluation. Intermediate tensors are freed; dispose the result.
+   */
   logits(x: tf.Tensor4D, keepProb = 1): tf.Tensor2D {
     this.checkInput(x);
     return tf.tidy(() => this.store.run(() => this.definition.forward(x, keepProb)));
