@@ -24,11 +24,11 @@ export interface DownloadOptions {
   progress?: boolean;
   /** What to do if the download fails, appended to every error message. */
   remedy: string;
-  /** Give up when no data arrives for this long (default 60 s). */
-  idleTimeoutMs?: number;
 }
 
 const MAX_REDIRECTS = 5;
+/** Give up when no data arrives for this long. */
+const IDLE_TIMEOUT_MS = 60_000;
 
 /** Error codes that mean "this folder cannot be written". */
 const UNWRITABLE_CODES = new Set(["EACCES", "EPERM", "EROFS", "ENOTDIR", "EEXIST", "ENOSPC"]);
@@ -69,7 +69,7 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: URL): string {
 }
 
 /** GETs `url`, following redirects, and resolves with a 200 response. */
-function request(url: URL, idleTimeoutMs: number, redirectsLeft = MAX_REDIRECTS): Promise<http.IncomingMessage> {
+function request(url: URL, redirectsLeft = MAX_REDIRECTS): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const client = url.protocol === "https:" ? https : url.protocol === "http:" ? http : null;
     if (client === null) {
@@ -84,7 +84,7 @@ function request(url: URL, idleTimeoutMs: number, redirectsLeft = MAX_REDIRECTS)
           reject(new Error(`too many redirects`));
           return;
         }
-        resolve(request(new URL(response.headers.location, url), idleTimeoutMs, redirectsLeft - 1));
+        resolve(request(new URL(response.headers.location, url), redirectsLeft - 1));
         return;
       }
       if (status !== 200) {
@@ -94,7 +94,7 @@ function request(url: URL, idleTimeoutMs: number, redirectsLeft = MAX_REDIRECTS)
       }
       resolve(response);
     });
-    req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)));
+    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`)));
     req.on("error", (error: NodeJS.ErrnoException) => reject(new Error(describeNetworkError(error, url))));
   });
 }
@@ -121,7 +121,7 @@ export async function downloadFile(
   try {
     let response: http.IncomingMessage;
     try {
-      response = await request(url, options.idleTimeoutMs ?? 60_000);
+      response = await request(url);
     } catch (error) {
       throw fail((error as Error).message);
     }
