@@ -1,4 +1,3 @@
 export * from "./backend";
-export * from "./settings";
-export * from "./run-info";
 export * from "./display";
+export * from "./notebook";

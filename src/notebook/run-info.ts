@@ -1,5 +1,5 @@
 import * as os from "os";
-import { backendInfo } from "./backend";
+import { backendInfo } from "../backend";
 
 /**
  * One paragraph recording where and when a notebook ran: date, backend, TensorFlow

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { notebookSettings, scaledSteps } from "../src/settings";
+import { notebookSettings, scaledSteps } from "../../src/notebook/settings";
 
 test("defaults are the chapter's runs", () => {
   assert.equal(notebookSettings({}, {}), { stepScale: 1, seed: 42, retrain: false });

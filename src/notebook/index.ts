@@ -1,0 +1,4 @@
+/** Helpers for the notebooks themselves: settings, run records, source listings. */
+export { notebookSettings, scaledSteps, type NotebookSettings } from "./settings";
+export { runInfo } from "./run-info";
+export { showSource } from "./source";
