@@ -1,6 +1,7 @@
 /**
- * The two things training and evaluation need from the data layer. Anything
- * with these shapes works (the data module's iterators, synthetic test data).
+ * The two things training and evaluation need from the data layer. The data
+ * module's batch iterators and image sets fit them as they are; so does any
+ * object of the same shape (e.g. synthetic test data).
  */
 import type { tf } from "../backend";
 
