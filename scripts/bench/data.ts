@@ -34,7 +34,7 @@ function timeBatches(name: string, splits: DatasetSplits): void {
   const start = performance.now();
   for (let step = 0; step < BATCHES; step++) {
     tf.tidy(() => {
-      const { xs, ys } = it.next();
+      const { xs, ys } = it.nextBatch();
       return xs.sum().add(ys.sum());
     }).dispose();
   }

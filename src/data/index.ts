@@ -3,7 +3,8 @@ export { DatasetError } from "./errors";
 export { ImageSet } from "./image-set";
 export type { ImageSetData } from "./image-set";
 export { BatchIterator, BatchPipeline, Pipeline } from "./pipeline";
-export type { Batch, BatchOptions, ShuffleOptions } from "./pipeline";
+// Batch ({ xs, ys }) is exported by the training module, which has the same shape.
+export type { BatchOptions, ShuffleOptions } from "./pipeline";
 export { defaultCacheDir } from "./locate";
 export type { DatasetSplits, LoadOptions } from "./locate";
 export type { Checksum } from "./download";

@@ -107,7 +107,7 @@ function checkWholeNumber(what: string, value: number, minimum: number): void {
  *
  *     const batches = train.pipeline().shuffle(100000, { seed: 42 }).repeat().batch(50);
  *     const it = batches.iterator();
- *     const { xs, ys } = it.next();   // dispose xs and ys when done (or use tf.tidy)
+ *     const { xs, ys } = it.nextBatch();   // dispose xs and ys when done (or use tf.tidy)
  */
 export class Pipeline {
   private constructor(
@@ -158,9 +158,9 @@ export class Pipeline {
 }
 
 /**
- * The batched end of a pipeline. `iterator()` gives batches one `next()` at a
- * time (for step-driven training); `for (const batch of batches)` makes one
- * pass (for finite pipelines, e.g. one epoch).
+ * The batched end of a pipeline. `iterator()` gives batches one `nextBatch()`
+ * at a time (for step-driven training); `for (const batch of batches)` makes
+ * one pass (for finite pipelines, e.g. one epoch).
  */
 export class BatchPipeline implements Iterable<Batch> {
   /** Batches per full iteration; Infinity after an endless repeat(). */
@@ -186,7 +186,7 @@ export class BatchPipeline implements Iterable<Batch> {
   }
 }
 
-/** Draws batches from one pass of a BatchPipeline. */
+/** Draws batches from one pass of a BatchPipeline (a BatchSource for the training loop). */
 export class BatchIterator implements Iterable<Batch> {
   private readonly indices: Int32Array;
   private batchesDrawn = 0;
@@ -201,7 +201,7 @@ export class BatchIterator implements Iterable<Batch> {
   }
 
   /** The next batch; throws once the pipeline is exhausted (add `.repeat()` before `.batch()` for an endless stream). */
-  next(): Batch {
+  nextBatch(): Batch {
     const batch = this.take();
     if (batch === null) {
       throw new RangeError(

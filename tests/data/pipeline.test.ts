@@ -1,7 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { Batch, BatchPipeline, ImageSet } from "../../src/data";
+import { BatchPipeline, ImageSet } from "../../src/data";
+import type { Batch } from "../../src/data/pipeline";
 
 const test = suite("pipeline");
 
@@ -37,7 +38,7 @@ function indicesOf(batch: Batch): number[] {
 /** The first `batches` batches of a pass, as index lists. */
 function draw(pipeline: BatchPipeline, batches: number): number[][] {
   const it = pipeline.iterator();
-  return Array.from({ length: batches }, () => indicesOf(it.next()));
+  return Array.from({ length: batches }, () => indicesOf(it.nextBatch()));
 }
 
 function isPermutation(values: number[], count: number): boolean {
@@ -61,15 +62,15 @@ test("repeat().batch() runs batches across the end of a pass, as tf.data does", 
   assert.is(indexedSet(10).pipeline().repeat().batch(4).length, Infinity);
 });
 
-test("next() throws once a finite pipeline is exhausted, saying how to get an endless one", () => {
+test("nextBatch() throws once a finite pipeline is exhausted, saying how to get an endless one", () => {
   const it = indexedSet(5).pipeline().batch(5).iterator();
-  indicesOf(it.next());
-  assert.throws(() => it.next(), /exhausted after 1 batches\. Add \.repeat\(\) before \.batch\(\)/);
+  indicesOf(it.nextBatch());
+  assert.throws(() => it.nextBatch(), /exhausted after 1 batches\. Add \.repeat\(\) before \.batch\(\)/);
 });
 
 test("repeat() of an empty set ends instead of looping forever", () => {
   const it = indexedSet(0).pipeline().repeat().batch(2).iterator();
-  assert.throws(() => it.next(), /exhausted after 0 batches/);
+  assert.throws(() => it.nextBatch(), /exhausted after 0 batches/);
 });
 
 test("a buffer as large as the data gives a permutation per pass, a new one each pass", () => {
@@ -120,7 +121,7 @@ test("draws from the buffer are uniform (first element over 2000 seeds)", () => 
   const firstCounts = new Array<number>(4).fill(0);
   for (let seed = 0; seed < 2000; seed++) {
     const it = set.pipeline().shuffle(4, { seed }).batch(1).iterator();
-    firstCounts[indicesOf(it.next())[0]]++;
+    firstCounts[indicesOf(it.nextBatch())[0]]++;
   }
   // Each of the 4 buffered elements should come first about 500 times (sd ~19).
   firstCounts.forEach((n, index) => assert.ok(n > 400 && n < 600, `element ${index} came first ${n} times`));
@@ -146,12 +147,12 @@ test("thousands of batches leak no tensors (disposed, or made inside tf.tidy)", 
   const it = set.pipeline().shuffle(100000, { seed: 42 }).repeat().batch(50).iterator();
   const before = tf.memory().numTensors;
   for (let step = 0; step < 2000; step++) {
-    const { xs, ys } = it.next();
+    const { xs, ys } = it.nextBatch();
     tf.dispose([xs, ys]);
   }
   for (let step = 0; step < 1000; step++) {
     tf.tidy(() => {
-      const { xs, ys } = it.next();
+      const { xs, ys } = it.nextBatch();
       return xs.sum().add(ys.sum());
     }).dispose();
   }
