@@ -2,3 +2,4 @@
 export { notebookSettings, scaledSteps, type NotebookSettings } from "./settings";
 export { runInfo } from "./run-info";
 export { showSource } from "./source";
+export { keep, type Keepable } from "./keep";
