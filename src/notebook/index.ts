@@ -3,3 +3,4 @@ export { notebookSettings, scaledSteps, type NotebookSettings } from "./settings
 export { runInfo } from "./run-info";
 export { showSource } from "./source";
 export { keep, type Keepable } from "./keep";
+export { trainAndPlot } from "./train-and-plot";
