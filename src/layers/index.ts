@@ -2,3 +2,4 @@ export { weightVariable, biasVariable, conv2d, maxPool, maxPool2x2, relu, convLa
 export { ModelVariable, VariableStore, type VariableKind } from "./variables";
 export { SeedStream, randomSeed, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
 export { countMultiplyAdds } from "./multiplyAdds";
+export { maxPoolingKernels } from "./pooling";
