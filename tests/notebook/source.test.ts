@@ -17,6 +17,21 @@ test("showSource displays a model's code as a TypeScript listing without imports
   }
 });
 
+test("showSource can show only the named declarations, with their doc comments", () => {
+  setDisplayWriter(() => {});
+  try {
+    const listing = showSource("layers/layers.ts", ["conv2d", "maxPool2x2"]);
+    assert.match(listing, /^\/\*\* 2-D convolution/);
+    assert.match(listing, /export function conv2d\(x: tf.Tensor4D, W: tf.Tensor4D\): tf.Tensor4D \{/);
+    assert.match(listing, /export function maxPool2x2/);
+    assert.not.match(listing, /export function maxPool\(/);
+    assert.not.match(listing, /fullLayer/);
+    assert.throws(() => showSource("layers/layers.ts", ["nothing"]), /has no exported declaration named nothing/);
+  } finally {
+    setDisplayWriter(undefined);
+  }
+});
+
 test("showSource names the missing file and the expected form", () => {
   assert.throws(() => showSource("models/nope.ts"), /src\/models\/nope.ts does not exist; give a path under src\//);
 });
