@@ -40,7 +40,8 @@ export function weightsFilePath(weightsDir: string, modelKey: string, steps: num
  * seed, learning rate and keep probability) or trains and caches them. A
  * cached file that is damaged or does not match is reported through `log`
  * and replaced by a new run. Models without a seed are always trained, and
- * not cached.
+ * not cached. Pass a freshly built model: a cached file stands for a run
+ * from the seed's initial weights.
  */
 export async function trainOrLoad(
   model: ChapterModel,
