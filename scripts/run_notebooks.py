@@ -65,9 +65,10 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
     )
 
     def on_cell_start(cell, cell_index):
-        position = code_cells.index(cell_index) + 1 if cell_index in code_cells else 0
-        elapsed = time.monotonic() - started
-        print(f"  [{elapsed:7.1f} s] {source.name}: cell {position}/{len(code_cells)}", flush=True)
+        if cell_index in code_cells:
+            elapsed = time.monotonic() - started
+            position = code_cells.index(cell_index) + 1
+            print(f"  [{elapsed:7.1f} s] {source.name}: cell {position}/{len(code_cells)}", flush=True)
 
     client.on_cell_start = on_cell_start
     ok = True

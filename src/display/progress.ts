@@ -83,6 +83,11 @@ export class ProgressReporter {
     if (at - this.lastDrawnAt >= this.minIntervalMs) this.draw(this.progressLine());
   }
 
+  /** Erases the live line on a terminal, so that a log line can be printed in its place. */
+  clear(): void {
+    if (this.running && !this.output && this.terminal.isTTY) this.terminal.write("\r\x1b[K");
+  }
+
   /** Writes the final line: steps done, total time, average speed, last cost. */
   finish(): void {
     if (!this.running) return;

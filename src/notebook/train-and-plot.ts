@@ -1,4 +1,4 @@
-import { LiveTrainingCurves, ProgressReporter } from "../display";
+import { LiveTrainingCurves } from "../display";
 import type { ChapterModel } from "../models";
 import { trainOrLoad, type BatchSource, type TrainOrLoadOptions, type TrainOrLoadResult } from "../training";
 
@@ -14,7 +14,6 @@ export async function trainAndPlot(
 ): Promise<TrainOrLoadResult> {
   const curves = new LiveTrainingCurves({ title: `${model.definition.title}: training` });
   const result = await trainOrLoad(model, batches, {
-    progress: new ProgressReporter({ label: model.key }),
     ...options,
     onLog: (entry, history) => {
       curves.add(model.key, entry);

@@ -4,12 +4,9 @@
  * object of the same shape (e.g. synthetic test data).
  */
 import type { tf } from "../backend";
+import type { Batch } from "../data/pipeline";
 
-/** One training batch: float32 images in [0, 1] and one-hot float32 labels. */
-export interface Batch {
-  xs: tf.Tensor4D;
-  ys: tf.Tensor2D;
-}
+export type { Batch };
 
 /** Hands out training batches; train() disposes each batch after its step. */
 export interface BatchSource {

@@ -2,7 +2,7 @@ export type { Batch, BatchSource, TestSet } from "./data";
 export { crossEntropyCost, accuracy } from "./loss";
 export { AdamOptimizer, type AdamSettings } from "./adam";
 export { trainingStep, evaluateBatch, type BatchEvaluation } from "./step";
-export { silentProgress, terminalProgress, type ProgressInfo, type ProgressSink } from "./progress";
+export { silentProgress, type ProgressInfo, type ProgressSink } from "./progress";
 export {
   train,
   formatLogLine,
@@ -17,3 +17,4 @@ export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
 export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weightsFile";
 export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./trainOrLoad";
 export { TrainingStepTimer, timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";
+export { confusionMatrix } from "./confusion";

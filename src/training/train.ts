@@ -3,7 +3,8 @@ import { tf } from "../backend";
 import type { ChapterModel, TrainingDefaults } from "../models/model";
 import { AdamOptimizer } from "./adam";
 import type { BatchSource } from "./data";
-import { terminalProgress, type ProgressSink } from "./progress";
+import { ProgressReporter } from "../display/progress";
+import type { ProgressSink } from "./progress";
 import { evaluateBatch, trainingStep } from "./step";
 
 /** Cost and training accuracy on the batch of one log point (keep probability 1.0). */
@@ -23,7 +24,7 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Called at each log point with the new entry and the history so far (e.g. to redraw a chart). */
   onLog?: (entry: HistoryEntry, history: readonly HistoryEntry[]) => void;
-  /** Default: terminalProgress() (a live line on a terminal, nothing in a notebook). */
+  /** Default: a ProgressReporter (one line updated in place in a notebook or a terminal). */
   progress?: ProgressSink;
 }
 
@@ -85,7 +86,7 @@ const PROGRESS_INTERVAL_MS = 500;
 export async function train(model: ChapterModel, batches: BatchSource, options: TrainOptions = {}): Promise<TrainResult> {
   const { steps, learningRate, keepProb, logEvery } = resolveTrainingSettings(model, options);
   const log = options.log ?? console.log;
-  const progress = options.progress ?? terminalProgress();
+  const progress = options.progress ?? new ProgressReporter({ label: model.key });
   const history: HistoryEntry[] = [];
 
   let interruptRequested = false;
@@ -120,12 +121,7 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
       const now = performance.now();
       if (now - lastProgressAt >= PROGRESS_INTERVAL_MS || step + 1 === steps) {
         lastProgressAt = now;
-        const stepsPerSecond = (step + 1) / ((now - started) / 1000);
-        progress.tick(step + 1, {
-          stepsPerSecond,
-          etaSeconds: (steps - step - 1) / stepsPerSecond,
-          cost: history[history.length - 1]?.cost,
-        });
+        progress.tick(step + 1, { cost: history[history.length - 1]?.cost });
       }
     }
   } finally {

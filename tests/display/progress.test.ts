@@ -49,6 +49,19 @@ test("outside a TTY only the final line is printed", () => {
   assert.equal(terminal.written, ["Training: 3/3 steps in 0:00 · cost 1.0000 · accuracy 0.5000\n"]);
 });
 
+test("clear() erases the live terminal line so a log line can take its place", () => {
+  const terminal = fakeTerminal(true);
+  const progress = new ProgressReporter({ label: "mnist", minIntervalMs: 0, now: fakeClock().now, terminal });
+  progress.start(10);
+  const drawn = terminal.written.length;
+  progress.clear();
+  assert.is(terminal.written.length, drawn + 1);
+  assert.is(terminal.written[drawn], "\r\x1b[K");
+  progress.finish();
+  progress.clear();
+  assert.is(terminal.written.length, drawn + 2, "clear() after finish() must not erase the final line");
+});
+
 test("in a notebook one output is updated in place and the final update is the summary", () => {
   const messages = recordOutputs();
   const clock = fakeClock();
