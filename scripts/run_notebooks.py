@@ -37,6 +37,17 @@ def error_outputs(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+class EchoingClient(NotebookClient):
+    """Echoes the cells' printed lines (training logs, accuracies) to the terminal as they
+    arrive, so a long training cell shows its progress."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "stream":
+            for line in msg["content"]["text"].splitlines():
+                print(f"      | {line}", flush=True)
+        return super().output(outs, msg, display_id, cell_index)
+
+
 def make_node_modules_reachable(folder: Path) -> None:
     """tslab resolves imports from the notebook's folder upwards; a folder outside the
     project gets a link to the project's node_modules."""
@@ -57,7 +68,7 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     started = time.monotonic()
 
-    client = NotebookClient(
+    client = EchoingClient(
         nb,
         kernel_name="tslab",
         timeout=timeout,

@@ -1,0 +1,131 @@
+/**
+ * Executes every notebook of the chapter for real (Jupyter, the tslab kernel, the
+ * native backend) on a tiny generated dataset with tiny step counts, into a
+ * temporary folder: never over the committed notebooks. Each notebook runs twice
+ * in one kernel, as a reader re-running all cells would, and the tensor count after
+ * the second pass must equal the count after the first.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { writeTinyDatasets } from "../../src/data";
+
+const root = path.resolve(__dirname, "../..");
+const notebooksDir = path.join(root, "notebooks");
+
+interface Output {
+  output_type: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+  [key: string]: unknown;
+}
+interface Notebook {
+  cells: Cell[];
+  [key: string]: unknown;
+}
+
+/** What each notebook's export must show: titles inside its SVG charts, and at least this many PNG images. */
+const expectations: Record<string, { svgTitles: string[]; pngCount: number; text: RegExp[] }> = {
+  "4.1-cnn-introduction.ipynb": {
+    svgTitles: ["Activation functions", "input 4×4", "2×2 max pool, stride 2"],
+    pngCount: 2,
+    text: [/largest difference between conv\(shift\(digit\)\) and shift\(conv\(digit\)\)/, /kept \d+% of the values/],
+  },
+  "4.2-mnist-classifier.ipynb": {
+    svgTitles: ["MNIST: 2 conv layers + 1024 full: training", "MNIST test set: true digit (rows) vs predicted (columns)"],
+    pngCount: 3,
+    text: [/step 0, cost \d+\.\d{4}, training accuracy \d\.\d{4}/, /test accuracy: \d\.\d{4}/, /total\s+3,274,634/],
+  },
+  "4.3-cifar10.ipynb": {
+    svgTitles: ["CIFAR-10 models"],
+    pngCount: 1,
+    text: [/Number of train images: 500/, /cifar-reduced\s+\d+\.\d\d%/],
+  },
+};
+
+const PASS_MARKER = "tensors after pass";
+
+function textOf(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join("") : value ?? "";
+}
+
+function codeCell(source: string): Cell {
+  return { cell_type: "code", source, metadata: {}, outputs: [], execution_count: null };
+}
+
+/** The notebook's cells twice, each pass followed by a cell printing tf.memory().numTensors. */
+function runTwice(notebook: Notebook): Notebook {
+  const count = codeCell(
+    `import { tf as tfForTest } from "cnn-chapter4";\nconsole.log(\`${PASS_MARKER}: \${tfForTest.memory().numTensors}\`);`,
+  );
+  const cells = notebook.cells.map(({ id, ...cell }) => cell as Cell);
+  return { ...notebook, cells: [...cells, count, ...cells, count] };
+}
+
+function svgImages(html: string): string[] {
+  const found = html.matchAll(/data-mime-type="image\/svg\+xml"[^>]*>\s*<img src="data:image\/svg\+xml;base64,([^"]+)"/g);
+  return [...found].map((match) => Buffer.from(match[1], "base64").toString("utf8"));
+}
+
+test("every notebook runs twice in one kernel without errors or leaked tensors, and its HTML shows the charts and images", async () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-notebooks-"));
+  try {
+    const dataDir = path.join(work, "data");
+    await writeTinyDatasets(dataDir);
+    const names = fs.readdirSync(notebooksDir).filter((name) => name.endsWith(".ipynb")).sort();
+    assert.equal(names, Object.keys(expectations).sort(), "every notebook needs expectations here");
+    const sources = names.map((name) => {
+      const notebook = JSON.parse(fs.readFileSync(path.join(notebooksDir, name), "utf8")) as Notebook;
+      const source = path.join(work, "source", name);
+      fs.mkdirSync(path.dirname(source), { recursive: true });
+      fs.writeFileSync(source, JSON.stringify(runTwice(notebook)));
+      return source;
+    });
+
+    const env = {
+      ...process.env,
+      CNN_DATA_DIR: dataDir,
+      CNN_CACHE_DIR: path.join(work, "cache"),
+      CNN_STEP_SCALE: "0.004",
+      CNN_SEED: "42",
+      CNN_RETRAIN: "0",
+    };
+    const runner = [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(work, "out"), "--html", path.join(work, "html"), ...sources];
+    try {
+      execFileSync(path.join(root, ".venv/bin/python"), runner, { env, stdio: "pipe", timeout: 15 * 60 * 1000 });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+      assert.unreachable(`run_notebooks.py failed:\n${stdout ?? ""}\n${stderr ?? ""}`);
+    }
+
+    for (const name of names) {
+      const executed = JSON.parse(fs.readFileSync(path.join(work, "out", name), "utf8")) as Notebook;
+      const streams = executed.cells.flatMap((cell) => cell.outputs ?? []).map((output) => textOf(output.text)).join("");
+      for (const pattern of expectations[name].text) assert.match(streams, pattern, `${name}: output lacks ${pattern}`);
+
+      const counts = [...streams.matchAll(new RegExp(`${PASS_MARKER}: (\\d+)`, "g"))].map((match) => Number(match[1]));
+      assert.is(counts.length, 2, `${name}: both passes must reach their tensor count`);
+      assert.is(counts[1], counts[0], `${name}: re-running every cell left ${counts[1] - counts[0]} more tensors`);
+
+      const html = fs.readFileSync(path.join(work, "html", name.replace(/\.ipynb$/, ".html")), "utf8");
+      const svgs = svgImages(html);
+      for (const title of expectations[name].svgTitles) {
+        assert.ok(svgs.some((svg) => svg.includes(title)), `${name}: no SVG chart titled "${title}" in the HTML export`);
+      }
+      const pngs = html.match(/<img src="data:image\/png;base64,/g) ?? [];
+      assert.ok(pngs.length >= expectations[name].pngCount, `${name}: ${pngs.length} PNG images in the HTML export`);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test.run();
