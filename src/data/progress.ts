@@ -3,8 +3,9 @@
  * in place in a tslab notebook, and a start and an end line elsewhere (logs).
  */
 import * as cliProgress from "cli-progress";
+import { inNotebook, liveDisplay } from "../display/output";
 
-export interface ProgressReporter {
+export interface DownloadProgress {
   /** `bytes` more have arrived. */
   advance(bytes: number): void;
   /** The transfer ended (successfully or not). */
@@ -25,39 +26,27 @@ export function formatProgress(label: string, doneBytes: number, totalBytes: num
   return `${label}  [${bar}] ${Math.floor(fraction * 100)}%  ${done} / ${(totalBytes / MB).toFixed(1)} MB`;
 }
 
-/** Whether this process is a tslab kernel (its Jupyter module is loaded). */
-function inTslabKernel(): boolean {
-  return Object.keys(require.cache).some((path) => /tslab[\\/]dist[\\/]jupyter\.js$/.test(path));
+function notebookReporter(label: string, totalBytes: number | undefined): DownloadProgress {
+  const output = liveDisplay();
+  let done = 0;
+  let lastShown = 0;
+  output.update(formatProgress(label, 0, totalBytes));
+  return {
+    advance(bytes) {
+      done += bytes;
+      const now = Date.now();
+      if (now - lastShown >= NOTEBOOK_UPDATE_MS) {
+        lastShown = now;
+        output.update(formatProgress(label, done, totalBytes));
+      }
+    },
+    stop() {
+      output.update(formatProgress(label, done, totalBytes));
+    },
+  };
 }
 
-function notebookReporter(label: string, totalBytes: number | undefined): ProgressReporter | null {
-  try {
-    // Loaded only inside a kernel, where it is already in memory (it pulls in a TypeScript compiler).
-    const tslab = require("tslab") as typeof import("tslab");
-    const display = tslab.newDisplay();
-    let done = 0;
-    let lastShown = 0;
-    display.text(formatProgress(label, 0, totalBytes));
-    return {
-      advance(bytes) {
-        done += bytes;
-        const now = Date.now();
-        if (now - lastShown >= NOTEBOOK_UPDATE_MS) {
-          lastShown = now;
-          display.text(formatProgress(label, done, totalBytes));
-        }
-      },
-      stop() {
-        display.text(formatProgress(label, done, totalBytes));
-      },
-    };
-  } catch {
-    // A kernel from another tslab install: its display is not reachable from here.
-    return null;
-  }
-}
-
-function terminalReporter(label: string, totalBytes: number | undefined): ProgressReporter {
+function terminalReporter(label: string, totalBytes: number | undefined): DownloadProgress {
   const bar = new cliProgress.SingleBar(
     { format: `${label}  [{bar}] {percentage}%  {value}/{total} MB  ETA {eta_formatted}`, hideCursor: true },
     cliProgress.Presets.legacy,
@@ -75,7 +64,7 @@ function terminalReporter(label: string, totalBytes: number | undefined): Progre
   };
 }
 
-function logReporter(label: string, totalBytes: number | undefined): ProgressReporter {
+function logReporter(label: string, totalBytes: number | undefined): DownloadProgress {
   let done = 0;
   const size = totalBytes === undefined ? "" : ` (${(totalBytes / MB).toFixed(1)} MB)`;
   process.stderr.write(`Downloading ${label}${size} ...\n`);
@@ -89,14 +78,11 @@ function logReporter(label: string, totalBytes: number | undefined): ProgressRep
   };
 }
 
-const SILENT: ProgressReporter = { advance() {}, stop() {} };
+const SILENT: DownloadProgress = { advance() {}, stop() {} };
 
 /** A reporter suited to where this process runs; `enabled: false` reports nothing. */
-export function startProgress(label: string, totalBytes: number | undefined, enabled: boolean): ProgressReporter {
+export function startProgress(label: string, totalBytes: number | undefined, enabled: boolean): DownloadProgress {
   if (!enabled) return SILENT;
-  if (inTslabKernel()) {
-    const reporter = notebookReporter(label, totalBytes);
-    if (reporter !== null) return reporter;
-  }
+  if (inNotebook()) return notebookReporter(label, totalBytes);
   return process.stderr.isTTY ? terminalReporter(label, totalBytes) : logReporter(label, totalBytes);
 }
