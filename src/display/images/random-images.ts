@@ -2,6 +2,7 @@
 import { tf } from "../../backend";
 import type { ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
+import { mulberry32 } from "../../data/random";
 
 /**
  * The least a data set must offer to be sampled: its size and a way to get chosen
@@ -59,12 +60,12 @@ export async function displayCifar(
 
 /** `k` distinct integers from [0, n), in random order, determined by `seed`. */
 export function sampleWithoutReplacement(n: number, k: number, seed: number): number[] {
-  // tfjs's seeded generator, so the same seed gives the same sample on every machine.
-  const uniforms = tf.tidy(() => tf.randomUniform([k], 0, 1, "float32", seed).dataSync());
+  // The data layer's seeded generator, so the same seed gives the same sample on every machine.
+  const random = mulberry32(seed);
   const pool = new Int32Array(n).map((_, i) => i);
   // Partial Fisher–Yates: the first k slots end up a uniform random sample.
   for (let i = 0; i < k; i++) {
-    const j = Math.min(n - 1, i + Math.floor(uniforms[i] * (n - i)));
+    const j = i + Math.floor(random() * (n - i));
     [pool[i], pool[j]] = [pool[j], pool[i]];
   }
   return Array.from(pool.subarray(0, k));
