@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../src/backend";
+import { tf } from "../../src/backend";
 import {
   biasVariable,
   conv2d,
@@ -13,7 +13,7 @@ import {
   relu,
   VariableStore,
   weightVariable,
-} from "../src/layers";
+} from "../../src/layers";
 
 function values(tensor: tf.Tensor): number[] {
   return Array.from(tensor.dataSync());
