@@ -258,6 +258,7 @@ def benchmark(model: str, steps: int, warmup: int, repeats: int, xla: bool) -> d
         "batch": BATCH,
         "ms_per_step_median": round(median, 2),
         "ms_per_step_all": [round(ms, 2) for ms in ms_per_step],
+        "ms_per_step_min": round(min(ms_per_step), 2),  # least disturbed by other load on the machine
         "params": params,
         "gflop_per_step": round(flops / 1e9, 3),
         "gflop_per_s": round(flops / 1e9 / (median / 1000), 1),
