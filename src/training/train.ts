@@ -93,6 +93,11 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
   const onInterrupt = () => {
     interruptRequested = true;
   };
+  // Listen only once the caller's synchronous code has finished: tslab runs a cell's
+  // synchronous part with vm's breakOnSigint, which detaches SIGINT listeners and, on
+  // return, restores the signal's default action over any listener added meanwhile,
+  // so that Jupyter's interrupt would then kill the kernel.
+  await new Promise(setImmediate);
   process.on("SIGINT", onInterrupt);
   const optimizer = new AdamOptimizer(model.variables, { learningRate });
   const started = performance.now();
