@@ -1,4 +1,4 @@
-export { weightVariable, biasVariable, conv2d, maxPool, maxPool2x2, relu, convLayer, fullLayer, dropout } from "./layers";
+export { weightVariable, biasVariable, conv2d, conv2dPlusBias, maxPool, maxPool2x2, relu, convLayer, fullLayer, dropout } from "./layers";
 export { ModelVariable, VariableStore, type VariableKind } from "./variables";
 export { SeedStream, randomSeed, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
 export { countMultiplyAdds } from "./multiplyAdds";

@@ -4,6 +4,7 @@
  */
 import { tf } from "../backend";
 import { recordMultiplyAdds } from "./multiplyAdds";
+import { nativeConv2dWithBias, nativeMatMulWithBias } from "./bias";
 import { attr, runNativeOp } from "./native";
 import { nativeMaxPool } from "./pooling";
 import { randomSeed, statelessTruncatedNormal, statelessUniform } from "./random";
@@ -26,12 +27,22 @@ export function biasVariable(shape: [number]): tf.Tensor1D {
   return activeVariableStore("biasVariable").variable("bias", shape, () => tf.fill(shape, 0.1)) as tf.Tensor1D;
 }
 
-/** 2-D convolution, stride 1, SAME padding (output has the input's height and width). */
-export function conv2d(x: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
+function recordConvolution(x: tf.Tensor4D, W: tf.Tensor4D): void {
   const [batch, height, width] = x.shape;
   const [kernelHeight, kernelWidth, inChannels, outChannels] = W.shape;
   recordMultiplyAdds(batch * height * width * kernelHeight * kernelWidth * inChannels * outChannels);
+}
+
+/** 2-D convolution, stride 1, SAME padding (output has the input's height and width). */
+export function conv2d(x: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
+  recordConvolution(x, W);
   return tf.conv2d(x, W, 1, "same");
+}
+
+/** conv2d(x, W) + b in one op, as TensorFlow's graph optimizer fuses them. */
+export function conv2dPlusBias(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
+  recordConvolution(x, W);
+  return nativeConv2dWithBias(x, W, b);
 }
 
 /** Max pooling over size×size windows with stride `size` and SAME padding. */
@@ -63,7 +74,7 @@ export function relu<T extends tf.Tensor>(x: T): T {
 export function convLayer(input: tf.Tensor4D, shape: [number, number, number, number]): tf.Tensor4D {
   const W = weightVariable(shape);
   const b = biasVariable([shape[3]]);
-  return relu(tf.add(conv2d(input, W), b));
+  return relu(conv2dPlusBias(input, W, b));
 }
 
 /** input · W + b with a new W of shape [input size, size] and a new bias (no activation). */
@@ -72,7 +83,7 @@ export function fullLayer(input: tf.Tensor2D, size: number): tf.Tensor2D {
   const W = weightVariable([inSize, size]);
   const b = biasVariable([size]);
   recordMultiplyAdds(batch * inSize * size);
-  return tf.add(tf.matMul(input, W), b);
+  return nativeMatMulWithBias(input, W, b);
 }
 
 /**
