@@ -83,8 +83,9 @@ def max_pool(x: tf.Tensor, size: int = 2) -> tf.Tensor:
     return tf.nn.max_pool2d(x, ksize=size, strides=size, padding="SAME")
 
 
-def dropout(x: tf.Tensor) -> tf.Tensor:
-    return tf.nn.dropout(x, rate=1.0 - KEEP_PROB)
+def dropout(x: tf.Tensor, training: bool) -> tf.Tensor:
+    """Dropout with keep probability KEEP_PROB when training; the identity otherwise."""
+    return tf.nn.dropout(x, rate=1.0 - KEEP_PROB) if training else x
 
 
 def flatten(x: tf.Tensor) -> tf.Tensor:
@@ -93,10 +94,10 @@ def flatten(x: tf.Tensor) -> tf.Tensor:
 
 @dataclass
 class Network:
-    """A model of the chapter: its layers and its training-mode forward pass."""
+    """A model of the chapter: its layers and its forward pass forward(x, training) (dropout only when training)."""
 
     layers: list[Layer]
-    forward: Callable[[tf.Tensor], tf.Tensor]
+    forward: Callable[[tf.Tensor, bool], tf.Tensor]
 
     @property
     def variables(self) -> list[tf.Variable]:
@@ -107,9 +108,9 @@ def mnist_network() -> Network:
     conv1, conv2 = Conv(5, 1, 32), Conv(5, 32, 64)
     fc1, fc2 = Dense(7 * 7 * 64, 1024, relu=True), Dense(1024, CLASSES, relu=False)
 
-    def forward(x):
+    def forward(x, training):
         h = max_pool(conv2(max_pool(conv1(x))))
-        return fc2(dropout(fc1(flatten(h))))
+        return fc2(dropout(fc1(flatten(h)), training))
 
     return Network([conv1, conv2, fc1, fc2], forward)
 
@@ -118,9 +119,9 @@ def cifar_simple_network() -> Network:
     conv1, conv2 = Conv(5, 3, 32), Conv(5, 32, 64)
     fc1, fc2 = Dense(8 * 8 * 64, 1024, relu=True), Dense(1024, CLASSES, relu=False)
 
-    def forward(x):
+    def forward(x, training):
         h = max_pool(conv2(max_pool(conv1(x))))
-        return fc2(dropout(fc1(flatten(h))))
+        return fc2(dropout(fc1(flatten(h)), training))
 
     return Network([conv1, conv2, fc1, fc2], forward)
 
@@ -129,9 +130,9 @@ def cifar_3conv_network() -> Network:
     conv1, conv2, conv3 = Conv(5, 3, 32), Conv(5, 32, 64), Conv(5, 64, 128)
     fc1, fc2 = Dense(4 * 4 * 128, 512, relu=True), Dense(512, CLASSES, relu=False)
 
-    def forward(x):
+    def forward(x, training):
         h = max_pool(conv3(max_pool(conv2(max_pool(conv1(x))))))
-        return fc2(dropout(fc1(dropout(flatten(h)))))
+        return fc2(dropout(fc1(dropout(flatten(h), training)), training))
 
     return Network([conv1, conv2, conv3, fc1, fc2], forward)
 
@@ -145,13 +146,13 @@ def cifar_reduced_network() -> Network:
     fc1, fc2 = Dense(maps[-1], 500, relu=True), Dense(500, CLASSES, relu=False)
     pool_sizes = (2, 2, 8)  # the last pool takes the 8x8 maps down to 1x1
 
-    def forward(x):
+    def forward(x, training):
         h = x
         for block, pool_size in zip(blocks, pool_sizes):
             for conv in block:
                 h = conv(h)
-            h = dropout(max_pool(h, pool_size))
-        return fc2(dropout(fc1(flatten(h))))
+            h = dropout(max_pool(h, pool_size), training)
+        return fc2(dropout(fc1(flatten(h)), training))
 
     return Network([conv for block in blocks for conv in block] + [fc1, fc2], forward)
 
@@ -200,7 +201,7 @@ def make_train_step(network: Network, optimizer: Adam, xla: bool) -> Callable[[t
     @tf.function(jit_compile=xla)
     def train_step(images, labels):
         with tf.GradientTape() as tape:
-            logits = network.forward(images)
+            logits = network.forward(images, training=True)
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits))
         optimizer.apply(tape.gradient(loss, network.variables))
         return loss
@@ -214,7 +215,7 @@ def count_params(network: Network) -> int:
 
 def training_flops_per_step(network: Network, image_shape: tuple[int, int, int]) -> int:
     """3 x forward FLOPs of the batch (see the module doc); runs one eager forward to learn the conv sizes."""
-    network.forward(tf.zeros([1, *image_shape]))
+    network.forward(tf.zeros([1, *image_shape]), training=True)  # with dropout, so the random-op sequence is unchanged
     forward_macs_per_example = sum(layer.macs_per_example for layer in network.layers)
     return 3 * BATCH * 2 * forward_macs_per_example
 
