@@ -1,17 +1,19 @@
 /**
- * Layers that add a bias, arranged the way TensorFlow's graph optimizer
- * arranges them: the convolution adds its bias inside oneDNN's kernel (one op
- * instead of Conv2D then Add), the fully connected layer runs TensorFlow's
- * MatMul and BiasAdd (not tfjs's batched matMul between reshapes), and a
- * bias's gradient is one BiasAddGrad instead of tfjs's reshape-and-sum.
- * Registered as tfjs kernels with gradients, so that tfjs only computes the
- * gradients a step needs (never the input image's).
+ * Convolution plus bias arranged the way TensorFlow's graph optimizer arranges
+ * it: the bias is added inside oneDNN's convolution kernel (one op instead of
+ * Conv2D then Add), and the bias's gradient is one BiasAddGrad instead of
+ * tfjs's reshape-and-sum. Registered as a tfjs kernel with its gradient, so
+ * that tfjs only computes the gradients a step needs (never the input image's).
+ *
+ * The fully connected layer stays on tfjs's matMul and add: a kernel running
+ * TensorFlow's MatMul + BiasAdd corrupted the process's heap now and then
+ * (crashes within 160 cifar-reduced steps under `node --cpu-prof` in 11 of 17
+ * runs; none in 8 runs without it).
  */
 import { tf } from "../backend";
 import { attr, runNativeOp, type NativeAttr } from "./native";
 
 const CONV2D_WITH_BIAS = "ChapterConv2DWithBias";
-const MATMUL_WITH_BIAS = "ChapterMatMulWithBias";
 
 // TensorFlow registers its oneDNN kernels under this label; the op names are
 // internal, so availability is probed once and tfjs's ops are used otherwise.
@@ -23,10 +25,6 @@ const nhwc = () => attr.string("data_format", "NHWC");
 /** Stride 1 and SAME padding, the only convolution the chapter uses. */
 function convolutionAttrs(): NativeAttr[] {
   return [float32(), attr.ints("strides", [1, 1, 1, 1]), attr.string("padding", "SAME"), nhwc(), attr.ints("dilations", [1, 1, 1, 1])];
-}
-
-function matMulAttrs(transposeFirst: boolean): NativeAttr[] {
-  return [float32(), attr.bool("transpose_a", transposeFirst), attr.bool("transpose_b", false)];
 }
 
 function biasGradient(dy: tf.Tensor): tf.Tensor {
@@ -50,28 +48,6 @@ function registerKernels(): void {
     gradFunc: (dy, [x, filter]) => ({
       x: () => runNativeOp("Conv2DBackpropInput", convolutionAttrs(), [tf.tensor1d(x.shape, "int32"), filter, dy as tf.Tensor])[0],
       filter: () => runNativeOp("Conv2DBackpropFilter", convolutionAttrs(), [x, tf.tensor1d(filter.shape, "int32"), dy as tf.Tensor])[0],
-      bias: () => biasGradient(dy as tf.Tensor),
-    }),
-  });
-  tf.registerKernel({
-    kernelName: MATMUL_WITH_BIAS,
-    backendName: "tensorflow",
-    kernelFunc: ({ inputs: { x, weights, bias } }) => {
-      const [product] = runNativeOp("MatMul", matMulAttrs(false), [x as tf.Tensor, weights as tf.Tensor]);
-      try {
-        return runNativeOp("BiasAdd", [float32(), nhwc()], [product, bias as tf.Tensor])[0];
-      } finally {
-        product.dispose();
-      }
-    },
-  });
-  tf.registerGradient({
-    kernelName: MATMUL_WITH_BIAS,
-    inputsToSave: ["x", "weights"],
-    gradFunc: (dy, [x, weights]) => ({
-      // TensorFlow's MatMul is slow with a transposed second operand; tfjs's batched matMul is not.
-      x: () => tf.matMul(dy as tf.Tensor2D, weights as tf.Tensor2D, false, true),
-      weights: () => runNativeOp("MatMul", matMulAttrs(true), [x, dy as tf.Tensor])[0],
       bias: () => biasGradient(dy as tf.Tensor),
     }),
   });
@@ -102,10 +78,3 @@ export function nativeConv2dWithBias(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tenso
   return tf.engine().runKernel(CONV2D_WITH_BIAS, { x, filter: W, bias: b }) as tf.Tensor4D;
 }
 
-/** x · W + b as native ops (TensorFlow's MatMul, not tfjs's batched matMul with reshapes). */
-export function nativeMatMulWithBias(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  if (!nativeKernelsAvailable()) {
-    return tf.add(tf.matMul(x, W), b);
-  }
-  return tf.engine().runKernel(MATMUL_WITH_BIAS, { x, weights: W, bias: b }) as tf.Tensor2D;
-}

@@ -4,7 +4,7 @@
  */
 import { tf } from "../backend";
 import { recordMultiplyAdds } from "./multiplyAdds";
-import { nativeConv2dWithBias, nativeMatMulWithBias } from "./bias";
+import { nativeConv2dWithBias } from "./bias";
 import { attr, runNativeOp } from "./native";
 import { nativeMaxPool } from "./pooling";
 import { randomSeed, statelessTruncatedNormal, statelessUniform } from "./random";
@@ -83,7 +83,7 @@ export function fullLayer(input: tf.Tensor2D, size: number): tf.Tensor2D {
   const W = weightVariable([inSize, size]);
   const b = biasVariable([size]);
   recordMultiplyAdds(batch * inSize * size);
-  return nativeMatMulWithBias(input, W, b);
+  return tf.add(tf.matMul(input, W), b);
 }
 
 /**

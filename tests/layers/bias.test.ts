@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { nativeConv2dWithBias, nativeMatMulWithBias } from "../../src/layers/bias";
+import { nativeConv2dWithBias } from "../../src/layers/bias";
 import { conv2dPlusBias, relu } from "../../src/layers";
 
 /** Largest |a − b| relative to the largest |b|, so the check holds whatever the values' scale. */
@@ -48,27 +48,6 @@ for (const { input, filter } of shapes) {
 test("conv2dPlusBias keeps height and width, like conv2d", () => {
   const shape = tf.tidy(() => conv2dPlusBias(tf.ones([2, 5, 7, 3]), tf.ones([3, 3, 3, 4]), tf.zeros([4])).shape);
   assert.equal(shape, [2, 5, 7, 4]);
-});
-
-test("matMul + bias as native ops: output and gradients equal tfjs's matMul and add", () => {
-  tf.tidy(() => {
-    const x = tf.randomNormal([6, 9], 0, 1, "float32", 5) as tf.Tensor2D;
-    const W = tf.randomNormal([9, 5], 0, 0.1, "float32", 6) as tf.Tensor2D;
-    const b = tf.randomNormal([5], 0, 1, "float32", 7) as tf.Tensor1D;
-    const weights = tf.randomNormal([6, 5], 0, 1, "float32", 8);
-    type Layer = (xs: tf.Tensor2D, Ws: tf.Tensor2D, bs: tf.Tensor1D) => tf.Tensor;
-    const plain: Layer = (xs, Ws, bs) => tf.add(tf.matMul(xs, Ws), bs);
-    assertClose(nativeMatMulWithBias(x, W, b), plain(x, W, b), "output");
-    const gradientsOf = (layer: Layer) =>
-      tf.grads((xs: tf.Tensor, Ws: tf.Tensor, bs: tf.Tensor) =>
-        tf.sum(tf.mul(layer(xs as tf.Tensor2D, Ws as tf.Tensor2D, bs as tf.Tensor1D), weights)),
-      )([x, W, b]);
-    const [dxNative, dWNative, dbNative] = gradientsOf(nativeMatMulWithBias);
-    const [dxPlain, dWPlain, dbPlain] = gradientsOf(plain);
-    assertClose(dxNative, dxPlain, "input gradient");
-    assertClose(dWNative, dWPlain, "weight gradient");
-    assertClose(dbNative, dbPlain, "bias gradient");
-  });
 });
 
 test("gradients only for the weights leave no tensors behind", () => {
