@@ -4,7 +4,7 @@
  */
 import { tf } from "../backend";
 import { recordMultiplyAdds } from "./multiplyAdds";
-import { nativeConv2dWithBias } from "./bias";
+import { nativeConv2dWithBias } from "./convolution";
 import { attr, runNativeOp } from "./native";
 import { nativeMaxPool } from "./pooling";
 import { randomSeed, statelessTruncatedNormal, statelessUniform } from "./random";

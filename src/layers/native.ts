@@ -57,6 +57,13 @@ function binding(): NativeBinding {
   return nodeBackend().binding;
 }
 
+/**
+ * The `_kernel` label TensorFlow registers its oneDNN kernels under. Their op
+ * names (`_MklNative...`) are internal, so callers probe once that one runs and
+ * fall back to tfjs's ops otherwise.
+ */
+export const ONEDNN_KERNEL_LABEL = "MklNameChangeOp";
+
 /** Builders for op attributes. */
 export const attr = {
   dtype: (name: string, dtype: "float32" | "int32"): NativeAttr => ({

@@ -6,11 +6,7 @@
  * results.
  */
 import { tf } from "../backend";
-import { attr, runNativeOp, type NativeAttr } from "./native";
-
-// TensorFlow registers its oneDNN kernels under this label; the op names are
-// internal, so availability is probed once and tf.maxPool is used otherwise.
-const ONEDNN_KERNEL_LABEL = "MklNameChangeOp";
+import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "./native";
 
 function poolingAttrs(size: number): NativeAttr[] {
   return [

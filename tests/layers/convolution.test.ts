@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { nativeConv2dWithBias } from "../../src/layers/bias";
+import { nativeConv2dWithBias } from "../../src/layers/convolution";
 import { conv2dPlusBias, relu } from "../../src/layers";
 
 /** Largest |a − b| relative to the largest |b|, so the check holds whatever the values' scale. */
@@ -21,7 +21,7 @@ const shapes: Array<{ input: [number, number, number, number]; filter: [number, 
 ];
 
 for (const { input, filter } of shapes) {
-  test(`relu(conv2d + bias) as one op: output and gradients equal tfjs's conv2d, add and relu (input ${input}, W ${filter})`, () => {
+  test(`conv2d + bias as one op, then relu: output and gradients equal tfjs's conv2d, add and relu (input ${input}, W ${filter})`, () => {
     tf.tidy(() => {
       const x = tf.randomNormal(input, 0, 1, "float32", 1) as tf.Tensor4D;
       const W = tf.randomNormal(filter, 0, 0.1, "float32", 2) as tf.Tensor4D;

@@ -11,13 +11,9 @@
  * runs; none in 8 runs without it).
  */
 import { tf } from "../backend";
-import { attr, runNativeOp, type NativeAttr } from "./native";
+import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "./native";
 
 const CONV2D_WITH_BIAS = "ChapterConv2DWithBias";
-
-// TensorFlow registers its oneDNN kernels under this label; the op names are
-// internal, so availability is probed once and tfjs's ops are used otherwise.
-const ONEDNN_KERNEL_LABEL = "MklNameChangeOp";
 
 const float32 = () => attr.dtype("T", "float32");
 const nhwc = () => attr.string("data_format", "NHWC");
@@ -27,11 +23,7 @@ function convolutionAttrs(): NativeAttr[] {
   return [float32(), attr.ints("strides", [1, 1, 1, 1]), attr.string("padding", "SAME"), nhwc(), attr.ints("dilations", [1, 1, 1, 1])];
 }
 
-function biasGradient(dy: tf.Tensor): tf.Tensor {
-  return runNativeOp("BiasAddGrad", [float32(), nhwc()], [dy])[0];
-}
-
-function registerKernels(): void {
+function registerKernel(): void {
   tf.registerKernel({
     kernelName: CONV2D_WITH_BIAS,
     backendName: "tensorflow",
@@ -48,33 +40,32 @@ function registerKernels(): void {
     gradFunc: (dy, [x, filter]) => ({
       x: () => runNativeOp("Conv2DBackpropInput", convolutionAttrs(), [tf.tensor1d(x.shape, "int32"), filter, dy as tf.Tensor])[0],
       filter: () => runNativeOp("Conv2DBackpropFilter", convolutionAttrs(), [x, tf.tensor1d(filter.shape, "int32"), dy as tf.Tensor])[0],
-      bias: () => biasGradient(dy as tf.Tensor),
+      bias: () => runNativeOp("BiasAddGrad", [float32(), nhwc()], [dy as tf.Tensor])[0],
     }),
   });
 }
 
-let kernelsAvailable: boolean | undefined;
+let kernelAvailable: boolean | undefined;
 
-function nativeKernelsAvailable(): boolean {
-  if (kernelsAvailable === undefined) {
-    registerKernels();
+function nativeKernelAvailable(): boolean {
+  if (kernelAvailable === undefined) {
+    registerKernel();
     try {
       tf.tidy(() => {
         tf.engine().runKernel(CONV2D_WITH_BIAS, { x: tf.zeros([1, 2, 2, 1]), filter: tf.zeros([1, 1, 1, 1]), bias: tf.zeros([1]) });
       });
-      kernelsAvailable = true;
+      kernelAvailable = true;
     } catch {
-      kernelsAvailable = false;
+      kernelAvailable = false;
     }
   }
-  return kernelsAvailable;
+  return kernelAvailable;
 }
 
 /** conv2d(x, W) + b, stride 1, SAME padding, as one native op. */
 export function nativeConv2dWithBias(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
-  if (!nativeKernelsAvailable()) {
+  if (!nativeKernelAvailable()) {
     return tf.add(tf.conv2d(x, W, 1, "same"), b);
   }
   return tf.engine().runKernel(CONV2D_WITH_BIAS, { x, filter: W, bias: b }) as tf.Tensor4D;
 }
-
