@@ -1,4 +1,6 @@
 export * from "./backend";
+export * from "./cache";
+export * from "./seed";
 export * from "./data";
 export * from "./layers";
 export * from "./models";

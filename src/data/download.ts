@@ -11,7 +11,7 @@ import * as path from "path";
 import { Transform } from "stream";
 import { pipeline } from "stream/promises";
 import { DatasetError } from "./errors";
-import { startProgress } from "./progress";
+import { startProgress } from "./download-progress";
 
 /** An expected digest of a file, in hex. */
 export interface Checksum {

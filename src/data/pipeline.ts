@@ -1,5 +1,6 @@
 import { tf } from "../backend";
-import { deriveSeed, mulberry32, randomSeed } from "./random";
+import { randomSeed } from "../seed";
+import { deriveSeed, mulberry32 } from "./random";
 
 /** One batch: float32 images [n, H, W, C] in [0, 1] and one-hot labels [n, classes]. The caller disposes both. */
 export interface Batch {
@@ -8,7 +9,7 @@ export interface Batch {
 }
 
 /** What a pipeline draws from: a numbered collection that can gather a batch (an ImageSet). */
-export interface BatchSource {
+export interface PipelineSource {
   readonly count: number;
   gather(indices: ArrayLike<number>): Batch;
 }
@@ -103,7 +104,7 @@ function checkWholeNumber(what: string, value: number, minimum: number): void {
 
 /**
  * An input pipeline with tf.data's semantics, over the indices of a
- * BatchSource. Stages return new pipelines; `batch()` ends the chain:
+ * PipelineSource. Stages return new pipelines; `batch()` ends the chain:
  *
  *     const batches = train.pipeline().shuffle(100000, { seed: 42 }).repeat().batch(50);
  *     const it = batches.iterator();
@@ -111,7 +112,7 @@ function checkWholeNumber(what: string, value: number, minimum: number): void {
  */
 export class Pipeline {
   private constructor(
-    private readonly source: BatchSource,
+    private readonly source: PipelineSource,
     /** Opens a fresh pass over this stage's elements. */
     private readonly open: () => IndexStream,
     /** Elements per full iteration; Infinity after an endless repeat(). */
@@ -119,7 +120,7 @@ export class Pipeline {
   ) {}
 
   /** All elements of `source`, in order. */
-  static over(source: BatchSource): Pipeline {
+  static over(source: PipelineSource): Pipeline {
     return new Pipeline(source, () => new RangeStream(source.count), source.count);
   }
 
@@ -167,7 +168,7 @@ export class BatchPipeline implements Iterable<Batch> {
   readonly length: number;
 
   constructor(
-    private readonly source: BatchSource,
+    private readonly source: PipelineSource,
     private readonly open: () => IndexStream,
     elements: number,
     readonly batchSize: number,
@@ -186,13 +187,13 @@ export class BatchPipeline implements Iterable<Batch> {
   }
 }
 
-/** Draws batches from one pass of a BatchPipeline (a BatchSource for the training loop). */
+/** Draws batches from one pass of a BatchPipeline (a PipelineSource for the training loop). */
 export class BatchIterator implements Iterable<Batch> {
   private readonly indices: Int32Array;
   private batchesDrawn = 0;
 
   constructor(
-    private readonly source: BatchSource,
+    private readonly source: PipelineSource,
     private readonly stream: IndexStream,
     batchSize: number,
     private readonly dropRemainder: boolean,

@@ -25,8 +25,3 @@ export function deriveSeed(seed: number, stream: number): number {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
-
-/** A fresh seed for callers that did not ask for reproducibility. */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 4294967296) >>> 0;
-}

@@ -18,7 +18,7 @@ export { functionChart, type Point, type FunctionChartOptions } from "./charts/f
 export { comparisonChart, type ComparisonRow } from "./charts/comparison";
 export { heatmapChart, confusionMatrixChart, type HeatmapOptions } from "./charts/heatmap";
 export { LiveChart, LiveTrainingCurves, type LiveChartOptions } from "./live-chart";
-export { ProgressReporter, formatDuration, type StepInfo, type ProgressOptions, type TerminalStream } from "./progress";
+export { ProgressReporter, formatDuration, type ProgressOptions, type TerminalStream } from "./progress-reporter";
 export { imageGrid, gridLayout, tileOrigin, PngBytes, type ImageGridOptions, type GridLayout } from "./images/image-grid";
 export { showImageGrid, type ShowImageGridOptions } from "./images/show-images";
 export {

@@ -11,7 +11,7 @@
  * runs; none in 8 runs without it).
  */
 import { tf } from "../backend";
-import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "./native";
+import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "../native/ops";
 
 const CONV2D_WITH_BIAS = "ChapterConv2DWithBias";
 

@@ -1,5 +1,5 @@
 export { weightVariable, biasVariable, conv2d, conv2dPlusBias, maxPool, maxPool2x2, relu, convLayer, fullLayer, dropout } from "./layers";
 export { ModelVariable, VariableStore, type VariableKind } from "./variables";
-export { SeedStream, randomSeed, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
-export { countMultiplyAdds } from "./multiplyAdds";
+export { SeedStream, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
+export { countMultiplyAdds } from "./multiply-adds";
 export { maxPoolingKernels } from "./pooling";

@@ -3,11 +3,12 @@
  * convolution, pooling, fully connected layers, ReLU and dropout.
  */
 import { tf } from "../backend";
-import { recordMultiplyAdds } from "./multiplyAdds";
+import { recordMultiplyAdds } from "./multiply-adds";
 import { nativeConv2dWithBias } from "./convolution";
-import { attr, runNativeOp } from "./native";
+import { attr, runNativeOp } from "../native/ops";
 import { nativeMaxPool } from "./pooling";
-import { randomSeed, statelessTruncatedNormal, statelessUniform } from "./random";
+import { randomSeed } from "../seed";
+import { statelessTruncatedNormal, statelessUniform } from "./random";
 import { activeSeedStream, activeVariableStore } from "./variables";
 
 /**

@@ -6,7 +6,7 @@
  * results.
  */
 import { tf } from "../backend";
-import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "./native";
+import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "../native/ops";
 
 function poolingAttrs(size: number): NativeAttr[] {
   return [

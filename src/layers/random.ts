@@ -5,24 +5,18 @@
  * slowest part of a training step).
  */
 import { tf } from "../backend";
-import { attr, runNativeOp } from "./native";
+import { attr, runNativeOp } from "../native/ops";
+import { checkSeed } from "../seed";
 
 /** The two 32-bit integers TensorFlow's stateless random ops take as their seed. */
 export type SeedPair = readonly [number, number];
-
-/** A fresh random seed, for models built without one. */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
-}
 
 /** Hands out seed pairs (seed, 0), (seed, 1), ... so that a run is reproducible from one seed. */
 export class SeedStream {
   private drawn = 0;
 
   constructor(readonly seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) {
-      throw new Error(`Seed ${seed} is not valid: use an integer from 0 to 2^31 - 1.`);
-    }
+    checkSeed(seed);
   }
 
   next(): SeedPair {

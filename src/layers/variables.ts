@@ -4,7 +4,7 @@
  * model's forward function creates.
  */
 import { tf } from "../backend";
-import { attr, createNativeHandle, deleteNativeHandle, NativeHandle, runNativeOp, runNativeOpForEffect } from "./native";
+import { attr, createNativeHandle, deleteNativeHandle, NativeHandle, runNativeOp, runNativeOpForEffect } from "../native/ops";
 import { SeedStream } from "./random";
 
 /**

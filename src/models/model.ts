@@ -3,8 +3,8 @@
  * and the object that holds one model's variables.
  */
 import { tf } from "../backend";
-import { countMultiplyAdds } from "../layers/multiplyAdds";
-import { randomSeed } from "../layers/random";
+import { countMultiplyAdds } from "../layers/multiply-adds";
+import { randomSeed } from "../seed";
 import { ModelVariable, VariableStore } from "../layers/variables";
 
 /** The chapter's training settings for a model; every one can be overridden per run. */

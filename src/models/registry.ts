@@ -1,6 +1,6 @@
-import { cifar3Conv } from "./cifar3Conv";
-import { cifarReduced } from "./cifarReduced";
-import { cifarSimple } from "./cifarSimple";
+import { cifar3Conv } from "./cifar-3conv";
+import { cifarReduced } from "./cifar-reduced";
+import { cifarSimple } from "./cifar-simple";
 import { mnist } from "./mnist";
 import { ChapterModel, type ModelDefinition, type ModelOptions } from "./model";
 

@@ -5,7 +5,7 @@
  * MNIST weight alone made that a third of a training step).
  */
 import { tf } from "../backend";
-import { attr, runNativeOpForEffect } from "../layers/native";
+import { attr, runNativeOpForEffect } from "../native/ops";
 import { ModelVariable } from "../layers/variables";
 
 export interface AdamSettings {

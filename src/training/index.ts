@@ -1,8 +1,8 @@
-export type { Batch, BatchSource, TestSet } from "./data";
+export type { Batch, BatchSource, BatchesIdentity, TestSet } from "./data";
 export { crossEntropyCost, accuracy } from "./loss";
 export { AdamOptimizer, type AdamSettings } from "./adam";
 export { trainingStep, evaluateBatch, type BatchEvaluation } from "./step";
-export { silentProgress, type ProgressInfo, type ProgressSink } from "./progress";
+export { silentProgress, type ProgressInfo, type ProgressSink } from "./progress-sink";
 export {
   train,
   formatLogLine,
@@ -14,7 +14,7 @@ export {
   type TrainingSettings,
 } from "./train";
 export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
-export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weightsFile";
-export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./trainOrLoad";
+export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weights-file";
+export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
 export { TrainingStepTimer, timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";
 export { confusionMatrix } from "./confusion";

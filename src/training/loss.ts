@@ -1,6 +1,6 @@
 /** The chapter's cost (mean softmax cross-entropy on logits) and accuracy. */
 import { tf } from "../backend";
-import { attr, runNativeOp } from "../layers/native";
+import { attr, runNativeOp } from "../native/ops";
 
 // TensorFlow's fused op returns the loss and its gradient in one kernel; tfjs's
 // softmaxCrossEntropy would build both from about ten small ones.

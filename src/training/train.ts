@@ -3,8 +3,8 @@ import { tf } from "../backend";
 import type { ChapterModel, TrainingDefaults } from "../models/model";
 import { AdamOptimizer } from "./adam";
 import type { BatchSource } from "./data";
-import { ProgressReporter } from "../display/progress";
-import type { ProgressSink } from "./progress";
+import { ProgressReporter } from "../display/progress-reporter";
+import type { ProgressSink } from "./progress-sink";
 import { evaluateBatch, trainingStep } from "./step";
 
 /** Cost and training accuracy on the batch of one log point (keep probability 1.0). */

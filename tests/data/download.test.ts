@@ -4,7 +4,7 @@ import * as tar from "tar";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Checksum, DatasetError, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
-import { formatProgress } from "../../src/data/progress";
+import { formatProgress } from "../../src/data/download-progress";
 import { CLEAN_ENV, Route, TestServer, listFiles, makeUnwritable, md5, rejection, sha256, startServer, tempDir, unreachableUrl, withEnv } from "./helpers";
 
 const test = suite("downloads from a loopback HTTP server");

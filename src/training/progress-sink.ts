@@ -3,6 +3,8 @@
 export interface ProgressInfo {
   /** Cost at the latest log point, if there was one yet. */
   cost?: number;
+  /** Training accuracy at the latest log point. */
+  accuracy?: number;
 }
 
 /** Receives progress from train(): `tick` at most twice a second, `finish` always (also after an error). */

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type { ChapterModel } from "../models/model";
 import type { BatchSource } from "./data";
 import { resolveTrainingSettings, train, type HistoryEntry, type TrainOptions } from "./train";
-import { loadWeights, saveWeights, WeightsFileError } from "./weightsFile";
+import { loadWeights, saveWeights, WeightsFileError } from "./weights-file";
 
 export interface TrainOrLoadOptions extends TrainOptions {
   /** Train even when matching weights are cached; the new weights replace them. */

@@ -1,11 +1,6 @@
 /** A one-line training progress report: updated in place in a notebook, rewritten with \r in a terminal. */
+import type { ProgressInfo, ProgressSink } from "../training/progress-sink";
 import { liveDisplay, inNotebook, type LiveDisplay } from "./output";
-
-/** What the training loop knows after a step. */
-export interface StepInfo {
-  cost?: number;
-  accuracy?: number;
-}
 
 /** Where terminal output goes; `isTTY` decides between a live line and a final summary only. */
 export interface TerminalStream {
@@ -34,7 +29,7 @@ export interface ProgressOptions {
  *     for (...) { ...; progress.tick(step + 1, { cost }); }
  *     progress.finish();
  */
-export class ProgressReporter {
+export class ProgressReporter implements ProgressSink {
   private readonly label: string;
   private readonly minIntervalMs: number;
   private readonly now: () => number;
@@ -44,7 +39,7 @@ export class ProgressReporter {
   private startedAt = 0;
   private firstTick: { step: number; at: number } | undefined;
   private step = 0;
-  private info: StepInfo = {};
+  private info: ProgressInfo = {};
   private lastDrawnAt = -Infinity;
   private running = false;
 
@@ -72,7 +67,7 @@ export class ProgressReporter {
   }
 
   /** Reports that `step` steps are done (redrawn at most once per interval). */
-  tick(step: number, info: StepInfo = {}): void {
+  tick(step: number, info: ProgressInfo = {}): void {
     if (!this.running) {
       throw new Error("ProgressReporter.tick: call start(total) before tick(step).");
     }

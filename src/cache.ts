@@ -1,0 +1,31 @@
+/**
+ * Where the project keeps per-user files (the TensorFlow wheel, datasets, trained
+ * weights), and how it prints paths. scripts/setup.sh and bench/python/setup.sh
+ * apply the same rule in shell.
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** An environment variable's value, with empty or blank meaning unset. */
+function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/**
+ * The cache root, absolute: `$CNN_CACHE_DIR`, else `$XDG_CACHE_HOME/cnn-chapter4`,
+ * else `~/.cache/cnn-chapter4`.
+ */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = fromEnv(env, "CNN_CACHE_DIR");
+  if (explicit !== undefined) return path.resolve(explicit);
+  const xdg = fromEnv(env, "XDG_CACHE_HOME");
+  return path.resolve(xdg ?? path.join(os.homedir(), ".cache"), "cnn-chapter4");
+}
+
+/** `file` as a reader should see it: under the home folder as `~/…`, otherwise unchanged. */
+export function displayPath(file: string, home: string = os.homedir()): string {
+  const relative = path.relative(home, file);
+  if (home === "" || relative.startsWith("..") || path.isAbsolute(relative)) return file;
+  return relative === "" ? "~" : `~/${relative}`;
+}
