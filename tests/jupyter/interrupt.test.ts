@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { assertCompiledPackageCurrent } from "./compiled-package";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -22,6 +23,7 @@ interface InterruptRun {
 }
 
 test("interrupting a training cell stops training, frees its tensors and leaves the kernel usable", () => {
+  assertCompiledPackageCurrent();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-interrupt-"));
   try {
     fs.symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { assertCompiledPackageCurrent } from "./compiled-package";
 
 const root = path.resolve(__dirname, "../..");
 const python = path.join(root, ".venv/bin/python");
@@ -37,6 +38,7 @@ function streamText(cell: Cell): string {
 }
 
 test("the project's Jupyter runs a TypeScript notebook that imports the package and runs a tfjs op", () => {
+  assertCompiledPackageCurrent();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
   try {
     const source = path.join(dir, "tiny.ipynb");

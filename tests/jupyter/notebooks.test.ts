@@ -12,6 +12,7 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
+import { assertCompiledPackageCurrent } from "./compiled-package";
 
 const root = path.resolve(__dirname, "../..");
 const notebooksDir = path.join(root, "notebooks");
@@ -76,6 +77,7 @@ function svgImages(html: string): string[] {
 }
 
 test("every notebook runs twice in one kernel without errors or leaked tensors, and its HTML shows the charts and images", async () => {
+  assertCompiledPackageCurrent();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-notebooks-"));
   try {
     const dataDir = path.join(work, "data");
