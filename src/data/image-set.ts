@@ -1,4 +1,5 @@
 import { tf } from "../backend";
+import { datasetIdOfContent, subsetId } from "./identity";
 import { Batch, Pipeline } from "./pipeline";
 
 /** What an ImageSet is made of; `pixels` is NHWC uint8, `labels` class indices. */
@@ -10,6 +11,8 @@ export interface ImageSetData {
   channels: number;
   numClasses: number;
   classNames?: readonly string[];
+  /** See ImageSet.datasetId; by default "images:" and a hash of the shape, pixels and labels. */
+  datasetId?: string;
 }
 
 // v / 255 for every byte value, so conversion is one table look-up per pixel.
@@ -35,6 +38,8 @@ export class ImageSet {
   /** Human-readable name of each class index, when the dataset has them. */
   readonly classNames?: readonly string[];
   private readonly imageSize: number;
+  /** Gives the id when it is first asked for: hashing a large set in memory takes a noticeable fraction of a second. */
+  private identify: () => string;
 
   constructor(data: ImageSetData) {
     this.height = data.height;
@@ -55,6 +60,22 @@ export class ImageSet {
     this.pixels = data.pixels;
     this.labels = data.labels;
     this.classNames = data.classNames;
+    const { datasetId } = data;
+    this.identify =
+      datasetId !== undefined
+        ? () => datasetId
+        : () => datasetIdOfContent("images", [this.count, this.height, this.width, this.channels, this.numClasses], this.pixels, this.labels);
+  }
+
+  /**
+   * What data this is, e.g. "mnist-train:1a2b3c4d" (the split's name and a short
+   * hash of its files), or "mnist-train:1a2b3c4d[0:5000]" for a slice; pipelines
+   * over the set report it, and cached weights record it.
+   */
+  get datasetId(): string {
+    const id = this.identify();
+    this.identify = () => id;
+    return id;
   }
 
   /** Images `start` (inclusive) to `end` (exclusive) as float32 [end-start, H, W, C] in [0, 1]. */
@@ -102,7 +123,7 @@ export class ImageSet {
   /** Images `start` to `end` (exclusive) as their own ImageSet, sharing this one's memory. */
   slice(start: number, end: number): ImageSet {
     this.checkRange("slice", start, end);
-    return new ImageSet({
+    const subset = new ImageSet({
       pixels: this.pixels.subarray(start * this.imageSize, end * this.imageSize),
       labels: this.labels.subarray(start, end),
       height: this.height,
@@ -111,6 +132,8 @@ export class ImageSet {
       numClasses: this.numClasses,
       classNames: this.classNames,
     });
+    subset.identify = () => subsetId(this.datasetId, start, end);
+    return subset;
   }
 
   /** Number of images of each class, indexed by class. */

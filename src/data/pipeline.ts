@@ -1,5 +1,6 @@
 import { tf } from "../backend";
 import { randomSeed } from "../seed";
+import type { BatchesIdentity } from "../training/data";
 import { deriveSeed, mulberry32 } from "./random";
 
 /** One batch: float32 images [n, H, W, C] in [0, 1] and one-hot labels [n, classes]. The caller disposes both. */
@@ -11,6 +12,8 @@ export interface Batch {
 /** What a pipeline draws from: a numbered collection that can gather a batch (an ImageSet). */
 export interface PipelineSource {
   readonly count: number;
+  /** What data this is, e.g. "mnist-train:1a2b3c4d" (see ImageSet.datasetId). */
+  readonly datasetId: string;
   gather(indices: ArrayLike<number>): Batch;
 }
 
@@ -166,6 +169,8 @@ export class Pipeline {
 export class BatchPipeline implements Iterable<Batch> {
   /** Batches per full iteration; Infinity after an endless repeat(). */
   readonly length: number;
+  /** The source's dataset and the batch size, which cached weights record. */
+  readonly identity: BatchesIdentity;
 
   constructor(
     private readonly source: PipelineSource,
@@ -175,11 +180,12 @@ export class BatchPipeline implements Iterable<Batch> {
     private readonly dropRemainder: boolean,
   ) {
     this.length = dropRemainder ? Math.floor(elements / batchSize) : Math.ceil(elements / batchSize);
+    this.identity = { dataset: source.datasetId, batchSize };
   }
 
   /** A new pass over the pipeline. */
   iterator(): BatchIterator {
-    return new BatchIterator(this.source, this.open(), this.batchSize, this.dropRemainder);
+    return new BatchIterator(this.source, this.open(), this.identity, this.dropRemainder);
   }
 
   [Symbol.iterator](): Iterator<Batch> {
@@ -187,7 +193,7 @@ export class BatchPipeline implements Iterable<Batch> {
   }
 }
 
-/** Draws batches from one pass of a BatchPipeline (a PipelineSource for the training loop). */
+/** Draws batches from one pass of a BatchPipeline (the training loop's BatchSource). */
 export class BatchIterator implements Iterable<Batch> {
   private readonly indices: Int32Array;
   private batchesDrawn = 0;
@@ -195,10 +201,11 @@ export class BatchIterator implements Iterable<Batch> {
   constructor(
     private readonly source: PipelineSource,
     private readonly stream: IndexStream,
-    batchSize: number,
+    /** The source's dataset and the batch size, which cached weights record. */
+    readonly identity: BatchesIdentity,
     private readonly dropRemainder: boolean,
   ) {
-    this.indices = new Int32Array(batchSize);
+    this.indices = new Int32Array(identity.batchSize);
   }
 
   /** The next batch; throws once the pipeline is exhausted (add `.repeat()` before `.batch()` for an endless stream). */

@@ -75,6 +75,31 @@ test("slice(start, end) is a view: same bytes, no copy", () => {
   assert.is(part.pixels[0], set.pixels[18]);
 });
 
+test("datasetId: the same content gives the same id; one pixel or one label more or less gives another", () => {
+  const id = smallSet().datasetId;
+  assert.match(id, /^images:[0-9a-f]{8}$/);
+  assert.is(smallSet().datasetId, id);
+  const otherPixel = smallSet();
+  otherPixel.pixels[89] ^= 1;
+  assert.is.not(otherPixel.datasetId, id);
+  const otherLabel = smallSet();
+  otherLabel.labels[0] = 5;
+  assert.is.not(otherLabel.datasetId, id);
+  // The same bytes read as another shape are other data.
+  const set = smallSet();
+  const reshaped = new ImageSet({ pixels: set.pixels, labels: set.labels, height: 3, width: 2, channels: 3, numClasses: 10 });
+  assert.is.not(reshaped.datasetId, id);
+});
+
+test("datasetId: a given id is kept; a slice's id is its parent's with the range", () => {
+  const set = smallSet();
+  const named = new ImageSet({ pixels: set.pixels, labels: set.labels, height: 2, width: 3, channels: 3, numClasses: 10, datasetId: "mnist-train:0123abcd" });
+  assert.is(named.datasetId, "mnist-train:0123abcd");
+  assert.is(named.slice(1, 4).datasetId, "mnist-train:0123abcd[1:4]");
+  assert.is(named.slice(1, 4).slice(0, 2).datasetId, "mnist-train:0123abcd[1:4][0:2]");
+  assert.is(set.slice(0, 5).datasetId, `${set.datasetId}[0:5]`);
+});
+
 test("classCounts() counts every label", () => {
   assert.equal(smallSet().classCounts(), [1, 1, 0, 0, 2, 0, 0, 0, 0, 1]);
 });

@@ -142,6 +142,15 @@ test("invalid sizes and seeds are refused with the rule", () => {
   assert.throws(() => pipeline.repeat(-1), /repeat: count must be a whole number >= 0/);
 });
 
+test("the batches report their dataset and batch size, for the weights cache", () => {
+  const set = indexedSet(30);
+  const batches = set.pipeline().shuffle(30, { seed: 1 }).repeat().batch(7);
+  assert.equal(batches.identity, { dataset: set.datasetId, batchSize: 7 });
+  assert.equal(batches.iterator().identity, { dataset: set.datasetId, batchSize: 7 });
+  const part = set.slice(10, 20);
+  assert.equal(part.pipeline().batch(4).iterator().identity, { dataset: `${set.datasetId}[10:20]`, batchSize: 4 });
+});
+
 test("thousands of batches leak no tensors (disposed, or made inside tf.tidy)", () => {
   const set = indexedSet(500);
   const it = set.pipeline().shuffle(100000, { seed: 42 }).repeat().batch(50).iterator();
