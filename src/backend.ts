@@ -2,11 +2,15 @@
  * The one place the project loads TensorFlow.js: tfjs-node with its native
  * TensorFlow backend. Everything else imports `tf` from here.
  */
-// TensorFlow's C++ INFO lines (oneDNN banners, CPU feature notices) would otherwise
-// land in every notebook server log; warnings and errors still show.
+// Hides TensorFlow's C++ INFO lines (such as the CPU-feature notice) and keeps its warnings
+// and errors; it only works when set before the library loads, just below. The "oneDNN custom
+// operations are on" line still prints once per process: TensorFlow logs it while the library
+// loads, before this setting applies (no level hides it; TF_ENABLE_ONEDNN_OPTS=0 would, by
+// turning off the oneDNN kernels the layers run on).
 process.env.TF_CPP_MIN_LOG_LEVEL ??= "1";
 
 import * as tf from "@tensorflow/tfjs-node";
+import { asNodeKernelBackend } from "./native/binding";
 
 export { tf };
 
@@ -20,10 +24,6 @@ export interface BackendInfo {
   intraOpThreads: string;
   interOpThreads: string;
   oneDnn: string;
-}
-
-interface NativeBinding {
-  TF_Version: string;
 }
 
 /**
@@ -43,10 +43,9 @@ export function assertNativeBackend(): void {
 
 export function backendInfo(): BackendInfo {
   assertNativeBackend();
-  const binding = (tf.backend() as unknown as { binding: NativeBinding }).binding;
   return {
     backend: tf.getBackend(),
-    tensorflowVersion: binding.TF_Version,
+    tensorflowVersion: asNodeKernelBackend(tf.backend()).binding.TF_Version,
     tfjsVersion: tf.version["tfjs-node"],
     nodeVersion: process.versions.node,
     intraOpThreads: process.env.TF_NUM_INTRAOP_THREADS ?? "default",

@@ -7,8 +7,8 @@ import { recordMultiplyAdds } from "./multiply-adds";
 import { nativeConv2dWithBias } from "./convolution";
 import { attr, runNativeOp } from "../native/ops";
 import { nativeMaxPool } from "./pooling";
-import { randomSeed } from "../seed";
-import { statelessTruncatedNormal, statelessUniform } from "./random";
+import { checkSeed, randomSeed } from "../seed";
+import { statelessTruncatedNormal, statelessUniform, type SeedPair } from "./random";
 import { activeSeedStream, activeVariableStore } from "./variables";
 
 /**
@@ -87,22 +87,29 @@ export function fullLayer(input: tf.Tensor2D, size: number): tf.Tensor2D {
   return tf.add(tf.matMul(input, W), b);
 }
 
+function dropoutSeed(seed: number | undefined): SeedPair {
+  if (seed !== undefined) {
+    return [checkSeed(seed, "dropout: seed"), 0];
+  }
+  return activeSeedStream()?.next() ?? [randomSeed(), randomSeed()];
+}
+
 /**
  * Keeps each value with probability `keepProb` and scales kept values by
  * 1/keepProb (the chapter's tf.nn.dropout with keep_prob); keepProb 1 returns
- * `x` unchanged, as at evaluation. Inside a model the mask comes from the
- * model's seed, so seeded runs repeat exactly.
+ * `x` unchanged, as at evaluation. The mask comes from `seed` when given (the
+ * same seed, the same mask), else inside a model from the model's seed, so
+ * seeded runs repeat exactly; otherwise it is random.
  */
-export function dropout<T extends tf.Tensor>(x: T, keepProb: number): T {
+export function dropout<T extends tf.Tensor>(x: T, keepProb: number, seed?: number): T {
   if (!(keepProb > 0 && keepProb <= 1)) {
     throw new Error(`dropout: the keep probability must be in (0, 1], got ${keepProb}.`);
   }
   if (keepProb === 1) {
     return x;
   }
-  const seed = activeSeedStream()?.next() ?? [randomSeed(), randomSeed()];
   return tf.tidy(() => {
-    const keepMask = tf.floor(tf.add(statelessUniform(x.shape, seed), keepProb));
+    const keepMask = tf.floor(tf.add(statelessUniform(x.shape, dropoutSeed(seed)), keepProb));
     return tf.mul(x, tf.div(keepMask, keepProb));
   });
 }

@@ -37,7 +37,12 @@ export class ModelVariable {
       ],
       [],
     );
-    this.assign(initialValue);
+    try {
+      this.assign(initialValue);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
   /** The handle native ops (ReadVariableOp, ResourceApplyAdam, ...) take. */
@@ -58,6 +63,9 @@ export class ModelVariable {
   }
 
   assign(value: tf.Tensor): void {
+    if (value.isDisposed) {
+      throw new Error(`Cannot assign a disposed tensor to variable '${this.name}'.`);
+    }
     if (value.dtype !== "float32" || !sameShape(value.shape, this.shape)) {
       throw new Error(
         `Cannot assign a ${value.dtype} tensor of shape [${value.shape}] to variable '${this.name}' ` +
@@ -135,6 +143,9 @@ export class VariableStore {
     if (!this.built) {
       const initial = tf.tidy(initialValue);
       try {
+        if (!sameShape(initial.shape, shape)) {
+          throw new Error(`The initial value of a ${kind} of shape [${shape}] has shape [${initial.shape}].`);
+        }
         this.variables.push(new ModelVariable(`${kind}${++this.createdOfKind[kind]}`, initial));
       } finally {
         initial.dispose();

@@ -68,6 +68,16 @@ export class ChapterModel {
     return this.store.variables;
   }
 
+  /** The variable called `name` ("weight1", "bias3", ...: numbered per kind in creation order). */
+  variable(name: string): ModelVariable {
+    const found = this.variables.find((variable) => variable.name === name);
+    if (found === undefined) {
+      const names = this.variables.map((variable) => variable.name).join(", ");
+      throw new Error(`Model '${this.key}' has no variable '${name}'; its variables are ${names}.`);
+    }
+    return found;
+  }
+
   get parameterCount(): number {
     return this.variables.reduce((total, variable) => total + variable.size, 0);
   }

@@ -4,39 +4,9 @@
  * (random numbers, ReLU's gradient, Adam's update, resource variables).
  */
 import { tf, assertNativeBackend } from "../backend";
+import { asNodeKernelBackend, type NativeAttr, type NativeBinding, type NodeKernelBackend } from "./binding";
 
-/** What the binding reports for each output of an op. */
-interface NativeTensorInfo {
-  id: number;
-  shape: number[];
-  dtype: number;
-}
-
-/** One attribute of an op, in the binding's encoding. */
-export interface NativeAttr {
-  name: string;
-  type: number;
-  value: number | boolean | string | number[];
-}
-
-interface NativeBinding {
-  executeOp(name: string, attrs: NativeAttr[], inputIds: number[], numOutputs: number): NativeTensorInfo[];
-  deleteTensor(id: number): void;
-  TF_FLOAT: number;
-  TF_INT32: number;
-  TF_ATTR_STRING: number;
-  TF_ATTR_INT: number;
-  TF_ATTR_FLOAT: number;
-  TF_ATTR_BOOL: number;
-  TF_ATTR_TYPE: number;
-  TF_ATTR_SHAPE: number;
-}
-
-interface NodeKernelBackend {
-  binding: NativeBinding;
-  getInputTensorIds(tensors: tf.Tensor[]): number[];
-  createOutputTensor(info: NativeTensorInfo): tf.Tensor;
-}
+export type { NativeAttr };
 
 /**
  * A TensorFlow tensor handle that tfjs does not track, such as a resource
@@ -50,7 +20,7 @@ export type NativeInput = tf.Tensor | NativeHandle;
 
 function nodeBackend(): NodeKernelBackend {
   assertNativeBackend();
-  return tf.backend() as unknown as NodeKernelBackend;
+  return asNodeKernelBackend(tf.backend());
 }
 
 function binding(): NativeBinding {
@@ -93,11 +63,31 @@ export function runNativeOpForEffect(name: string, attrs: NativeAttr[], inputs: 
   binding().executeOp(name, attrs, inputIds(inputs), 0);
 }
 
-/** Runs an op whose single output stays an untracked handle (e.g. a resource variable handle). */
+/** Handles created by createNativeHandle and not deleted yet (tfjs's tf.memory() does not see them). */
+const liveHandles = new Set<NativeHandle>();
+
+/**
+ * Runs an op whose single output stays an untracked handle (e.g. a resource
+ * variable handle). The caller deletes it with deleteNativeHandle.
+ */
 export function createNativeHandle(name: string, attrs: NativeAttr[], inputs: readonly NativeInput[]): NativeHandle {
-  return new NativeHandle(binding().executeOp(name, attrs, inputIds(inputs), 1)[0].id);
+  const handle = new NativeHandle(binding().executeOp(name, attrs, inputIds(inputs), 1)[0].id);
+  liveHandles.add(handle);
+  return handle;
 }
 
 export function deleteNativeHandle(handle: NativeHandle): void {
+  if (!liveHandles.delete(handle)) {
+    throw new Error(`Native handle ${handle.id} was deleted already, or not created by createNativeHandle.`);
+  }
   binding().deleteTensor(handle.id);
+}
+
+/**
+ * How many native handles (model variables, optimizer slots) are alive: the
+ * memory tfjs's tf.memory() does not count. Leak tests check it returns to
+ * where it started.
+ */
+export function liveNativeHandles(): number {
+  return liveHandles.size;
 }

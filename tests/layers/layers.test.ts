@@ -203,6 +203,19 @@ test("dropout masks repeat with the model's seed and differ between calls", () =
   assert.not.equal(masks(12)[0], first);
 });
 
+test("dropout with a seed draws the same mask every time, inside a model or not; another seed a different one", () => {
+  const mask = (seed: number) => tf.tidy(() => values(dropout(tf.ones([20, 20]), 0.5, seed)));
+  assert.equal(mask(42), mask(42));
+  assert.not.equal(mask(43), mask(42));
+  const store = new VariableStore(7);
+  const insideModel = tf.tidy(() => store.run(() => values(dropout(tf.ones([20, 20]), 0.5, 42))));
+  store.dispose();
+  assert.equal(insideModel, mask(42));
+  const x = tf.ones([2]);
+  assert.throws(() => dropout(x, 0.5, -1), /dropout: seed -1 is not valid/);
+  x.dispose();
+});
+
 test("dropout's gradient passes only through the kept values", () => {
   tf.tidy(() => {
     const x = tf.ones([50, 20]);

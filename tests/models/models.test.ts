@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { createModel, modelDefinitions, modelKeys, type ModelKey } from "../../src/models";
+import { liveNativeHandles } from "../../src/native/ops";
 
 // The chapter's figures (layer shapes in the task description).
 const expectedParameters: Record<ModelKey, number> = {
@@ -82,6 +83,30 @@ test("evaluation (keep probability 1) is deterministic; training-mode dropout is
   assert.equal(run(1), run(1));
   assert.not.equal(run(0.5), run(0.5));
   x.dispose();
+  model.dispose();
+});
+
+test("creating and disposing every model leaves no native handle alive", () => {
+  const before = liveNativeHandles();
+  for (const key of modelKeys) {
+    const model = createModel(key, { seed: 1 });
+    assert.is(liveNativeHandles(), before + model.variables.length, `${key}: one handle per variable`);
+    model.dispose();
+    assert.is(liveNativeHandles(), before, `${key}: handles left after dispose`);
+  }
+});
+
+test("variable(name) finds a variable by its chapter name; an unknown name lists the model's names", () => {
+  const model = createModel("mnist", { seed: 1 });
+  // MNIST: conv 5×5×1×32, conv 5×5×32×64, full 3136→1024, full 1024→10.
+  assert.equal(model.variable("weight1").shape, [5, 5, 1, 32]);
+  assert.equal(model.variable("weight3").shape, [7 * 7 * 64, 1024]);
+  assert.equal(model.variable("bias4").shape, [10]);
+  assert.is(model.variable("bias2"), model.variables[3]);
+  assert.throws(
+    () => model.variable("weights1"),
+    /Model 'mnist' has no variable 'weights1'; its variables are weight1, bias1, weight2, bias2, weight3, bias3, weight4, bias4\./,
+  );
   model.dispose();
 });
 

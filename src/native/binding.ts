@@ -1,0 +1,47 @@
+/**
+ * The parts of tfjs-node's native binding this project calls. tfjs-node does
+ * not export their types, so this is the one place its backend is seen
+ * through them.
+ */
+import type { tf } from "../backend";
+
+/** What the binding reports for each output of an op. */
+export interface NativeTensorInfo {
+  id: number;
+  shape: number[];
+  dtype: number;
+}
+
+/** One attribute of an op, in the binding's encoding. */
+export interface NativeAttr {
+  name: string;
+  type: number;
+  value: number | boolean | string | number[];
+}
+
+export interface NativeBinding {
+  executeOp(name: string, attrs: NativeAttr[], inputIds: number[], numOutputs: number): NativeTensorInfo[];
+  deleteTensor(id: number): void;
+  /** The TensorFlow library's version, e.g. "2.21.0". */
+  TF_Version: string;
+  TF_FLOAT: number;
+  TF_INT32: number;
+  TF_ATTR_STRING: number;
+  TF_ATTR_INT: number;
+  TF_ATTR_FLOAT: number;
+  TF_ATTR_BOOL: number;
+  TF_ATTR_TYPE: number;
+  TF_ATTR_SHAPE: number;
+}
+
+/** tfjs-node's backend object (NodeJSKernelBackend) as far as this project uses it. */
+export interface NodeKernelBackend {
+  binding: NativeBinding;
+  getInputTensorIds(tensors: tf.Tensor[]): number[];
+  createOutputTensor(info: NativeTensorInfo): tf.Tensor;
+}
+
+/** `backend` seen as tfjs-node's backend; callers check first that it is (assertNativeBackend). */
+export function asNodeKernelBackend(backend: tf.KernelBackend): NodeKernelBackend {
+  return backend as unknown as NodeKernelBackend;
+}
