@@ -1,12 +1,16 @@
 """Execute notebooks headlessly with the project's TypeScript kernel and export them to HTML.
 
-usage: run_notebooks.py [--out DIR] [--html DIR] [--timeout SECONDS] NOTEBOOK...
+usage: run_notebooks.py [--out DIR] [--html DIR] [--timeout SECONDS] [--export-only] NOTEBOOK...
 
 Each notebook is executed by nbclient with the tslab kernel, saved (in place, or
 into --out) and exported to HTML by nbconvert. The kernel runs in the folder the
 executed notebook is saved to, and inherits this process's environment
 (CNN_DATA_DIR, CNN_STEP_SCALE, ...). Exits 1 on the first notebook whose cells
 report an error, after saving what ran so the failure can be read.
+
+The HTML loads nothing from the network (scripts/html-export/offline.html.j2); an
+export that would is refused (exit 1). --export-only exports the notebooks' saved
+outputs without executing them.
 """
 import argparse
 import os
@@ -14,6 +18,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import nbformat
 from nbclient import NotebookClient
@@ -21,8 +26,25 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
+OFFLINE_TEMPLATE = ROOT / "scripts" / "html-export" / "offline.html.j2"
 # tslab reports TypeScript compile errors as stream text like "3:7 - Cannot find name 'x'."
 COMPILE_ERROR = re.compile(r"^\d+:\d+ - ", re.MULTILINE)
+# What would make a browser fetch from the network: a script, stylesheet or other linked
+# resource, a module import, or a CSS url()/@import with a remote (or protocol-relative) address.
+REMOTE = r"""["']?\s*(?:https?:)?//"""
+REMOTE_RESOURCE = re.compile(
+    rf"<script\b[^>]*\bsrc\s*=\s*{REMOTE}[^>]*>"
+    rf"|<link\b[^>]*\bhref\s*=\s*{REMOTE}[^>]*>"
+    rf"|\bimport\s*\(\s*{REMOTE}[^)]*\)"
+    rf"|\bimport\s+[^;]*?\bfrom\s*{REMOTE}[^;]*"
+    rf"|\burl\(\s*{REMOTE}[^)]*\)"
+    rf"|@import\s*{REMOTE}[^;]*",
+    re.IGNORECASE,
+)
+
+
+class RemoteResourceError(Exception):
+    pass
 
 
 def error_outputs(nb: nbformat.NotebookNode) -> list[str]:
@@ -46,6 +68,33 @@ class EchoingClient(NotebookClient):
             for line in msg["content"]["text"].splitlines():
                 print(f"      | {line}", flush=True)
         return super().output(outs, msg, display_id, cell_index)
+
+
+def export_html(nb: nbformat.NotebookNode) -> str:
+    """The notebook as one self-contained HTML page; raises RemoteResourceError if the page
+    would load anything from the network."""
+    body, _ = HTMLExporter(template_name="lab", template_file=str(OFFLINE_TEMPLATE)).from_notebook_node(nb)
+    remote = sorted({match.group(0)[:200] for match in REMOTE_RESOURCE.finditer(body)})
+    if remote:
+        raise RemoteResourceError(
+            f"the HTML export loads {len(remote)} resource(s) from the network:\n    "
+            + "\n    ".join(remote)
+            + f"\n  Keep the page offline: drop them in {OFFLINE_TEMPLATE.relative_to(ROOT)}"
+            " or remove the notebook output that brings them."
+        )
+    return body
+
+
+def write_html(nb: nbformat.NotebookNode, source: Path, html_dir: Path) -> Optional[Path]:
+    """Writes the HTML export of `nb` beside the others; None (and nothing written) if it is refused."""
+    try:
+        body = export_html(nb)
+    except RemoteResourceError as error:
+        print(f"  {source.name}: HTML export refused: {error}", file=sys.stderr)
+        return None
+    html = html_dir / source.with_suffix(".html").name
+    html.write_text(body, encoding="utf-8")
+    return html
 
 
 def make_node_modules_reachable(folder: Path) -> None:
@@ -100,9 +149,8 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
     partial = target.with_suffix(".ipynb.partial")
     nbformat.write(nb, partial)
     os.replace(partial, target)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    html = html_dir / source.with_suffix(".html").name
-    html.write_text(body, encoding="utf-8")
+    html = write_html(nb, source, html_dir)
+    ok = ok and html is not None
     status = "ok" if ok else "FAILED"
     print(f"  {source.name}: {status} in {time.monotonic() - started:.1f} s -> {target}, {html}", flush=True)
     return ok
@@ -114,12 +162,18 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="folder for the executed notebooks (default: in place)")
     parser.add_argument("--html", type=Path, default=ROOT / "notebooks" / "html", help="folder for the HTML exports")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds one cell may run")
+    parser.add_argument("--export-only", action="store_true", help="export the saved outputs to HTML without executing")
     args = parser.parse_args()
 
     for notebook in args.notebooks:
         if not notebook.is_file():
             parser.error(f"{notebook} is not a notebook file")
     args.html.mkdir(parents=True, exist_ok=True)
+    if args.export_only:
+        exported = [write_html(nbformat.read(notebook, as_version=4), notebook, args.html.resolve()) for notebook in args.notebooks]
+        for html in filter(None, exported):
+            print(f"  exported {html}", flush=True)
+        return 0 if all(exported) else 1
     for index, notebook in enumerate(args.notebooks, 1):
         out_dir = (args.out or notebook.parent).resolve()
         out_dir.mkdir(parents=True, exist_ok=True)

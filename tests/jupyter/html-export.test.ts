@@ -1,0 +1,103 @@
+/**
+ * The HTML export of `npm run notebooks` (scripts/run_notebooks.py) on a notebook holding the
+ * kinds of outputs the chapter's notebooks have, exported from saved outputs (no kernel): the
+ * page shows them all and loads nothing from the network, and an output that would make it
+ * load a remote script is refused.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const root = path.resolve(__dirname, "../..");
+
+/** A 2×2 grey-scale PNG. */
+const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADklEQVR4nGNgsGFgsAEAATIAeZ93AScAAAAASUVORK5CYII=";
+const CHART_TITLE = "Offline chart title";
+const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><title>${CHART_TITLE}</title><rect width="40" height="20"/></svg>`;
+
+type Output = Record<string, unknown>;
+
+function codeCell(id: string, source: string, outputs: Output[]): object {
+  return { id, cell_type: "code", source, metadata: {}, outputs, execution_count: 1 };
+}
+
+function notebookWith(extraOutputs: Output[] = []): object {
+  return {
+    cells: [
+      { id: "title", cell_type: "markdown", source: "# Offline export\nA **markdown** cell.", metadata: {} },
+      codeCell("log", 'console.log("step 500, cost 0.1234");', [{ output_type: "stream", name: "stdout", text: "step 500, cost 0.1234\n" }]),
+      codeCell("filters", "showFilters(model);", [{ output_type: "display_data", metadata: {}, data: { "image/png": PNG_BASE64, "text/plain": "filters" } }]),
+      codeCell("chart", "trainingChart(curve);", [
+        {
+          output_type: "display_data",
+          metadata: {},
+          data: {
+            "application/vnd.vegalite.v5+json": { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "line", data: { values: [] } },
+            "image/svg+xml": SVG,
+            "text/plain": "chart",
+          },
+        },
+        ...extraOutputs,
+      ]),
+    ],
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
+/** Runs run_notebooks.py --export-only on `notebook`; the exit status, stderr and the HTML (if written). */
+function exportOnly(notebook: object): { status: number; stderr: string; html?: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-html-export-"));
+  try {
+    const source = path.join(dir, "outputs.ipynb");
+    fs.writeFileSync(source, JSON.stringify(notebook));
+    const htmlDir = path.join(dir, "html");
+    let status = 0;
+    let stderr = "";
+    try {
+      execFileSync(path.join(root, ".venv/bin/python"), [path.join(root, "scripts/run_notebooks.py"), "--export-only", "--html", htmlDir, source], { stdio: "pipe" });
+    } catch (error) {
+      status = (error as { status: number }).status;
+      stderr = String((error as { stderr: Buffer }).stderr);
+    }
+    const htmlFile = path.join(htmlDir, "outputs.html");
+    return { status, stderr, html: fs.existsSync(htmlFile) ? fs.readFileSync(htmlFile, "utf8") : undefined };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("the HTML export shows markdown, printed text, PNG images and SVG charts, and loads nothing from the network", () => {
+  const { status, stderr, html } = exportOnly(notebookWith());
+  assert.is(status, 0, stderr);
+  assert.ok(html, "no HTML written");
+
+  const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+  assert.equal(scripts.filter((tag) => /\bsrc\s*=/.test(tag)), [], "the page loads scripts");
+  const links = html.match(/<link\b[^>]*>/g) ?? [];
+  assert.equal(links.filter((tag) => /\bhref\s*=\s*["']?(https?:)?\/\//.test(tag)), [], "the page links remote resources");
+  assert.not.match(html, /url\(\s*["']?(https?:)?\/\//, "the page's CSS fetches remote files");
+  assert.not.match(html, /\bimport\s*\(\s*["'](https?:)?\/\//, "the page imports remote modules");
+
+  assert.match(html, /<h1[^>]*>Offline export/);
+  assert.match(html, /<strong>markdown<\/strong>/);
+  assert.match(html, /step 500, cost 0\.1234/);
+  assert.ok(html.includes(`src="data:image/png;base64,${PNG_BASE64}"`), "the PNG image is missing");
+  const svgs = [...html.matchAll(/src="data:image\/svg\+xml;base64,([^"]+)"/g)].map((match) => Buffer.from(match[1], "base64").toString("utf8"));
+  assert.ok(svgs.some((svg) => svg.includes(CHART_TITLE)), "the SVG chart is missing");
+});
+
+test("an output that would load a remote script makes the export fail and write nothing", () => {
+  const remoteScript = { output_type: "display_data", metadata: {}, data: { "text/html": '<script src="https://cdn.example.org/widget.js"></script>' } };
+  const { status, stderr, html } = exportOnly(notebookWith([remoteScript]));
+  assert.is(status, 1);
+  assert.match(stderr, /HTML export refused: the HTML export loads 1 resource\(s\) from the network/);
+  assert.match(stderr, /https:\/\/cdn\.example\.org\/widget\.js/);
+  assert.is(html, undefined);
+});
+
+test.run();
