@@ -19,7 +19,8 @@ cd "$ROOT"
 
 TF_VERSION="2.21.0"
 TF_WHEEL_NAME="tensorflow_cpu-${TF_VERSION}-cp311-cp311-manylinux_2_27_x86_64.whl"
-CACHE_DIR="${CNN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnn-chapter4}"
+source "$ROOT/scripts/cache-dir.sh"
+CACHE_DIR="$(cnn_cache_dir)"
 TFJS_NODE="$ROOT/node_modules/@tensorflow/tfjs-node"
 VENV="$ROOT/.venv"
 

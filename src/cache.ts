@@ -1,7 +1,7 @@
 /**
  * Where the project keeps per-user files (the TensorFlow wheel, datasets, trained
  * weights), and how it prints paths. scripts/setup.sh and bench/python/setup.sh
- * apply the same rule in shell.
+ * apply the same rule in shell (scripts/cache-dir.sh).
  */
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +26,7 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** `file` as a reader should see it: under the home folder as `~/…`, otherwise unchanged. */
 export function displayPath(file: string, home: string = os.homedir()): string {
   const relative = path.relative(home, file);
-  if (home === "" || relative.startsWith("..") || path.isAbsolute(relative)) return file;
+  const outside = relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  if (home === "" || outside) return file;
   return relative === "" ? "~" : `~/${relative}`;
 }

@@ -4,15 +4,17 @@
 # when already done. Separate from .venv, which holds only Jupyter and the TS kernel.
 #
 # Environment:
-#   CNN_CACHE_DIR  per-user cache of scripts/setup.sh (default ~/.cache/cnn-chapter4):
-#                  its TensorFlow wheel is reused here instead of downloading it again
+#   CNN_CACHE_DIR  per-user cache of scripts/setup.sh (else $XDG_CACHE_HOME/cnn-chapter4,
+#                  else ~/.cache/cnn-chapter4): its TensorFlow wheel is reused here
+#                  instead of downloading it again
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 VENV="$ROOT/.venv-bench"
 REQUIREMENTS="$HERE/requirements.txt"
-CACHE_DIR="${CNN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnn-chapter4}"
+source "$ROOT/scripts/cache-dir.sh"
+CACHE_DIR="$(cnn_cache_dir)"
 
 step() { printf '\033[1m[bench setup]\033[0m %s\n' "$*" >&2; }
 fail() {

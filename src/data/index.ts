@@ -5,7 +5,6 @@ export type { ImageSetData } from "./image-set";
 export { BatchIterator, BatchPipeline, Pipeline } from "./pipeline";
 // Batch ({ xs, ys }) is exported by the training module, which has the same shape.
 export type { BatchOptions, ShuffleOptions } from "./pipeline";
-export { defaultCacheDir } from "./locate";
 export type { DatasetSplits, LoadOptions } from "./locate";
 export type { Checksum } from "./download";
 export { CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./layout";

@@ -2,13 +2,13 @@
  * Where dataset files come from, in this order:
  *  1. a data folder (option `dataDir`, else env CNN_DATA_DIR) holding the official
  *     layout: `mnist/` with the four IDX .gz files, `cifar-10-batches-bin/` with the .bin files;
- *  2. the cache (option `cacheDir`, else env CNN_CACHE_DIR, else ~/.cache/cnn-chapter4),
- *     whose `datasets/` subfolder has that same layout;
+ *  2. the cache (option `cacheDir`, else cacheRoot(): CNN_CACHE_DIR, XDG_CACHE_HOME or
+ *     ~/.cache), whose `datasets/` subfolder has that same layout;
  *  3. a download from the official source into the cache.
  */
 import { promises as fs } from "fs";
-import * as os from "os";
 import * as path from "path";
+import { cacheRoot } from "../cache";
 import { Checksum, makeCacheFolder } from "./download";
 import { DatasetError } from "./errors";
 import type { ImageSet } from "./image-set";
@@ -16,7 +16,7 @@ import type { ImageSet } from "./image-set";
 export interface LoadOptions {
   /** Folder that contains `mnist/` and/or `cifar-10-batches-bin/`. Default: env CNN_DATA_DIR. */
   dataDir?: string;
-  /** Cache folder (datasets go in its `datasets/` subfolder). Default: env CNN_CACHE_DIR, else ~/.cache/cnn-chapter4. */
+  /** Cache folder (datasets go in its `datasets/` subfolder). Default: cacheRoot() (CNN_CACHE_DIR, else XDG_CACHE_HOME/cnn-chapter4, else ~/.cache/cnn-chapter4). */
   cacheDir?: string;
   /** Download into the cache when neither folder has the dataset (default true). */
   download?: boolean;
@@ -66,11 +66,6 @@ export interface LocatedDataset {
   folder: string;
   /** What to do about a corrupt file found there, appended to parse errors. */
   remedy: string;
-}
-
-/** The default cache folder, ~/.cache/cnn-chapter4. */
-export function defaultCacheDir(): string {
-  return path.join(os.homedir(), ".cache", "cnn-chapter4");
 }
 
 function fromEnv(name: string): string | undefined {
@@ -144,8 +139,7 @@ export async function locateDataset(source: DatasetSource, options: LoadOptions)
       return { folder, remedy: `Replace it with an intact copy of the official file, or change ${setting}.` };
     }
   }
-  const cacheRoot = path.resolve(options.cacheDir ?? fromEnv("CNN_CACHE_DIR") ?? defaultCacheDir());
-  const cacheFolder = path.join(cacheRoot, "datasets", source.folder);
+  const cacheFolder = path.join(path.resolve(options.cacheDir ?? cacheRoot()), "datasets", source.folder);
   const missing = await missingFiles(cacheFolder, source.files);
   const lookedIn =
     (dataDir === undefined ? "CNN_DATA_DIR is not set" : `${path.resolve(dataDir)} has no ${source.folder}/`) +
