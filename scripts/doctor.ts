@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { backendInfo } from "../src/backend";
+import { nativeKernelReport } from "../src/layers";
 
 const root = path.resolve(__dirname, "..");
 
@@ -33,6 +34,10 @@ function main(): void {
     ["TF_NUM_INTRAOP_THREADS", info.intraOpThreads],
     ["TF_NUM_INTEROP_THREADS", info.interOpThreads],
     ["oneDNN", info.oneDnn],
+    ...nativeKernelReport().map(({ name, kernel, fallbackReason }): [string, string] => [
+      `kernel: ${name}`,
+      fallbackReason === undefined ? kernel : `${kernel} (fallback: ${fallbackReason})`,
+    ]),
     ["kernel spec", fs.existsSync(kernelSpec) ? kernelSpec : "MISSING: run `npm run setup`"],
     ["CNN_DATA_DIR", process.env.CNN_DATA_DIR ?? "(unset: cache or download)"],
     ["disk: TensorFlow library", diskUsage(path.join(root, "node_modules/@tensorflow/tfjs-node/deps"))],

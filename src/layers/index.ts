@@ -3,3 +3,4 @@ export { ModelVariable, VariableStore, type VariableKind } from "./variables";
 export { SeedStream, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
 export { countMultiplyAdds } from "./multiply-adds";
 export { maxPoolingKernels } from "./pooling";
+export { nativeKernelReport, type KernelReportEntry } from "../native/kernels";

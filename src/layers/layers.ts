@@ -78,7 +78,11 @@ export function convLayer(input: tf.Tensor4D, shape: [number, number, number, nu
   return relu(conv2dPlusBias(input, W, b));
 }
 
-/** input · W + b with a new W of shape [input size, size] and a new bias (no activation). */
+/**
+ * input · W + b with a new W of shape [input size, size] and a new bias (no
+ * activation). It stays on tfjs's matMul and add: TensorFlow's fused MatMul +
+ * BiasAdd corrupted the heap now and then (environment.md).
+ */
 export function fullLayer(input: tf.Tensor2D, size: number): tf.Tensor2D {
   const [batch, inSize] = input.shape;
   const W = weightVariable([inSize, size]);

@@ -3,9 +3,11 @@
  * tfjs calls) took 7–13 ms per MNIST step on this machine; oneDNN's pooling
  * pair, which records the argmax positions in a workspace during the forward
  * pass, takes under 1 ms for forward and backward together, with identical
- * results.
+ * results. Where this TensorFlow build lacks them, tfjs's maxPool (TensorFlow's
+ * generic MaxPool and MaxPoolGrad) runs instead (src/native/kernels.ts).
  */
 import { tf } from "../backend";
+import { probedKernel } from "../native/kernels";
 import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "../native/ops";
 
 function poolingAttrs(size: number): NativeAttr[] {
@@ -35,31 +37,18 @@ const oneDnnMaxPool = (size: number) =>
     };
   });
 
+const maxPoolKernel = probedKernel({
+  name: "max pooling",
+  nativeKernel: "oneDNN _MklNativeMaxPool",
+  fallbackKernel: "TensorFlow generic MaxPool (tfjs maxPool)",
+  probe: () => void oneDnnMaxPool(2)(tf.zeros([1, 2, 2, 1])),
+});
+
 const poolBySize = new Map<number, (x: tf.Tensor) => tf.Tensor>();
-let oneDnnAvailable: boolean | undefined;
-
-function oneDnnPoolingAvailable(): boolean {
-  if (oneDnnAvailable === undefined) {
-    try {
-      tf.tidy(() => {
-        oneDnnMaxPool(2)(tf.zeros([1, 2, 2, 1]));
-      });
-      oneDnnAvailable = true;
-    } catch {
-      oneDnnAvailable = false;
-    }
-  }
-  return oneDnnAvailable;
-}
-
-/** "oneDNN" or "TensorFlow generic": which max-pooling kernels this TensorFlow build runs. */
-export function maxPoolingKernels(): "oneDNN" | "TensorFlow generic" {
-  return oneDnnPoolingAvailable() ? "oneDNN" : "TensorFlow generic";
-}
 
 /** Max pooling over size×size windows, stride `size`, SAME padding (tf.nn.max_pool). */
 export function nativeMaxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
-  if (!oneDnnPoolingAvailable()) {
+  if (!maxPoolKernel.native) {
     return tf.maxPool(x, size, size, "same");
   }
   let pool = poolBySize.get(size);
@@ -68,4 +57,9 @@ export function nativeMaxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
     poolBySize.set(size, pool);
   }
   return pool(x) as tf.Tensor4D;
+}
+
+/** "oneDNN" or "TensorFlow generic": which max-pooling kernels this TensorFlow build runs. */
+export function maxPoolingKernels(): "oneDNN" | "TensorFlow generic" {
+  return maxPoolKernel.native ? "oneDNN" : "TensorFlow generic";
 }
