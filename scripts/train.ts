@@ -8,7 +8,8 @@
  */
 import { loadCifar10, loadMnist } from "../src/data";
 import { createModel, modelKeys, type ModelKey } from "../src/models";
-import { testAccuracy, trainOrLoad } from "../src/training";
+import { checkSeed } from "../src/seed";
+import { chapterTraining, testAccuracy, trainOrLoad } from "../src/training";
 
 interface TrainArguments {
   model: ModelKey;
@@ -32,7 +33,7 @@ function parseArguments(argv: string[]): TrainArguments {
       const key = argv[++i];
       if (!(modelKeys as string[]).includes(key)) throw new Error(`--model must be one of ${modelKeys.join(", ")}, got '${key ?? ""}'.`);
       parsed.model = key as ModelKey;
-    } else if (flag === "--seed") parsed.seed = wholeNumber(flag, argv[++i]);
+    } else if (flag === "--seed") parsed.seed = checkSeed(wholeNumber(flag, argv[++i]), "--seed");
     else if (flag === "--steps") parsed.steps = wholeNumber(flag, argv[++i]);
     else if (flag === "--retrain") parsed.retrain = true;
     else throw new Error(`Unknown argument '${flag}'.\n${usage}`);
@@ -46,8 +47,8 @@ async function main(): Promise<void> {
   const data = args.model === "mnist" ? await loadMnist() : await loadCifar10();
   const model = createModel(args.model, { seed: args.seed });
   try {
-    const batches = data.train.pipeline().shuffle(100000, { seed: args.seed }).repeat().batch(50).iterator();
-    const result = await trainOrLoad(model, batches, { steps: args.steps, retrain: args.retrain });
+    const { batches, options } = chapterTraining(model, data.train, { seed: args.seed, retrain: args.retrain });
+    const result = await trainOrLoad(model, batches, { ...options, steps: args.steps ?? options.steps });
     console.log(result.message);
     const accuracy = testAccuracy(model, data.test);
     console.log(`${args.model} seed ${args.seed}: test accuracy ${(100 * accuracy).toFixed(2)}%, training ${result.trainingSeconds.toFixed(1)} s`);

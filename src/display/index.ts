@@ -13,7 +13,12 @@ export {
 export { chartToSvg } from "./chart-svg";
 export { showChart, chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
 export { VEGA_LITE_SCHEMA, type ChartOptions } from "./charts/common";
-export { trainingCurvesChart, type TrainingPoint } from "./charts/training-curves";
+export {
+  trainingCurvesChart,
+  type TrainingPoint,
+  type TrainingCurve,
+  type TrainingCurvesOptions,
+} from "./charts/training-curves";
 export { functionChart, type Point, type FunctionChartOptions } from "./charts/function-lines";
 export { comparisonChart, type ComparisonRow } from "./charts/comparison";
 export { heatmapChart, confusionMatrixChart, type HeatmapOptions } from "./charts/heatmap";

@@ -24,7 +24,7 @@ export interface ProgressOptions {
  * cost. In a notebook one output is updated in place; in a TTY one line is rewritten;
  * elsewhere (logs, pipes) only the final line is printed.
  *
- *     const progress = new ProgressReporter({ label: "LeNet-5" });
+ *     const progress = new ProgressReporter({ label: "mnist" });
  *     progress.start(steps);
  *     for (...) { ...; progress.tick(step + 1, { cost }); }
  *     progress.finish();

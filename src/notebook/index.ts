@@ -1,5 +1,5 @@
 /** Helpers for the notebooks themselves: settings, run records, source listings. */
-export { notebookSettings, scaledSteps, type NotebookSettings } from "./settings";
+export { notebookSettings, type NotebookSettings } from "./settings";
 export { runInfo } from "./run-info";
 export { showSource } from "./source";
 export { keep, type Keepable } from "./keep";

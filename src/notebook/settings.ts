@@ -1,3 +1,5 @@
+import { checkSeed } from "../seed";
+
 /**
  * The settings a reader may change at the top of each notebook. Defaults come from
  * the environment so that `npm run notebooks` and the tests can shorten every run.
@@ -17,32 +19,31 @@ function parseNumber(name: string, raw: string): number {
   return value;
 }
 
-function validate(settings: NotebookSettings): NotebookSettings {
-  const { stepScale, seed } = settings;
-  if (!(stepScale > 0 && stepScale <= 10)) {
-    throw new Error(`stepScale ${stepScale} is not valid: expected a number in (0, 10], e.g. 0.1 for a tenth of the steps.`);
-  }
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed ${seed} is not valid: expected a whole number ≥ 0.`);
-  return settings;
-}
-
-/** Settings from CNN_STEP_SCALE, CNN_SEED and CNN_RETRAIN, overridden by `overrides`. */
-export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env = process.env): NotebookSettings {
-  const fromEnv: NotebookSettings = {
-    stepScale: env.CNN_STEP_SCALE === undefined ? 1 : parseNumber("CNN_STEP_SCALE", env.CNN_STEP_SCALE),
-    seed: env.CNN_SEED === undefined ? 42 : parseNumber("CNN_SEED", env.CNN_SEED),
-    retrain: env.CNN_RETRAIN === undefined ? false : parseFlag(env.CNN_RETRAIN),
-  };
-  return validate({ ...fromEnv, ...overrides });
-}
-
 function parseFlag(raw: string): boolean {
   if (["1", "true", "yes"].includes(raw.toLowerCase())) return true;
   if (["0", "false", "no", ""].includes(raw.toLowerCase())) return false;
   throw new Error(`CNN_RETRAIN=${JSON.stringify(raw)} is not valid: expected 1 or 0.`);
 }
 
-/** A chapter step count scaled by `stepScale`, at least 1. */
-export function scaledSteps(chapterSteps: number, settings: Pick<NotebookSettings, "stepScale">): number {
-  return Math.max(1, Math.round(chapterSteps * settings.stepScale));
+/**
+ * Settings from CNN_STEP_SCALE, CNN_SEED and CNN_RETRAIN, overridden by `overrides`;
+ * each value is checked here, so a bad one is reported under the name it was set by.
+ */
+export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env = process.env): NotebookSettings {
+  const source = (key: keyof NotebookSettings, variable: string) =>
+    overrides[key] !== undefined ? `notebookSettings({ ${key} })` : variable;
+  const settings: NotebookSettings = {
+    stepScale: overrides.stepScale ?? (env.CNN_STEP_SCALE === undefined ? 1 : parseNumber("CNN_STEP_SCALE", env.CNN_STEP_SCALE)),
+    seed: overrides.seed ?? (env.CNN_SEED === undefined ? 42 : parseNumber("CNN_SEED", env.CNN_SEED)),
+    retrain: overrides.retrain ?? (env.CNN_RETRAIN === undefined ? false : parseFlag(env.CNN_RETRAIN)),
+  };
+  const { stepScale } = settings;
+  if (!(stepScale > 0 && stepScale <= 10)) {
+    throw new Error(
+      `${source("stepScale", "CNN_STEP_SCALE")}: stepScale ${stepScale} is not valid: expected a number in (0, 10], ` +
+        "e.g. 0.1 for a tenth of the steps.",
+    );
+  }
+  checkSeed(settings.seed, `${source("seed", "CNN_SEED")}: seed`);
+  return settings;
 }

@@ -1,28 +1,48 @@
 import { LiveTrainingCurves } from "../display";
 import type { ChapterModel } from "../models";
-import { trainOrLoad, type BatchSource, type TrainOrLoadOptions, type TrainOrLoadResult } from "../training";
+import {
+  trainOrLoad,
+  type BatchSource,
+  type CurvePoint,
+  type HistoryEntry,
+  type TrainOrLoadOptions,
+  type TrainOrLoadResult,
+} from "../training";
+
+/** What the chart's lines and dots are, under its title. */
+const CURVES_SUBTITLE =
+  "line: mean over the training steps between its points (with dropout, as trained); " +
+  "dots: the printed log lines (that step's batch, keep probability 1)";
 
 /**
  * trainOrLoad() with the chapter's log lines, a live progress line and live
- * training curves (cost and training accuracy against step) in the cell; weights
- * saved by an identical earlier run are loaded instead, and their curves drawn.
+ * training curves (cost on a log axis and training accuracy against step, the
+ * log lines marked) in the cell; weights saved by an identical earlier run are
+ * loaded instead, and the curves of the run that made them drawn.
  */
 export async function trainAndPlot(
   model: ChapterModel,
   batches: BatchSource,
   options: TrainOrLoadOptions = {},
 ): Promise<TrainOrLoadResult> {
-  const curves = new LiveTrainingCurves({ title: `${model.definition.title}: training` });
+  const curves = new LiveTrainingCurves({ title: `${model.definition.title}: training`, subtitle: CURVES_SUBTITLE });
+  // Both callbacks hand over the run's growing arrays; the chart reads them at each redraw.
+  let curve: readonly CurvePoint[] = [];
+  let logged: readonly HistoryEntry[] = [];
   const result = await trainOrLoad(model, batches, {
     ...options,
+    onCurve: (point, curveSoFar) => {
+      curve = curveSoFar;
+      curves.update(model.key, { points: curve, logged });
+      options.onCurve?.(point, curveSoFar);
+    },
     onLog: (entry, history) => {
-      curves.add(model.key, entry);
+      logged = history;
+      curves.update(model.key, { points: curve, logged });
       options.onLog?.(entry, history);
     },
   });
-  if (result.outcome === "loaded") {
-    for (const entry of result.history) curves.add(model.key, entry);
-  }
+  curves.update(model.key, { points: result.curve, logged: result.history });
   await curves.finish();
   console.log(result.message);
   return result;

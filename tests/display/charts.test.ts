@@ -10,20 +10,35 @@ import { countMarks, svgTexts } from "./recorder";
 const history = (steps: number, start: number): TrainingPoint[] =>
   Array.from({ length: steps }, (_, i) => ({ step: i * 10, cost: start / (i + 1), accuracy: 1 - 0.5 / (i + 1) }));
 
-test("training curves: cost and accuracy panels, one line per model in each", async () => {
-  const svg = await chartToSvg(trainingCurvesChart({ "LeNet-5": history(20, 2.3), MLP: history(20, 2.0) }));
+test("training curves: cost and accuracy panels, one line per model in each, log points as dots", async () => {
+  const mnist = history(20, 2.3);
+  const logged = mnist.filter((point) => point.step % 50 === 0);
+  const svg = await chartToSvg(
+    trainingCurvesChart({ mnist: { points: mnist, logged }, "cifar-3conv": { points: history(20, 2.0) } }),
+  );
   assert.ok(svg.startsWith("<svg"));
   const texts = svgTexts(svg);
-  for (const expected of ["Training curves", "Step", "Cost", "Training accuracy", "LeNet-5", "MLP"]) {
+  for (const expected of ["Training curves", "Step", "Cost (log scale)", "Training accuracy", "mnist", "cifar-3conv"]) {
     assert.ok(texts.includes(expected), `missing text ${expected}`);
   }
   assert.is(countMarks(svg, "line mark"), 4);
+  assert.is(countMarks(svg, "point"), 2 * logged.length);
+});
+
+test("training curves: the cost axis is logarithmic, so the descent after a high start stays readable", async () => {
+  // From 10 down to 0.01: on a linear axis everything after the first points would sit on the floor.
+  const points = [10, 1, 0.1, 0.01].map((cost, i) => ({ step: i * 100, cost }));
+  const svg = await chartToSvg(trainingCurvesChart({ mnist: { points } }));
+  const ticks = svgTexts(svg).filter((text) => /^[\d.]+$/.test(text));
+  for (const decade of ["0.01", "0.1", "1", "10"]) assert.ok(ticks.includes(decade), `no ${decade} tick in ${ticks}`);
+  // The axis' tick labels are a log scale's: no evenly spaced linear ticks such as 2, 4, 6, 8.
+  assert.not.ok(ticks.includes("4") || ticks.includes("6"), `linear ticks in ${ticks}`);
 });
 
 test("training curves without accuracy have only the cost panel", async () => {
-  const svg = await chartToSvg(trainingCurvesChart({ MLP: [{ step: 0, cost: 2.3 }, { step: 1, cost: 1.9 }] }));
+  const svg = await chartToSvg(trainingCurvesChart({ mnist: { points: [{ step: 0, cost: 2.3 }, { step: 1, cost: 1.9 }] } }));
   const texts = svgTexts(svg);
-  assert.ok(texts.includes("Cost"));
+  assert.ok(texts.includes("Cost (log scale)"));
   assert.not.ok(texts.includes("Training accuracy"));
   assert.is(countMarks(svg, "line mark"), 1);
 });
@@ -44,10 +59,10 @@ test("function chart: one line per function with the given axis titles", async (
 
 test("comparison chart: one bar and one value label per row, one panel per metric", async () => {
   const rows: ComparisonRow[] = [
-    { model: "LeNet-5", metric: "Test accuracy", series: "ours", value: 0.9912 },
-    { model: "LeNet-5", metric: "Test accuracy", series: "chapter", value: 0.99 },
+    { model: "mnist", metric: "Test accuracy", series: "ours", value: 0.9912 },
+    { model: "mnist", metric: "Test accuracy", series: "chapter", value: 0.99 },
     { model: "MLP", metric: "Test accuracy", series: "ours", value: 0.9781 },
-    { model: "LeNet-5", metric: "Parameters", series: "ours", value: 61706 },
+    { model: "mnist", metric: "Parameters", series: "ours", value: 61706 },
     { model: "MLP", metric: "Parameters", series: "ours", value: 266610 },
   ];
   const svg = await chartToSvg(comparisonChart(rows, { title: "Ours vs the chapter" }));
@@ -87,7 +102,7 @@ test("confusion matrix: 10×10 cells with counts and class names as axis labels"
 });
 
 test("chartToSvg refuses data behind a URL instead of loading it", async () => {
-  const spec = trainingCurvesChart({ MLP: history(2, 1) });
+  const spec = trainingCurvesChart({ mnist: { points: history(2, 1) } });
   const linked = { ...spec, data: { url: "https://example.com/history.csv" } };
   try {
     await chartToSvg(linked);

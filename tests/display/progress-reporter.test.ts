@@ -19,7 +19,7 @@ test("in a TTY the line is rewritten with \\r, throttled, and ends with a newlin
   simulateTerminal();
   const clock = fakeClock();
   const terminal = fakeTerminal(true);
-  const progress = new ProgressReporter({ label: "LeNet-5", minIntervalMs: 500, now: clock.now, terminal });
+  const progress = new ProgressReporter({ label: "mnist", minIntervalMs: 500, now: clock.now, terminal });
   progress.start(100);
   clock.advance(2000); // start-up before the first step is left out of the speed
   progress.tick(1, { cost: 2.3 });
@@ -33,9 +33,9 @@ test("in a TTY the line is rewritten with \\r, throttled, and ends with a newlin
   // 50 steps in 2 s + 49 × 0.1 s = 6.9 s; at step 46, 45 steps took 4.5 s and 54 are left
   assert.is(written.length, 1 + 1 + 9 + 1);
   assert.ok(written.slice(0, -1).every((text) => text.startsWith("\r") && !text.includes("\n")));
-  assert.is(written[0], "\rLeNet-5: 0/100 steps (0%)\x1b[K");
-  assert.is(written[written.length - 2], "\rLeNet-5: 46/100 steps (46%) · 10.0 steps/s · ETA 0:05 · cost 0.0500\x1b[K");
-  assert.is(written[written.length - 1], "\rLeNet-5: 50/100 steps in 0:07 · 7.25 steps/s · cost 0.0460\x1b[K\n");
+  assert.is(written[0], "\rmnist: 0/100 steps (0%)\x1b[K");
+  assert.is(written[written.length - 2], "\rmnist: 46/100 steps (46%) · 10.0 steps/s · ETA 0:05 · cost 0.0500\x1b[K");
+  assert.is(written[written.length - 1], "\rmnist: 50/100 steps in 0:07 · 7.25 steps/s · cost 0.0460\x1b[K\n");
 });
 
 test("outside a TTY only the final line is printed", () => {

@@ -43,7 +43,8 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
   "4.2-mnist-classifier.ipynb": {
     svgTitles: ["MNIST: 2 conv layers + 1024 full: training", "MNIST test set: true digit (rows) vs predicted (columns)"],
     pngCount: 3,
-    text: [/step 0, cost \d+\.\d{4}, training accuracy \d\.\d{4}/, /test accuracy: \d\.\d{4}/, /total\s+3,274,634/],
+    // 5000 × 0.004 = 20 steps, a log line every 500 × 0.004 = 2: the chapter's labels, (i + 1) for step i.
+    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /test accuracy: \d\.\d{4}/, /total\s+3,274,634/],
   },
   "4.3-cifar10.ipynb": {
     svgTitles: ["CIFAR-10 models"],
@@ -69,6 +70,35 @@ function runTwice(notebook: Notebook): Notebook {
   );
   const cells = notebook.cells.map(({ id, ...cell }) => cell as Cell);
   return { ...notebook, cells: [...cells, count, ...cells, count] };
+}
+
+/** Every run of `size` consecutive non-blank lines of `text`, trimmed. */
+function lineBlocks(text: string, size: number): Set<string> {
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  const blocks = new Set<string>();
+  for (let i = 0; i + size <= lines.length; i++) blocks.add(lines.slice(i, i + size).join("\n"));
+  return blocks;
+}
+
+/**
+ * A block of 3 or more lines that a cell shows twice (e.g. a listing displayed and
+ * then echoed as the cell's value), or undefined. The cell's streams count as one
+ * text, as the reader sees them; a rich output's markdown and plain text are
+ * alternatives of one output, so they count as one.
+ */
+function repeatedBlock(cell: Cell): string | undefined {
+  const outputs = cell.outputs ?? [];
+  const stream = outputs.filter((output) => output.output_type === "stream").map((output) => textOf(output.text)).join("");
+  const rich = outputs
+    .filter((output) => output.data !== undefined)
+    .map((output) => ["text/markdown", "text/plain"].map((mime) => textOf(output.data?.[mime])).join("\n"));
+  const seen = new Set<string>();
+  for (const text of [stream, ...rich]) {
+    const blocks = lineBlocks(text, 3);
+    for (const block of blocks) if (seen.has(block)) return block;
+    blocks.forEach((block) => seen.add(block));
+  }
+  return undefined;
 }
 
 function svgImages(html: string): string[] {
@@ -112,6 +142,11 @@ test("every notebook runs twice in one kernel without errors or leaked tensors, 
       const executed = JSON.parse(fs.readFileSync(path.join(work, "out", name), "utf8")) as Notebook;
       const streams = executed.cells.flatMap((cell) => cell.outputs ?? []).map((output) => textOf(output.text)).join("");
       for (const pattern of expectations[name].text) assert.match(streams, pattern, `${name}: output lacks ${pattern}`);
+
+      for (const cell of executed.cells) {
+        const repeated = repeatedBlock(cell);
+        assert.is(repeated, undefined, `${name}: a cell shows this text twice:\n${repeated}\n--- in the cell:\n${textOf(cell.source)}`);
+      }
 
       const counts = [...streams.matchAll(new RegExp(`${PASS_MARKER}: (\\d+)`, "g"))].map((match) => Number(match[1]));
       assert.is(counts.length, 2, `${name}: both passes must reach their tensor count`);

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { notebookSettings, scaledSteps } from "../../src/notebook/settings";
+import { notebookSettings } from "../../src/notebook/settings";
 
 test("defaults are the chapter's runs", () => {
   assert.equal(notebookSettings({}, {}), { stepScale: 1, seed: 42, retrain: false });
@@ -19,10 +19,15 @@ test("bad values give one clear error naming the setting", () => {
   assert.throws(() => notebookSettings({}, { CNN_RETRAIN: "maybe" }), /CNN_RETRAIN="maybe"/);
 });
 
-test("scaled step counts round and never reach zero", () => {
-  assert.is(scaledSteps(5000, { stepScale: 1 }), 5000);
-  assert.is(scaledSteps(10000, { stepScale: 0.1 }), 1000);
-  assert.is(scaledSteps(5000, { stepScale: 0.0001 }), 1);
+test("a seed outside the seed range is refused where it is read, naming where it came from", () => {
+  assert.throws(() => notebookSettings({}, { CNN_SEED: String(2 ** 31) }), /CNN_SEED: seed 2147483648 is not valid: use a whole number from 0 to 2147483647/);
+  assert.throws(() => notebookSettings({ seed: 2 ** 31 }, {}), /notebookSettings\(\{ seed \}\): seed 2147483648 is not valid/);
+  assert.throws(() => notebookSettings({}, { CNN_SEED: "-1" }), /CNN_SEED: seed -1 is not valid/);
+  assert.is(notebookSettings({}, { CNN_SEED: String(2 ** 31 - 1) }).seed, 2 ** 31 - 1);
+});
+
+test("an explicit value wins over a bad environment value", () => {
+  assert.is(notebookSettings({ seed: 3 }, { CNN_SEED: "not a number" }).seed, 3);
 });
 
 test.run();

@@ -1,46 +1,93 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
 
-/** One logged training step. `accuracy` is the training accuracy on the step's batch, if measured. */
+/** One point of a training curve. `accuracy` is the training accuracy on the step's batch(es), if measured. */
 export interface TrainingPoint {
   step: number;
   cost: number;
   accuracy?: number;
 }
 
+/** One model's training run as drawn: a dense curve, and the points the log printed, marked on it. */
+export interface TrainingCurve {
+  /** The line, from the start point at step 0 (e.g. the mean cost over each 50 steps). */
+  points: readonly TrainingPoint[];
+  /** The printed log lines' points, drawn as dots. */
+  logged?: readonly TrainingPoint[];
+}
+
+export interface TrainingCurvesOptions extends ChartOptions {
+  /** A line under the title, e.g. what the lines and the dots measure. */
+  subtitle?: string;
+}
+
 /**
- * Training curves: cost and training accuracy against step, side by side, one
- * colour per model. `curves` maps a model name to its logged points, e.g.
- * `trainingCurvesChart({ "LeNet-5": history })`. The accuracy panel is left out
- * when no point has an accuracy.
+ * Training curves: cost (on a logarithmic axis, so the start's high cost does not
+ * flatten the rest of the descent) and training accuracy against step, side by
+ * side, one colour per model; the printed log points are dots on the lines, e.g.
+ * `trainingCurvesChart({ mnist: { points: run.curve, logged: run.history } })`.
+ * The accuracy panel is left out when no point has an accuracy.
  */
 export function trainingCurvesChart(
-  curves: Record<string, readonly TrainingPoint[]>,
-  options: ChartOptions = {},
+  curves: Record<string, TrainingCurve>,
+  options: TrainingCurvesOptions = {},
 ): TopLevelSpec {
   const models = Object.keys(curves);
-  const values = models.flatMap((model) =>
-    curves[model].map((point) => ({ model, step: point.step, cost: point.cost, accuracy: point.accuracy ?? null })),
-  );
+  const rows = (model: string, kind: "line" | "logged", points: readonly TrainingPoint[]) =>
+    points.map((point) => ({ model, kind, step: point.step, cost: point.cost, accuracy: point.accuracy ?? null }));
+  const values = models.flatMap((model) => [
+    ...rows(model, "line", curves[model].points),
+    ...rows(model, "logged", curves[model].logged ?? []),
+  ]);
   const width = options.width ?? 320;
   const height = options.height ?? 220;
-  const panel = (field: "cost" | "accuracy", title: string) => ({
-    width,
-    height,
-    transform: [{ filter: { field, valid: true } }],
-    mark: { type: "line" as const, strokeWidth: 1.5 },
-    encoding: {
+  const color = { field: "model", type: "nominal" as const, title: "Model", sort: models };
+  const panel = (field: "cost" | "accuracy", title: string) => {
+    // A log axis cannot show a cost of 0 (a batch classified perfectly with certainty).
+    const valid = field === "cost" ? "isValid(datum.cost) && datum.cost > 0" : "isValid(datum.accuracy)";
+    const encoding = {
       x: { field: "step", type: "quantitative" as const, title: "Step" },
-      y: { field, type: "quantitative" as const, title, scale: { zero: false } },
-      color: { field: "model", type: "nominal" as const, title: "Model", sort: models },
-    },
-  });
+      y: {
+        field,
+        type: "quantitative" as const,
+        title,
+        scale: field === "cost" ? { type: "log" as const } : { domain: [0, 1] },
+      },
+      color,
+    };
+    return {
+      width,
+      height,
+      layer: [
+        {
+          transform: [{ filter: `datum.kind === 'line' && ${valid}` }],
+          mark: { type: "line" as const, strokeWidth: 1.5 },
+          encoding,
+        },
+        {
+          transform: [{ filter: `datum.kind === 'logged' && ${valid}` }],
+          mark: { type: "point" as const, filled: true, size: 36, opacity: 1 },
+          encoding: {
+            ...encoding,
+            tooltip: [
+              { field: "model", type: "nominal" as const },
+              { field: "step", type: "quantitative" as const },
+              { field, type: "quantitative" as const, format: ".4f" },
+            ],
+          },
+        },
+      ],
+    };
+  };
   const hasAccuracy = values.some((value) => value.accuracy !== null);
-  const panels = hasAccuracy ? [panel("cost", "Cost"), panel("accuracy", "Training accuracy")] : [panel("cost", "Cost")];
+  const panels = hasAccuracy
+    ? [panel("cost", "Cost (log scale)"), panel("accuracy", "Training accuracy")]
+    : [panel("cost", "Cost (log scale)")];
+  const measured = hasAccuracy ? "cost and training accuracy" : "cost";
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? "Training curves",
-    description: `Training curves (cost${hasAccuracy ? " and training accuracy" : ""} against step) for ${models.join(", ")}`,
+    title: { text: options.title ?? "Training curves", ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
+    description: `Training curves (${measured} against step) for ${models.join(", ")}`,
     data: { values },
     hconcat: panels,
   };

@@ -42,7 +42,7 @@ export function filterTiles(kernel: tf.Tensor4D): tf.Tensor4D {
   if (kernel.rank !== 4) {
     throw new Error(
       `filterTiles: expected a conv kernel [kh, kw, inChannels, outChannels], got shape [${kernel.shape.join(", ")}]. ` +
-        "Use layer.getWeights()[0] of a conv2d layer.",
+        'Pass a conv layer\'s weight, e.g. model.variable("weight1").read().',
     );
   }
   return tf.tidy(() => {
@@ -56,27 +56,24 @@ export function filterTiles(kernel: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Displays the feature maps of one image as a grid (see {@link featureMapTiles}); returns the PNG. */
-export async function showFeatureMaps(
-  maps: tf.Tensor3D | tf.Tensor4D,
-  options: ImageGridOptions = {},
-): Promise<Uint8Array> {
+/** Displays the feature maps of one image as a grid (see {@link featureMapTiles}). */
+export async function showFeatureMaps(maps: tf.Tensor3D | tf.Tensor4D, options: ImageGridOptions = {}): Promise<void> {
   const tiles = featureMapTiles(maps);
   try {
-    return await showImageGrid(tiles, options);
+    await showImageGrid(tiles, options);
   } finally {
     tiles.dispose();
   }
 }
 
-/** Displays a conv kernel's filters as a grid (see {@link filterTiles}); returns the PNG. */
-export async function showFilters(kernel: tf.Tensor4D, options: ImageGridOptions = {}): Promise<Uint8Array> {
+/** Displays a conv kernel's filters as a grid (see {@link filterTiles}). */
+export async function showFilters(kernel: tf.Tensor4D, options: ImageGridOptions = {}): Promise<void> {
   const tiles = filterTiles(kernel);
   const inChannels = kernel.shape[2];
   // One row per filter when each input channel gets its own tile.
   const cols = inChannels === 1 || inChannels === 3 ? undefined : inChannels;
   try {
-    return await showImageGrid(tiles, { cols, ...options });
+    await showImageGrid(tiles, { cols, ...options });
   } finally {
     tiles.dispose();
   }

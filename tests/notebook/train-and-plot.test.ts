@@ -1,0 +1,74 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { VEGA_LITE_MIME } from "../../src/display/show-chart";
+import { trainAndPlot } from "../../src/notebook/train-and-plot";
+import { silentProgress } from "../../src/training";
+import { capturedConsole, recordOutputs, stopRecording, svgTexts, type RecordedMessage } from "../display/recorder";
+import { lineCollector, TinyBatches, tinyModel } from "../training/fixtures";
+
+interface ChartRow {
+  model: string;
+  kind: "line" | "logged";
+  step: number;
+  cost: number;
+  accuracy: number | null;
+}
+
+/** The last chart the cell showed: its data rows and its static SVG. */
+function lastChart(messages: RecordedMessage[]): { rows: ChartRow[]; svg: string } {
+  const charts = messages.filter((message) => VEGA_LITE_MIME in message.content.data);
+  assert.ok(charts.length > 0, "no chart was drawn");
+  const data = charts[charts.length - 1].content.data;
+  const spec = data[VEGA_LITE_MIME] as { data: { values: ChartRow[] } };
+  return { rows: spec.data.values, svg: String(data["image/svg+xml"]) };
+}
+
+test.after.each(stopRecording);
+
+test("trainAndPlot trains and draws the curve and log points, then loads and draws the same run", async () => {
+  const weightsDir = fs.mkdtempSync(path.join(os.tmpdir(), "train-and-plot-"));
+  const options = { steps: 40, logEvery: 10, curveEvery: 5, weightsDir, progress: silentProgress };
+  try {
+    const firstRun = async () => {
+      const messages = recordOutputs();
+      const model = tinyModel(3);
+      const logLines = lineCollector();
+      let result: Awaited<ReturnType<typeof trainAndPlot>> | undefined;
+      const printed = await capturedConsole(async () => {
+        result = await trainAndPlot(model, new TinyBatches(8, "tiny:0001"), { ...options, log: logLines.log });
+      });
+      model.dispose();
+      return { result: result!, messages, printed, logLines: logLines.lines };
+    };
+
+    const trained = await firstRun();
+    assert.is(trained.result.outcome, "trained");
+    assert.equal(trained.printed, [trained.result.message]);
+    assert.match(trained.result.message, /^trained tiny for 40 steps/);
+    assert.equal(trained.logLines.map((line) => line.split(",")[0]), ["step 10", "step 20", "step 30", "step 40"]);
+    const drawn = lastChart(trained.messages);
+    const line = drawn.rows.filter((row) => row.kind === "line");
+    // The start point, then every 5 steps.
+    assert.equal(line.map((row) => row.step), [0, 5, 10, 15, 20, 25, 30, 35, 40]);
+    assert.equal(line.map((row) => row.cost), trained.result.curve.map((point) => point.cost));
+    assert.equal(
+      drawn.rows.filter((row) => row.kind === "logged").map((row) => [row.step, row.cost]),
+      trained.result.history.map((entry) => [entry.step, entry.cost]),
+    );
+    assert.ok(svgTexts(drawn.svg).includes("Cost (log scale)"), "the final chart carries its SVG");
+
+    const loaded = await firstRun();
+    assert.is(loaded.result.outcome, "loaded");
+    assert.equal(loaded.printed, [loaded.result.message]);
+    assert.match(loaded.result.message, /^loaded tiny weights/);
+    assert.equal(loaded.logLines, [], "loading prints no log lines");
+    assert.equal(lastChart(loaded.messages).rows, drawn.rows, "the loaded run's chart is the trained run's");
+  } finally {
+    fs.rmSync(weightsDir, { recursive: true, force: true });
+  }
+});
+
+test.run();
