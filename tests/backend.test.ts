@@ -1,3 +1,5 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { assertNativeBackend, backendInfo, tf } from "../src/backend";
@@ -8,6 +10,24 @@ test("tfjs runs on the native TensorFlow backend", () => {
   const info = backendInfo();
   assert.match(info.tensorflowVersion, /^2\.\d+\.\d+/);
   assert.is(info.tfjsVersion, tf.version["tfjs-core"]);
+});
+
+/** TensorFlow's INFO lines (absl format "I<date> ...") written while a new process loads src/backend, but the oneDNN banner. */
+function infoLinesOnLoad(logLevel: string | undefined): string[] {
+  const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: logLevel };
+  if (logLevel === undefined) delete env.TF_CPP_MIN_LOG_LEVEL;
+  const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", 'require("./src/backend")'], {
+    cwd: path.resolve(__dirname, ".."),
+    env,
+    encoding: "utf8",
+  });
+  assert.is(child.status, 0, child.stderr);
+  return child.stderr.split("\n").filter((line) => /^I\d{4} /.test(line) && !line.includes("oneDNN custom operations are on"));
+}
+
+test("loading the backend hides TensorFlow's INFO lines unless TF_CPP_MIN_LOG_LEVEL asks for them", () => {
+  assert.ok(infoLinesOnLoad("0").length > 0, "at level 0 TensorFlow logs INFO lines while loading (the check below needs some)");
+  assert.equal(infoLinesOnLoad(undefined), []);
 });
 
 test("a 3x3 SAME convolution matches a reference computed by hand", () => {

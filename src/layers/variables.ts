@@ -4,14 +4,16 @@
  * model's forward function creates.
  */
 import { tf } from "../backend";
-import { attr, createNativeHandle, deleteNativeHandle, NativeHandle, runNativeOp, runNativeOpForEffect } from "../native/ops";
+import {
+  ANONYMOUS_RESOURCE_NAME,
+  attr,
+  createNativeHandle,
+  deleteNativeHandle,
+  NativeHandle,
+  runNativeOp,
+  runNativeOpForEffect,
+} from "../native/ops";
 import { SeedStream } from "./random";
-
-/**
- * TensorFlow's reserved name for an anonymous resource: the variable lives
- * exactly as long as its handle, so deleting the handle frees the memory.
- */
-const ANONYMOUS_RESOURCE_NAME = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((dim, i) => dim === b[i]);

@@ -29,8 +29,8 @@ function binding(): NativeBinding {
 
 /**
  * The `_kernel` label TensorFlow registers its oneDNN kernels under. Their op
- * names (`_MklNative...`) are internal, so callers probe once that one runs and
- * fall back to tfjs's ops otherwise.
+ * names (`_MklNative...`) are internal, so the layers probe each once and fall
+ * back to tfjs's ops where it does not run (./kernels.ts).
  */
 export const ONEDNN_KERNEL_LABEL = "MklNameChangeOp";
 
@@ -62,6 +62,13 @@ export function runNativeOp(name: string, attrs: NativeAttr[], inputs: readonly 
 export function runNativeOpForEffect(name: string, attrs: NativeAttr[], inputs: readonly NativeInput[]): void {
   binding().executeOp(name, attrs, inputIds(inputs), 0);
 }
+
+/**
+ * TensorFlow's reserved `shared_name` for an anonymous resource: a variable
+ * created under it lives exactly as long as its handle, so deleting the handle
+ * frees the memory.
+ */
+export const ANONYMOUS_RESOURCE_NAME = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";
 
 /** Handles created by createNativeHandle and not deleted yet (tfjs's tf.memory() does not see them). */
 const liveHandles = new Set<NativeHandle>();
