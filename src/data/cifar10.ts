@@ -4,7 +4,8 @@ import * as tar from "tar";
 import { CIFAR_CHANNELS, CIFAR_NUM_CLASSES, CIFAR_SIDE, parseCifarClassNames, readCifarFiles } from "./cifar-format";
 import { downloadFile, unwritableCacheError } from "./download";
 import { DatasetError, withRemedy } from "./errors";
-import { ImageSet } from "./image-set";
+import { datasetIdOfFiles } from "./identity";
+import { ImageSet, ImageSetData } from "./image-set";
 import {
   CIFAR10_ARCHIVE,
   CIFAR10_CLASS_NAMES,
@@ -68,6 +69,7 @@ async function downloadCifarArchive(request: FetchRequest): Promise<void> {
 /** CIFAR-10's binary version from its authors' site, with the archive's published MD5. */
 export const CIFAR10_SOURCE: DatasetSource = {
   title: "CIFAR-10",
+  idName: "cifar10",
   folder: CIFAR10_FOLDER,
   files: [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE],
   baseUrlEnv: "CNN_CIFAR10_BASE_URL",
@@ -87,9 +89,9 @@ async function readClassNames(folder: string): Promise<readonly string[]> {
   return parseCifarClassNames(text, file);
 }
 
-async function readCifarSplit(files: readonly string[], classNames: readonly string[]): Promise<ImageSet> {
+async function readCifarSplit(files: readonly string[], classNames: readonly string[]): Promise<ImageSetData> {
   const { pixels, labels } = await readCifarFiles(files);
-  return new ImageSet({
+  return {
     pixels,
     labels,
     height: CIFAR_SIDE,
@@ -97,7 +99,7 @@ async function readCifarSplit(files: readonly string[], classNames: readonly str
     channels: CIFAR_CHANNELS,
     numClasses: CIFAR_NUM_CLASSES,
     classNames,
-  });
+  };
 }
 
 /**
@@ -107,7 +109,7 @@ async function readCifarSplit(files: readonly string[], classNames: readonly str
  * one-hot, and the class names. See LoadOptions for where files come from.
  */
 export async function loadCifar10(options: LoadOptions = {}): Promise<DatasetSplits> {
-  const { folder, remedy } = await locateDataset(CIFAR10_SOURCE, options);
+  const { folder, remedy, digests } = await locateDataset(CIFAR10_SOURCE, options);
   try {
     const classNames = await readClassNames(folder);
     // One split after the other: the peak holds one split plus one file, not both reads at once.
@@ -116,7 +118,14 @@ export async function loadCifar10(options: LoadOptions = {}): Promise<DatasetSpl
       classNames,
     );
     const test = await readCifarSplit([path.join(folder, CIFAR10_TEST_FILE)], classNames);
-    return { train, test, folder };
+    const fileDigests = await digests([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]);
+    const trainDigests = fileDigests.slice(0, CIFAR10_TRAIN_FILES.length);
+    const testDigests = fileDigests.slice(CIFAR10_TRAIN_FILES.length);
+    return {
+      train: new ImageSet({ ...train, datasetId: datasetIdOfFiles(`${CIFAR10_SOURCE.idName}-train`, trainDigests) }),
+      test: new ImageSet({ ...test, datasetId: datasetIdOfFiles(`${CIFAR10_SOURCE.idName}-test`, testDigests) }),
+      folder,
+    };
   } catch (error) {
     throw withRemedy(error, remedy);
   }

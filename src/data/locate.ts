@@ -5,12 +5,16 @@
  *  2. the cache (option `cacheDir`, else cacheRoot(): CNN_CACHE_DIR, XDG_CACHE_HOME or
  *     ~/.cache), whose `datasets/` subfolder has that same layout;
  *  3. a download from the official source into the cache.
+ * Files are hashed once per version (see file-digests.ts): cached files are
+ * verified; a data folder's files, which may be any variant of the dataset
+ * (e.g. re-encoded), get only the parsers' format checks.
  */
 import { promises as fs } from "fs";
 import * as path from "path";
 import { cacheRoot } from "../cache";
 import { Checksum, makeCacheFolder } from "./download";
 import { DatasetError } from "./errors";
+import { fileDigests } from "./file-digests";
 import type { ImageSet } from "./image-set";
 
 export interface LoadOptions {
@@ -50,6 +54,8 @@ export interface FetchRequest {
 export interface DatasetSource {
   /** Name for messages, e.g. "MNIST". */
   title: string;
+  /** Start of its splits' dataset ids, e.g. "mnist" for "mnist-train:…". */
+  idName: string;
   /** Its folder in the official layout, e.g. "mnist". */
   folder: string;
   /** Files the loader needs in that folder. */
@@ -66,7 +72,18 @@ export interface LocatedDataset {
   folder: string;
   /** What to do about a corrupt file found there, appended to parse errors. */
   remedy: string;
+  /**
+   * The SHA-256 of each named file of the folder, in order; for the cache, a
+   * DatasetError if a file fails verification (call it after parsing, so a
+   * malformed file is reported as such).
+   */
+  digests(files: readonly string[]): Promise<string[]>;
 }
+
+/** Where digests of files in data folders are remembered, inside the cache's `datasets/` (data folders may be read-only). */
+const DATA_FOLDER_DIGESTS = "data-folder-digests.json";
+/** Where digests of a cached dataset's files are remembered, in its folder. */
+const CACHE_RECORDS = ".verified.json";
 
 function fromEnv(name: string): string | undefined {
   const value = process.env[name];
@@ -133,18 +150,26 @@ function baseUrlOf(source: DatasetSource, options: LoadOptions): URL {
 export async function locateDataset(source: DatasetSource, options: LoadOptions): Promise<LocatedDataset> {
   const dataDir = options.dataDir ?? fromEnv("CNN_DATA_DIR");
   const setting = options.dataDir !== undefined ? "the dataDir option" : "CNN_DATA_DIR";
+  const cacheDatasets = path.join(path.resolve(options.cacheDir ?? cacheRoot()), "datasets");
   if (dataDir !== undefined) {
     const folder = await findInDataDir(source, path.resolve(dataDir), setting);
     if (folder !== null) {
-      return { folder, remedy: `Replace it with an intact copy of the official file, or change ${setting}.` };
+      return {
+        folder,
+        remedy: `Replace it with an intact copy of the official file, or change ${setting}.`,
+        digests: (files) => fileDigests(files.map((file) => path.join(folder, file)), {
+          recordsFile: path.join(cacheDatasets, DATA_FOLDER_DIGESTS),
+        }),
+      };
     }
   }
-  const cacheFolder = path.join(path.resolve(options.cacheDir ?? cacheRoot()), "datasets", source.folder);
+  const cacheFolder = path.join(cacheDatasets, source.folder);
   const missing = await missingFiles(cacheFolder, source.files);
   const lookedIn =
     (dataDir === undefined ? "CNN_DATA_DIR is not set" : `${path.resolve(dataDir)} has no ${source.folder}/`) +
     `, and the cache ${cacheFolder} lacks ${missing.length === source.files.length ? "all its files" : missing.join(", ")}`;
   const fromOfficialLayout = `set CNN_DATA_DIR to a folder that contains ${layout(source)}`;
+  const checksums = { ...source.defaultChecksums, ...options.checksums };
   if (missing.length > 0) {
     if (options.download === false) {
       throw new DatasetError(`${source.title} not found: ${lookedIn}; downloading is off. To fix, ${fromOfficialLayout}, or allow the download.`);
@@ -154,12 +179,19 @@ export async function locateDataset(source: DatasetSource, options: LoadOptions)
       cacheFolder,
       missing,
       baseUrl: baseUrlOf(source, options),
-      checksums: { ...source.defaultChecksums, ...options.checksums },
+      checksums,
       progress: options.progress ?? true,
       remedy:
         `(${source.title} was needed because ${lookedIn}.) Check the internet connection and retry, ` +
         `${fromOfficialLayout}, or set ${source.baseUrlEnv} to a mirror.`,
     });
   }
-  return { folder: cacheFolder, remedy: `Delete it, and the next load downloads it again.` };
+  return {
+    folder: cacheFolder,
+    remedy: `Delete it, and the next load downloads it again.`,
+    digests: (files) => fileDigests(files.map((file) => path.join(cacheFolder, file)), {
+      recordsFile: path.join(cacheFolder, CACHE_RECORDS),
+      verification: { checksums, fetched: missing },
+    }),
+  };
 }

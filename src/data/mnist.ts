@@ -2,7 +2,8 @@ import * as path from "path";
 import { downloadFile } from "./download";
 import { DatasetError, withRemedy } from "./errors";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxGz } from "./idx";
-import { ImageSet } from "./image-set";
+import { datasetIdOfFiles } from "./identity";
+import { ImageSet, ImageSetData } from "./image-set";
 import { MNIST_CLASS_NAMES, MNIST_FILES, MNIST_FOLDER } from "./layout";
 import { DatasetSource, DatasetSplits, FetchRequest, LoadOptions, locateDataset } from "./locate";
 
@@ -20,6 +21,7 @@ async function downloadMnistFiles(request: FetchRequest): Promise<void> {
 /** MNIST from the mirror TensorFlow uses, with the files' published SHA-256 digests. */
 export const MNIST_SOURCE: DatasetSource = {
   title: "MNIST",
+  idName: "mnist",
   folder: MNIST_FOLDER,
   files: Object.values(MNIST_FILES),
   baseUrlEnv: "CNN_MNIST_BASE_URL",
@@ -54,6 +56,14 @@ export async function readIdxImageSet(
   labelsPath: string,
   classNames: readonly string[],
 ): Promise<ImageSet> {
+  return new ImageSet(await readIdxImageData(imagesPath, labelsPath, classNames));
+}
+
+async function readIdxImageData(
+  imagesPath: string,
+  labelsPath: string,
+  classNames: readonly string[],
+): Promise<ImageSetData> {
   const [images, labels] = await Promise.all([
     readIdxGz(imagesPath, IDX_IMAGES_MAGIC),
     readIdxGz(labelsPath, IDX_LABELS_MAGIC),
@@ -68,7 +78,7 @@ export async function readIdxImageSet(
       `${labelsPath}: label ${badIndex} is ${labels.data[badIndex]}, outside 0..${classNames.length - 1}; the file is corrupt.`,
     );
   }
-  return new ImageSet({
+  return {
     pixels: images.data,
     labels: labels.data,
     height,
@@ -76,11 +86,11 @@ export async function readIdxImageSet(
     channels: 1,
     numClasses: classNames.length,
     classNames,
-  });
+  };
 }
 
-async function readMnistSplit(folder: string, imagesFile: string, labelsFile: string): Promise<ImageSet> {
-  const set = await readIdxImageSet(path.join(folder, imagesFile), path.join(folder, labelsFile), MNIST_CLASS_NAMES);
+async function readMnistSplit(folder: string, imagesFile: string, labelsFile: string): Promise<ImageSetData> {
+  const set = await readIdxImageData(path.join(folder, imagesFile), path.join(folder, labelsFile), MNIST_CLASS_NAMES);
   if (set.height !== MNIST_SIDE || set.width !== MNIST_SIDE) {
     throw new DatasetError(
       `${path.join(folder, imagesFile)} holds ${set.height}x${set.width} images; MNIST's are ${MNIST_SIDE}x${MNIST_SIDE}.`,
@@ -95,13 +105,17 @@ async function readMnistSplit(folder: string, imagesFile: string, labelsFile: st
  * labels as class indices and one-hot. See LoadOptions for where files come from.
  */
 export async function loadMnist(options: LoadOptions = {}): Promise<DatasetSplits> {
-  const { folder, remedy } = await locateDataset(MNIST_SOURCE, options);
+  const { folder, remedy, digests } = await locateDataset(MNIST_SOURCE, options);
+  const trainFiles = [MNIST_FILES.trainImages, MNIST_FILES.trainLabels] as const;
+  const testFiles = [MNIST_FILES.testImages, MNIST_FILES.testLabels] as const;
   try {
-    const [train, test] = await Promise.all([
-      readMnistSplit(folder, MNIST_FILES.trainImages, MNIST_FILES.trainLabels),
-      readMnistSplit(folder, MNIST_FILES.testImages, MNIST_FILES.testLabels),
-    ]);
-    return { train, test, folder };
+    const [train, test] = await Promise.all([readMnistSplit(folder, ...trainFiles), readMnistSplit(folder, ...testFiles)]);
+    const [trainImages, trainLabels, testImages, testLabels] = await digests([...trainFiles, ...testFiles]);
+    return {
+      train: new ImageSet({ ...train, datasetId: datasetIdOfFiles(`${MNIST_SOURCE.idName}-train`, [trainImages, trainLabels]) }),
+      test: new ImageSet({ ...test, datasetId: datasetIdOfFiles(`${MNIST_SOURCE.idName}-test`, [testImages, testLabels]) }),
+      folder,
+    };
   } catch (error) {
     throw withRemedy(error, remedy);
   }

@@ -5,17 +5,18 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Checksum, DatasetError, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
 import { formatProgress } from "../../src/data/download-progress";
-import { CLEAN_ENV, Route, TestServer, listFiles, makeUnwritable, md5, rejection, sha256, startServer, tempDir, unreachableUrl, withEnv } from "./helpers";
+import { CLEAN_ENV, MNIST_FILE_NAMES as MNIST_FILES, Route, TestServer, listFiles, makeUnwritable, md5, rejection, sha256, startServer, tempDir, unreachableUrl, withEnv } from "./helpers";
 
 const test = suite("downloads from a loopback HTTP server");
 
-const MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
 const ARCHIVE = "cifar-10-binary.tar.gz";
 
 interface Fixtures {
   server: TestServer;
   mnistChecksums: Record<string, Checksum>;
   cifarChecksums: Record<string, Checksum>;
+  /** Other training images (another seed) served under /mirror/, with their checksum. */
+  mirrorTrainImages: Checksum;
 }
 let fixtures: Fixtures;
 
@@ -37,12 +38,17 @@ test.before(async () => {
     routes[`/moved/${file}`] = { kind: "redirect", location: `/mnist/${file}` };
     routes[`/broken/${file}`] = { kind: "breaks-off", body, sendBytes: Math.floor(body.length / 2) };
   }
+  const mirror = tempDir();
+  await writeTinyDatasets(mirror, { mnistTrain: 30, mnistTest: 10, cifarTrain: 10, cifarTest: 5, seed: 2 });
+  const mirrorTrainImages = await fs.readFile(path.join(mirror, "mnist", "train-images-idx3-ubyte.gz"));
+  routes["/mirror/train-images-idx3-ubyte.gz"] = { kind: "file", body: mirrorTrainImages };
   routes[`/cifar/${ARCHIVE}`] = { kind: "file", body: archive };
   routes[`/broken/${ARCHIVE}`] = { kind: "breaks-off", body: archive, sendBytes: 1000 };
   fixtures = {
     server: await startServer(routes),
     mnistChecksums,
     cifarChecksums: { [ARCHIVE]: { algorithm: "md5", digest: md5(archive) } },
+    mirrorTrainImages: { algorithm: "sha256", digest: sha256(mirrorTrainImages) },
   };
 });
 
@@ -65,7 +71,8 @@ test("MNIST: downloads the four files into the cache, verified, then loads from 
   assert.is(folder, path.join(cache, "datasets", "mnist"));
   assert.is(train.count, 30);
   assert.is(testSet.count, 10);
-  assert.equal(await listFiles(cache), MNIST_FILES.map((f) => path.join("datasets", "mnist", f)).sort());
+  // Beside the files: the record of their verification.
+  assert.equal(await listFiles(cache), [...MNIST_FILES, ".verified.json"].map((f) => path.join("datasets", "mnist", f)).sort());
 
   const before = fixtures.server.requests.length;
   const again = await downloadMnist(cache, `${fixtures.server.url}mnist`, fixtures.mnistChecksums);
@@ -87,6 +94,17 @@ test("MNIST: a partly filled cache fetches only the missing files", async () => 
   assert.match(error.message, `the cache ${path.join(cache, "datasets", "mnist")} lacks t10k-labels-idx1-ubyte.gz.)`);
 });
 
+test("MNIST: a file downloaded again is verified afresh, not against the record of the file it replaces", async () => {
+  const cache = tempDir();
+  const first = await downloadMnist(cache, `${fixtures.server.url}mnist/`, fixtures.mnistChecksums);
+  await fs.rm(path.join(cache, "datasets", "mnist", "train-images-idx3-ubyte.gz"));
+  const checksums = { ...fixtures.mnistChecksums, "train-images-idx3-ubyte.gz": fixtures.mirrorTrainImages };
+  const again = await downloadMnist(cache, `${fixtures.server.url}mirror/`, checksums);
+  assert.is(again.train.count, 30);
+  assert.is.not(again.train.datasetId, first.train.datasetId);
+  assert.is(again.test.datasetId, first.test.datasetId);
+});
+
 test("MNIST: CNN_MNIST_BASE_URL sets the source, and redirects are followed", async () => {
   const cache = tempDir();
   const before = fixtures.server.requests.length;
@@ -106,7 +124,7 @@ test("CIFAR-10: downloads the archive, extracts only the batches and the meta fi
   assert.is(folder, path.join(cache, "datasets", "cifar-10-batches-bin"));
   assert.is(train.count, 10);
   assert.is(testSet.count, 5);
-  const expected = ["batches.meta.txt", "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
+  const expected = [".verified.json", "batches.meta.txt", "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
   assert.equal(await listFiles(cache), expected.map((f) => path.join("datasets", "cifar-10-batches-bin", f)));
 });
 

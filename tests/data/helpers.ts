@@ -6,6 +6,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import type { Checksum } from "../../src/data";
 
 const createdDirs: string[] = [];
 
@@ -37,10 +38,13 @@ export async function withEnv<T>(vars: Record<string, string | undefined>, body:
   }
 }
 
-/** No data folder, cache or download URL from the environment (CI sets CNN_DATA_DIR to the real data). */
+/**
+ * No data folder or download URL from the environment (CI sets CNN_DATA_DIR to
+ * the real data), and a cache of the tests' own instead of the user's.
+ */
 export const CLEAN_ENV = {
   CNN_DATA_DIR: undefined,
-  CNN_CACHE_DIR: undefined,
+  CNN_CACHE_DIR: tempDir("cnn-data-test-cache-"),
   CNN_MNIST_BASE_URL: undefined,
   CNN_CIFAR10_BASE_URL: undefined,
 };
@@ -76,6 +80,16 @@ export function sha256(bytes: Uint8Array): string {
 
 export function md5(bytes: Uint8Array): string {
   return createHash("md5").update(bytes).digest("hex");
+}
+
+export const MNIST_FILE_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+
+/** The SHA-256 checksums of the MNIST files in `folder`, for the loaders' `checksums` option. */
+export async function mnistChecksums(folder: string): Promise<Record<string, Checksum>> {
+  const entries = await Promise.all(
+    MNIST_FILE_NAMES.map(async (file) => [file, { algorithm: "sha256" as const, digest: sha256(await fs.readFile(path.join(folder, file))) }]),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** How the test server answers one path. */

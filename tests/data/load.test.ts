@@ -6,12 +6,11 @@ import * as zlib from "zlib";
 import { tf } from "../../src/backend";
 import { CIFAR10_CLASS_NAMES, DatasetError, ImageSet, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
 import { encodeIdx } from "../../src/data/idx";
-import { CLEAN_ENV, rejection, tempDir, withEnv } from "./helpers";
+import { CLEAN_ENV, MNIST_FILE_NAMES, mnistChecksums, rejection, tempDir, withEnv } from "./helpers";
 
 const test = suite("loading from a data folder and the cache");
 
 const SIZES = { mnistTrain: 40, mnistTest: 20, cifarTrain: 25, cifarTest: 10 };
-const MNIST_FILE_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
 
 /** A fresh copy of the tiny datasets, free to damage. */
 async function tinyDataDir(): Promise<string> {
@@ -75,10 +74,12 @@ test("a data folder without the dataset falls back to the cache (option, then CN
   await fs.cp(path.join(source, "mnist"), path.join(cache, "datasets", "mnist"), { recursive: true });
   const onlyCifar = await tinyDataDir();
   await fs.rm(path.join(onlyCifar, "mnist"), { recursive: true });
+  // Cached files are verified: these generated ones against their own checksums.
+  const checksums = await mnistChecksums(path.join(source, "mnist"));
 
-  const viaOption = await withEnv(CLEAN_ENV, () => loadMnist({ dataDir: onlyCifar, cacheDir: cache, download: false }));
+  const viaOption = await withEnv(CLEAN_ENV, () => loadMnist({ dataDir: onlyCifar, cacheDir: cache, download: false, checksums }));
   assert.is(viaOption.folder, path.join(cache, "datasets", "mnist"));
-  const viaEnv = await withEnv({ ...CLEAN_ENV, CNN_CACHE_DIR: cache }, () => loadMnist({ download: false }));
+  const viaEnv = await withEnv({ ...CLEAN_ENV, CNN_CACHE_DIR: cache }, () => loadMnist({ download: false, checksums }));
   assert.is(viaEnv.train.count, 40);
 });
 
