@@ -32,7 +32,7 @@ export class ProbedKernel {
   /** undefined until probed; null when the native kernel runs. */
   private probeError: string | null | undefined;
 
-  constructor(readonly spec: ProbedKernelSpec) {}
+  constructor(private readonly spec: ProbedKernelSpec) {}
 
   /** True when the native kernel runs here. The first call probes it; a failed probe prints why, once. */
   get native(): boolean {

@@ -78,7 +78,10 @@ test("withKernelFallbacks puts every kernel on its fallback while it runs, then 
     { name: "max pooling", kernel: "TensorFlow generic MaxPool (tfjs maxPool)", fallbackReason: "forced by a test" },
   ]);
   assert.ok(kernel.native);
-  assert.throws(() => withKernelFallbacks("forced", () => { throw new Error("inside"); }), /inside/);
+  const failing = () => {
+    throw new Error("inside");
+  };
+  assert.throws(() => withKernelFallbacks("forced", failing), /inside/);
   assert.ok(kernel.native, "restored after an exception too");
   assert.is(nativeKernelReport()[0].kernel, "oneDNN _MklNativeConv2DWithBias");
 });
