@@ -48,16 +48,27 @@ export class AdamOptimizer {
     this.beta2 = settings.beta2 ?? 0.999;
     this.beta1Power = this.beta1;
     this.beta2Power = this.beta2;
+    // Slots made before a failure (e.g. out of memory) are released before rethrowing.
+    const slots: ModelVariable[] = [];
+    const slot = (name: string, shape: readonly number[]) => {
+      slots.push(zeroVariable(name, shape));
+      return slots[slots.length - 1];
+    };
+    try {
+      this.moments = variables.map((variable) => ({
+        first: slot(`${variable.name}/adam_m`, variable.shape),
+        second: slot(`${variable.name}/adam_v`, variable.shape),
+      }));
+    } catch (error) {
+      slots.forEach((variable) => variable.dispose());
+      throw error;
+    }
     this.constants = {
       learningRate: tf.scalar(settings.learningRate),
       beta1: tf.scalar(this.beta1),
       beta2: tf.scalar(this.beta2),
       epsilon: tf.scalar(settings.epsilon ?? 1e-8),
     };
-    this.moments = variables.map((variable) => ({
-      first: zeroVariable(`${variable.name}/adam_m`, variable.shape),
-      second: zeroVariable(`${variable.name}/adam_v`, variable.shape),
-    }));
   }
 
   applyGradients(gradients: readonly tf.Tensor[]): void {

@@ -8,6 +8,7 @@ export {
   formatLogLine,
   resolveTrainingSettings,
   TrainingInterruptedError,
+  type CurvePoint,
   type HistoryEntry,
   type TrainOptions,
   type TrainResult,
@@ -16,5 +17,6 @@ export {
 export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
 export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weights-file";
 export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
+export { chapterTraining, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter-training";
 export { TrainingStepTimer, timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";
 export { confusionMatrix } from "./confusion";

@@ -1,9 +1,9 @@
 /** What train() reports live progress to; display's ProgressReporter is the usual one. */
 
 export interface ProgressInfo {
-  /** Cost at the latest log point, if there was one yet. */
+  /** Cost at the latest point of the training curve. */
   cost?: number;
-  /** Training accuracy at the latest log point. */
+  /** Training accuracy at the latest point of the training curve. */
   accuracy?: number;
 }
 

@@ -2,12 +2,15 @@
 import { tf } from "../backend";
 import type { ChapterModel, TrainingDefaults } from "../models/model";
 import { AdamOptimizer } from "./adam";
+import { CurveAccumulator, type CurvePoint } from "./curve";
 import type { BatchSource } from "./data";
 import { ProgressReporter } from "../display/progress-reporter";
 import type { ProgressSink } from "./progress-sink";
 import { evaluateBatch, trainingStep } from "./step";
 
-/** Cost and training accuracy on the batch of one log point (keep probability 1.0). */
+export type { CurvePoint };
+
+/** Cost and training accuracy on the batch of one log point (keep probability 1.0); `step` is the printed label. */
 export interface HistoryEntry {
   step: number;
   cost: number;
@@ -20,16 +23,22 @@ export interface TrainOptions {
   learningRate?: number;
   keepProb?: number;
   logEvery?: number;
+  /** A curve point every this many steps; default 50. */
+  curveEvery?: number;
   /** Prints each log line; default console.log. */
   log?: (line: string) => void;
   /** Called at each log point with the new entry and the history so far (e.g. to redraw a chart). */
   onLog?: (entry: HistoryEntry, history: readonly HistoryEntry[]) => void;
+  /** Called at each curve point (the start point first) with the new point and the curve so far. */
+  onCurve?: (point: CurvePoint, curve: readonly CurvePoint[]) => void;
   /** Default: a ProgressReporter (one line updated in place in a notebook or a terminal). */
   progress?: ProgressSink;
 }
 
 export interface TrainResult {
   history: HistoryEntry[];
+  /** The start point (first batch, keep probability 1), then one point every `curveEvery` steps and at the last step. */
+  curve: CurvePoint[];
   steps: number;
   seconds: number;
   stepsPerSecond: number;
@@ -46,7 +55,9 @@ export class TrainingInterruptedError extends Error {
   }
 }
 
-export type TrainingSettings = Omit<TrainingDefaults, "batchSize">;
+export type TrainingSettings = Omit<TrainingDefaults, "batchSize"> & { curveEvery: number };
+
+const DEFAULT_CURVE_EVERY = 50;
 
 /** The model's chapter defaults with the options' overrides, checked. */
 export function resolveTrainingSettings(model: ChapterModel, options: TrainOptions): TrainingSettings {
@@ -56,12 +67,14 @@ export function resolveTrainingSettings(model: ChapterModel, options: TrainOptio
     learningRate: options.learningRate ?? defaults.learningRate,
     keepProb: options.keepProb ?? defaults.keepProb,
     logEvery: options.logEvery ?? defaults.logEvery,
+    curveEvery: options.curveEvery ?? DEFAULT_CURVE_EVERY,
   };
   const problems = [
     Number.isInteger(settings.steps) && settings.steps > 0 ? "" : `steps must be a positive integer (got ${settings.steps})`,
     settings.learningRate > 0 ? "" : `learningRate must be positive (got ${settings.learningRate})`,
     settings.keepProb > 0 && settings.keepProb <= 1 ? "" : `keepProb must be in (0, 1] (got ${settings.keepProb})`,
     Number.isInteger(settings.logEvery) && settings.logEvery > 0 ? "" : `logEvery must be a positive integer (got ${settings.logEvery})`,
+    Number.isInteger(settings.curveEvery) && settings.curveEvery > 0 ? "" : `curveEvery must be a positive integer (got ${settings.curveEvery})`,
   ].filter((problem) => problem !== "");
   if (problems.length > 0) {
     throw new Error(`train(${model.key}): ${problems.join("; ")}.`);
@@ -78,16 +91,23 @@ const PROGRESS_INTERVAL_MS = 500;
 
 /**
  * Trains `model` with Adam on softmax cross-entropy, one batch per step, from
- * the model's current weights (a fresh optimizer each call). At step 0 and
- * every `logEvery` steps, logs cost and accuracy on the current batch before
- * training on it, as the chapter does. SIGINT stops the run with a
- * TrainingInterruptedError.
+ * the model's current weights (a fresh optimizer each call). As the chapter
+ * does, after every `logEvery` steps (step i with (i + 1) % logEvery === 0)
+ * it logs `step ${i + 1}` with cost and accuracy on that step's batch before
+ * training on it. The curve gets the same measures on the first batch, then
+ * the means of the training steps' own cost and accuracy every `curveEvery`
+ * steps. SIGINT stops the run with a TrainingInterruptedError.
  */
 export async function train(model: ChapterModel, batches: BatchSource, options: TrainOptions = {}): Promise<TrainResult> {
-  const { steps, learningRate, keepProb, logEvery } = resolveTrainingSettings(model, options);
+  const { steps, learningRate, keepProb, logEvery, curveEvery } = resolveTrainingSettings(model, options);
   const log = options.log ?? console.log;
   const progress = options.progress ?? new ProgressReporter({ label: model.key });
   const history: HistoryEntry[] = [];
+  const curve: CurvePoint[] = [];
+  const addCurvePoint = (point: CurvePoint) => {
+    curve.push(point);
+    options.onCurve?.(point, curve);
+  };
 
   let interruptRequested = false;
   const onInterrupt = () => {
@@ -98,12 +118,14 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
   // return, restores the signal's default action over any listener added meanwhile,
   // so that Jupyter's interrupt would then kill the kernel.
   await new Promise(setImmediate);
-  process.on("SIGINT", onInterrupt);
-  const optimizer = new AdamOptimizer(model.variables, { learningRate });
+  progress.start(steps);
   const started = performance.now();
   let lastProgressAt = started;
-  progress.start(steps);
+  let optimizer: AdamOptimizer | null = null;
+  const accumulator = new CurveAccumulator();
   try {
+    process.on("SIGINT", onInterrupt);
+    optimizer = new AdamOptimizer(model.variables, { learningRate });
     for (let step = 0; step < steps; step++) {
       // Give a pending SIGINT the chance to reach onInterrupt.
       await new Promise(setImmediate);
@@ -112,28 +134,36 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
       }
       const batch = batches.nextBatch();
       try {
-        if (step % logEvery === 0) {
-          const entry = { step, ...evaluateBatch(model, batch.xs, batch.ys) };
+        if (step === 0) {
+          addCurvePoint({ step: 0, ...evaluateBatch(model, batch.xs, batch.ys) });
+        }
+        if ((step + 1) % logEvery === 0) {
+          const entry = { step: step + 1, ...evaluateBatch(model, batch.xs, batch.ys) };
           history.push(entry);
           progress.clear?.();
           log(formatLogLine(entry));
           options.onLog?.(entry, history);
         }
-        trainingStep(model, optimizer, batch, keepProb);
+        trainingStep(model, optimizer, batch, keepProb, accumulator);
       } finally {
         tf.dispose([batch.xs, batch.ys]);
       }
+      const stepsDone = step + 1;
+      if (stepsDone % curveEvery === 0 || stepsDone === steps) {
+        addCurvePoint(accumulator.takePoint(stepsDone));
+      }
       const now = performance.now();
-      if (now - lastProgressAt >= PROGRESS_INTERVAL_MS || step + 1 === steps) {
+      if (now - lastProgressAt >= PROGRESS_INTERVAL_MS || stepsDone === steps) {
         lastProgressAt = now;
-        progress.tick(step + 1, { cost: history[history.length - 1]?.cost });
+        progress.tick(stepsDone, { cost: curve[curve.length - 1].cost });
       }
     }
   } finally {
     process.off("SIGINT", onInterrupt);
-    optimizer.dispose();
+    optimizer?.dispose();
+    accumulator.dispose();
     progress.finish();
   }
   const seconds = (performance.now() - started) / 1000;
-  return { history, steps, seconds, stepsPerSecond: steps / seconds };
+  return { history, curve, steps, seconds, stepsPerSecond: steps / seconds };
 }

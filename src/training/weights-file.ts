@@ -1,13 +1,16 @@
 /**
- * Trained weights on disk: a small JSON header (which model, how it was
- * trained, variable shapes, checksum) followed by the float32 values.
+ * Trained weights on disk: a small JSON header (which model, how and on what
+ * data it was trained, its log and curve, variable shapes, checksum) followed
+ * by the float32 values.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../backend";
+import { displayPath } from "../cache";
 import type { ChapterModel } from "../models/model";
-import type { HistoryEntry } from "./train";
+import type { BatchesIdentity } from "./data";
+import type { CurvePoint, HistoryEntry } from "./train";
 
 const MAGIC = Buffer.from("CNN4WTS1", "ascii");
 
@@ -18,8 +21,11 @@ export interface WeightsMetadata {
   seed: number;
   learningRate: number;
   keepProb: number;
+  /** The training data and batch size; null when the batch source did not identify them (ad-hoc batches). */
+  data: BatchesIdentity | null;
   trainingSeconds: number;
   history: HistoryEntry[];
+  curve: CurvePoint[];
 }
 
 interface WeightsHeader extends WeightsMetadata {
@@ -28,10 +34,10 @@ interface WeightsHeader extends WeightsMetadata {
   createdAt: string;
 }
 
-/** A weights file that cannot be used: missing, damaged, or for another model or setting. */
+/** A weights file that cannot be used: missing, damaged, or for another model, setting or data set. */
 export class WeightsFileError extends Error {
   constructor(readonly filePath: string, readonly reason: string) {
-    super(`Weights file ${filePath} cannot be used: ${reason}. Delete it or retrain (trainOrLoad with retrain: true).`);
+    super(`Weights file ${displayPath(filePath)} cannot be used: ${reason}. Delete it or retrain (trainOrLoad with retrain: true).`);
     this.name = "WeightsFileError";
   }
 }
@@ -72,6 +78,49 @@ export function saveWeights(model: ChapterModel, filePath: string, metadata: Wei
   }
 }
 
+type Check = (value: unknown) => boolean;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isNumber: Check = (value) => typeof value === "number" && Number.isFinite(value);
+const isCount: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
+const isString: Check = (value) => typeof value === "string";
+const listOf = (check: Check): Check => (value) => Array.isArray(value) && value.every(check);
+const record = (fields: Record<string, Check>): Check => (value) =>
+  isObject(value) && Object.entries(fields).every(([name, check]) => check(value[name]));
+const measurement = record({ step: isCount, cost: isNumber, accuracy: isNumber });
+
+/** Each header field, what it must hold, and how that is said in an error. */
+const headerFields: Record<keyof WeightsHeader, { check: Check; expected: string }> = {
+  model: { check: isString, expected: "a model key" },
+  steps: { check: isCount, expected: "a step count" },
+  seed: { check: isCount, expected: "a seed" },
+  learningRate: { check: isNumber, expected: "a number" },
+  keepProb: { check: isNumber, expected: "a number" },
+  data: {
+    check: (value) => value === null || record({ dataset: isString, batchSize: isCount })(value),
+    expected: "null or { dataset, batchSize }",
+  },
+  trainingSeconds: { check: isNumber, expected: "a number" },
+  history: { check: listOf(measurement), expected: "a list of { step, cost, accuracy }" },
+  curve: { check: listOf(measurement), expected: "a list of { step, cost, accuracy }" },
+  variables: { check: listOf(record({ name: isString, shape: listOf(isCount) })), expected: "a list of { name, shape }" },
+  sha256: { check: (value) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value), expected: "a SHA-256 hex digest" },
+  createdAt: { check: isString, expected: "a date" },
+};
+
+function checkedHeader(filePath: string, parsed: unknown): WeightsHeader {
+  if (!isObject(parsed)) {
+    throw new WeightsFileError(filePath, "its header is not a JSON object");
+  }
+  const wrong = (Object.keys(headerFields) as (keyof WeightsHeader)[])
+    .filter((field) => !headerFields[field].check(parsed[field]))
+    .map((field) => `'${field}' ${parsed[field] === undefined ? "is missing" : "is not " + headerFields[field].expected}`);
+  if (wrong.length > 0) {
+    throw new WeightsFileError(filePath, `its header is invalid: ${wrong.join("; ")}`);
+  }
+  return parsed as unknown as WeightsHeader;
+}
+
 function readWeightsFile(filePath: string): { header: WeightsHeader; data: Buffer } {
   let bytes: Buffer;
   try {
@@ -83,26 +132,39 @@ function readWeightsFile(filePath: string): { header: WeightsHeader; data: Buffe
   if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || dataStart() > bytes.length) {
     throw new WeightsFileError(filePath, "it is not a cnn-chapter4 weights file or it is truncated");
   }
-  let header: WeightsHeader;
+  let parsed: unknown;
   try {
-    header = JSON.parse(bytes.subarray(MAGIC.length + 4, dataStart()).toString("utf8")) as WeightsHeader;
+    parsed = JSON.parse(bytes.subarray(MAGIC.length + 4, dataStart()).toString("utf8"));
   } catch {
-    throw new WeightsFileError(filePath, "its header is damaged");
+    throw new WeightsFileError(filePath, "its header is damaged (not JSON)");
   }
+  const header = checkedHeader(filePath, parsed);
   const data = bytes.subarray(dataStart());
-  if (!Array.isArray(header.variables) || sha256(data) !== header.sha256) {
+  const declaredValues = header.variables.reduce((total, { shape }) => total + shape.reduce((size, dim) => size * dim, 1), 0);
+  if (data.length !== 4 * declaredValues) {
+    throw new WeightsFileError(filePath, `it holds ${data.length} bytes of values, its header declares ${declaredValues} float32 values`);
+  }
+  if (sha256(data) !== header.sha256) {
     throw new WeightsFileError(filePath, "its data is damaged (checksum mismatch)");
   }
   return { header, data };
 }
 
 function metadataOf(header: WeightsHeader): WeightsMetadata {
-  const { model, steps, seed, learningRate, keepProb, trainingSeconds, history } = header;
-  return { model, steps, seed, learningRate, keepProb, trainingSeconds, history };
+  const { model, steps, seed, learningRate, keepProb, data, trainingSeconds, history, curve } = header;
+  return { model, steps, seed, learningRate, keepProb, data, trainingSeconds, history, curve };
 }
 
-/** The training settings a cached file must match to stand in for a run. */
-export type WeightsExpectation = Partial<Pick<WeightsMetadata, "steps" | "seed" | "learningRate" | "keepProb">>;
+/** The training settings and data a cached file must match to stand in for a run. */
+export type WeightsExpectation = Partial<Pick<WeightsMetadata, "steps" | "seed" | "learningRate" | "keepProb" | "data">>;
+
+function describeData(data: BatchesIdentity | null): string {
+  return data === null ? "unidentified data" : `${data.dataset} in batches of ${data.batchSize}`;
+}
+
+function sameData(a: BatchesIdentity | null, b: BatchesIdentity | null): boolean {
+  return a === null || b === null ? a === b : a.dataset === b.dataset && a.batchSize === b.batchSize;
+}
 
 /**
  * Replaces the model's weights with the file's and returns how they were
@@ -119,16 +181,17 @@ export function loadWeights(model: ChapterModel, filePath: string, expected: Wei
       `it holds '${header.model}' variables ${fileVariables}, not '${model.key}' variables ${modelVariables}`,
     );
   }
-  const differences = (Object.keys(expected) as (keyof WeightsExpectation)[])
-    .filter((setting) => header[setting] !== expected[setting])
-    .map((setting) => `${setting} ${header[setting]} instead of ${expected[setting]}`);
+  const { data: expectedData, ...expectedSettings } = expected;
+  const differences = (Object.keys(expectedSettings) as (keyof typeof expectedSettings)[])
+    .filter((setting) => header[setting] !== expectedSettings[setting])
+    .map((setting) => `${setting} ${header[setting]} instead of ${expectedSettings[setting]}`);
+  if (expectedData !== undefined && !sameData(header.data, expectedData)) {
+    differences.push(`${describeData(header.data)} instead of ${describeData(expectedData)}`);
+  }
   if (differences.length > 0) {
     throw new WeightsFileError(filePath, `it was trained with ${differences.join(", ")}`);
   }
   const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  if (values.length !== model.parameterCount) {
-    throw new WeightsFileError(filePath, `it holds ${values.length} values, the model has ${model.parameterCount}`);
-  }
   let offset = 0;
   for (const variable of model.variables) {
     const value = tf.tensor(values.subarray(offset, offset + variable.size), [...variable.shape], "float32");

@@ -2,7 +2,7 @@
 import { tf } from "../../src/backend";
 import { convLayer, dropout, fullLayer, maxPool2x2 } from "../../src/layers";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
-import type { Batch, BatchSource, TestSet } from "../../src/training";
+import type { Batch, BatchesIdentity, BatchSource, TestSet } from "../../src/training";
 
 /** 4×4 one-channel images, two classes: a conv layer, pooling, dropout, a full layer. */
 export const tinyDefinition: ModelDefinition = {
@@ -42,10 +42,16 @@ function tensors(start: number, end: number): Batch {
   };
 }
 
-/** Batches of `size` images in a fixed order; counts how many it handed out. */
+/**
+ * Batches of `size` images in a fixed order; counts how many it handed out.
+ * With `dataset`, it identifies itself as the data modules' pipelines do.
+ */
 export class TinyBatches implements BatchSource {
   handedOut = 0;
-  constructor(private readonly size = 8) {}
+  readonly identity?: BatchesIdentity;
+  constructor(private readonly size = 8, dataset?: string) {
+    if (dataset !== undefined) this.identity = { dataset, batchSize: size };
+  }
   nextBatch(): Batch {
     const start = this.handedOut * this.size;
     this.handedOut++;

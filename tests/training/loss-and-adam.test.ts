@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { ModelVariable } from "../../src/layers";
+import { liveNativeHandles } from "../../src/native/ops";
 import { accuracy, AdamOptimizer, crossEntropyCost } from "../../src/training";
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5): void {
@@ -48,43 +49,88 @@ test("accuracy is the fraction of rows whose largest logit is the labelled class
   });
 });
 
+/**
+ * Adam in float64, as TensorFlow's ResourceApplyAdam defines it:
+ * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², x ← x − lr·√(1−β2^t)/(1−β1^t) · m / (√v + ε).
+ */
+function adamReference(start: number[], gradients: number[][], learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8): number[] {
+  const x = [...start];
+  const m = start.map(() => 0);
+  const v = start.map(() => 0);
+  gradients.forEach((g, step) => {
+    const t = step + 1;
+    const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    for (let i = 0; i < x.length; i++) {
+      m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+      x[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) + epsilon);
+    }
+  });
+  return x;
+}
+
+/** Runs AdamOptimizer (default β1, β2, ε) on one variable and returns its final value. */
+function adamResult(start: number[], gradients: number[][], learningRate: number): { values: ArrayLike<number>; optimizer: AdamOptimizer; variable: ModelVariable } {
+  const initial = tf.tensor1d(start);
+  const variable = new ModelVariable("w", initial);
+  initial.dispose();
+  const optimizer = new AdamOptimizer([variable], { learningRate });
+  for (const g of gradients) {
+    const gradient = tf.tensor1d(g);
+    optimizer.applyGradients([gradient]);
+    gradient.dispose();
+  }
+  const value = variable.read();
+  const values = value.dataSync();
+  value.dispose();
+  return { values, optimizer, variable };
+}
+
 test("AdamOptimizer follows TensorFlow's Adam update for three steps", () => {
-  const [learningRate, beta1, beta2, epsilon] = [0.1, 0.9, 0.999, 1e-8];
+  const learningRate = 0.1;
   const start = [1, -2, 0.5];
   const gradients = [
     [0.3, -0.1, 2],
     [-0.5, 0.2, 1],
     [0.1, 0.1, -3],
   ];
-  const initial = tf.tensor1d(start);
-  const variable = new ModelVariable("w", initial);
-  initial.dispose();
-  const optimizer = new AdamOptimizer([variable], { learningRate });
-
-  const expected = [...start];
-  const m = [0, 0, 0];
-  const v = [0, 0, 0];
-  gradients.forEach((g, step) => {
-    const t = step + 1;
-    const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    for (let i = 0; i < 3; i++) {
-      m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-      expected[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) + epsilon);
-    }
-    const gradient = tf.tensor1d(g);
-    optimizer.applyGradients([gradient]);
-    gradient.dispose();
-  });
-  const value = variable.read();
-  close(value.dataSync(), expected);
-  value.dispose();
+  const { values, optimizer, variable } = adamResult(start, gradients, learningRate);
+  close(values, adamReference(start, gradients, learningRate));
 
   const wrongCount = tf.tensor1d([1, 2, 3]);
   assert.throws(() => optimizer.applyGradients([wrongCount, wrongCount]), /expected 1 gradients, got 2/);
   wrongCount.dispose();
   optimizer.dispose();
   variable.dispose();
+});
+
+test("AdamOptimizer's epsilon is TensorFlow's 1e-8: gradients of 1e-9 to 1e-6, where epsilon shapes the step", () => {
+  // √v is about 0.03·|g|, so with |g| ≈ 1e-7 the denominator √v + ε is mostly ε.
+  const start = [0, 0, 0, 0];
+  const gradients = [
+    [1e-7, -3e-8, 1e-9, 2e-6],
+    [2e-7, -1e-8, -1e-9, 1e-6],
+    [5e-8, -2e-8, 3e-9, -1e-6],
+  ];
+  const { values, optimizer, variable } = adamResult(start, gradients, 0.1);
+  close(values, adamReference(start, gradients, 0.1), 1e-4);
+  // The same check is sensitive to ε: with 1e-7 the reference moves far from these values.
+  const otherEpsilon = adamReference(start, gradients, 0.1, 0.9, 0.999, 1e-7);
+  assert.ok(Math.abs(values[0] - otherEpsilon[0]) > 0.01, `${values[0]} vs ${otherEpsilon[0]}`);
+  optimizer.dispose();
+  variable.dispose();
+});
+
+test("AdamOptimizer releases the slots it made when building a later one fails", () => {
+  const before = liveNativeHandles();
+  const initial = tf.tensor1d([1, 2]);
+  const good = new ModelVariable("good", initial);
+  initial.dispose();
+  // A shape no tensor can have: the second variable's slots cannot be made.
+  const impossible = { name: "impossible", shape: [-1] } as unknown as ModelVariable;
+  assert.throws(() => new AdamOptimizer([good, impossible], { learningRate: 0.1 }));
+  good.dispose();
+  assert.is(liveNativeHandles(), before);
 });
 
 test("AdamOptimizer rejects a non-positive learning rate", () => {

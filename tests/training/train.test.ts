@@ -1,11 +1,25 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { createModel } from "../../src/models";
-import { testAccuracy, train, TrainingInterruptedError, type Batch, type ProgressSink } from "../../src/training";
+import { liveNativeHandles } from "../../src/native/ops";
+import {
+  AdamOptimizer,
+  evaluateBatch,
+  silentProgress,
+  testAccuracy,
+  train,
+  TrainingInterruptedError,
+  type Batch,
+  type ProgressSink,
+} from "../../src/training";
 import { lineCollector, TinyBatches, tinyModel, tinyTestSet } from "./fixtures";
 
-test("logs at step 0 and every logEvery steps in the chapter's form, and returns the same history onLog saw", async () => {
+const root = path.resolve(__dirname, "../..");
+
+test("logs after every logEvery steps, numbered as the chapter (step i + 1), and returns the same history onLog saw", async () => {
   const model = tinyModel();
   const { lines, log } = lineCollector();
   const seen: number[] = [];
@@ -17,11 +31,11 @@ test("logs at step 0 and every logEvery steps in the chapter's form, and returns
   });
   assert.equal(
     result.history.map((entry) => entry.step),
-    [0, 50, 100],
+    [50, 100],
   );
-  assert.equal(seen, [0, 1, 50, 2, 100, 3]);
-  assert.is(lines.length, 3);
-  lines.forEach((line, i) => assert.match(line, new RegExp(`^step ${i * 50}, cost \\d+\\.\\d{4}, training accuracy [01]\\.\\d{4}$`)));
+  assert.equal(seen, [50, 1, 100, 2]);
+  assert.is(lines.length, 2);
+  lines.forEach((line, i) => assert.match(line, new RegExp(`^step ${(i + 1) * 50}, cost \\d+\\.\\d{4}, training accuracy [01]\\.\\d{4}$`)));
   assert.is(result.steps, 120);
   assert.ok(result.seconds > 0 && result.stepsPerSecond > 0);
   model.dispose();
@@ -30,8 +44,9 @@ test("logs at step 0 and every logEvery steps in the chapter's form, and returns
 test("training learns the tiny task: cost falls and test accuracy ends high", async () => {
   const model = tinyModel();
   const { log } = lineCollector();
-  const { history } = await train(model, new TinyBatches(), { steps: 300, logEvery: 100, log });
-  assert.ok(history[history.length - 1].cost < history[0].cost / 2, JSON.stringify(history));
+  const { history, curve } = await train(model, new TinyBatches(), { steps: 300, logEvery: 100, log });
+  // curve[0]: the first batch before training, measured like the log entries (keep probability 1).
+  assert.ok(history[history.length - 1].cost < curve[0].cost / 2, JSON.stringify({ history, start: curve[0] }));
   const { lines, log: testLog } = lineCollector();
   assert.ok(testAccuracy(model, tinyTestSet(500), { log: testLog }) > 0.95);
   assert.match(lines[0], /^test accuracy: \d\.\d{4}$/);
@@ -52,10 +67,108 @@ test("no tensor leaks: the same number of tensors at step 10 and at step 1000, b
     },
   };
   const before = tf.memory().numTensors;
+  const handlesBefore = liveNativeHandles();
   await train(model, source, { steps: 1001, logEvery: 100, log: () => {} });
   assert.is(counts.get(1000), counts.get(10));
   assert.ok(handedOut.every((batch) => batch.xs.isDisposed && batch.ys.isDisposed));
   assert.is(tf.memory().numTensors, before);
+  assert.is(liveNativeHandles(), handlesBefore, "Adam's slots were not released");
+  model.dispose();
+});
+
+test("the curve: the first batch before training, then the mean of every curveEvery training steps and the last step", async () => {
+  const batches = new TinyBatches();
+  const firstBatch = new TinyBatches().nextBatch();
+  const untrained = tinyModel(3);
+  const start = evaluateBatch(untrained, firstBatch.xs, firstBatch.ys);
+  untrained.dispose();
+  tf.dispose([firstBatch.xs, firstBatch.ys]);
+
+  const model = tinyModel(3);
+  const seen: string[] = [];
+  const { curve } = await train(model, batches, {
+    steps: 23,
+    curveEvery: 5,
+    log: () => {},
+    onCurve: (point, soFar) => seen.push(`${point.step}:${soFar.length}`),
+  });
+  model.dispose();
+  assert.equal(
+    curve.map((point) => point.step),
+    [0, 5, 10, 15, 20, 23],
+  );
+  assert.equal(seen, ["0:1", "5:2", "10:3", "15:4", "20:5", "23:6"]);
+  assert.equal(curve[0], { step: 0, ...start });
+
+  // Same seed, same batches, one point per step: each point above is the mean of its steps'.
+  const perStep = (await train(tinyModel(3), new TinyBatches(), { steps: 23, curveEvery: 1, log: () => {} })).curve;
+  assert.equal(
+    perStep.map((point) => point.step),
+    Array.from({ length: 24 }, (_, i) => i),
+  );
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  curve.slice(1).forEach((point, i) => {
+    const steps = perStep.filter((single) => single.step > curve[i].step && single.step <= point.step);
+    assert.ok(Math.abs(point.cost - mean(steps.map((single) => single.cost))) < 1e-5, `cost at ${point.step}`);
+    assert.ok(Math.abs(point.accuracy - mean(steps.map((single) => single.accuracy))) < 1e-6, `accuracy at ${point.step}`);
+  });
+});
+
+test("the curve records the training passes themselves: with dropout they differ from the log's keep-probability-1 measures", async () => {
+  // With logEvery 1 and curveEvery 1, log entry i and curve point i + 1 measure the same batch with the same weights.
+  const run = async (keepProb: number) => {
+    const model = tinyModel(4);
+    const result = await train(model, new TinyBatches(), { steps: 40, keepProb, logEvery: 1, curveEvery: 1, log: () => {} });
+    model.dispose();
+    return result.history.map((entry, i) => Math.abs(entry.cost - result.curve[i + 1].cost));
+  };
+  const withoutDropout = await run(1);
+  assert.ok(
+    withoutDropout.every((difference) => difference < 1e-5),
+    `keep probability 1: ${withoutDropout.map((d) => d.toExponential(1))}`,
+  );
+  const withDropout = await run(0.5);
+  const differing = withDropout.filter((difference) => difference > 1e-3).length;
+  assert.ok(differing >= 30, `keep probability 0.5: only ${differing} of 40 training passes differ from the keep-probability-1 cost`);
+});
+
+function countsOf(): { listeners: number; tensors: number; handles: number } {
+  return { listeners: process.listenerCount("SIGINT"), tensors: tf.memory().numTensors, handles: liveNativeHandles() };
+}
+
+test("an error anywhere in train() releases the SIGINT listener, the Adam slots and the curve's tensors", async () => {
+  const model = tinyModel();
+  const before = countsOf();
+  const failing = async (what: string, options: Parameters<typeof train>[2], batches = new TinyBatches()) => {
+    try {
+      await train(model, batches, { log: () => {}, ...options });
+      assert.unreachable(`${what}: train() should have failed`);
+    } catch (error) {
+      assert.match((error as Error).message, /^broken /, what);
+    }
+    assert.equal(countsOf(), before, what);
+  };
+
+  const brokenProgress = { ...silentProgress, start: () => { throw new Error("broken progress display"); } };
+  await failing("progress.start throws", { progress: brokenProgress });
+
+  const brokenSource = new TinyBatches();
+  await failing("the batch source throws", { steps: 20, progress: silentProgress }, {
+    nextBatch: () => {
+      if (brokenSource.handedOut === 7) throw new Error("broken batch source");
+      return brokenSource.nextBatch();
+    },
+  } as TinyBatches);
+
+  const applyGradients = AdamOptimizer.prototype.applyGradients;
+  AdamOptimizer.prototype.applyGradients = () => {
+    throw new Error("broken optimizer");
+  };
+  try {
+    await failing("the optimizer throws", { steps: 20, progress: silentProgress });
+  } finally {
+    AdamOptimizer.prototype.applyGradients = applyGradients;
+  }
   model.dispose();
 });
 
@@ -140,25 +253,44 @@ test("SIGINT (process.emit) stops training promptly with a clear error; the list
   const rerun = await train(model, new TinyBatches(), { steps: 5, logEvery: 5, log: () => {} });
   assert.equal(
     rerun.history.map((entry) => entry.step),
-    [0],
+    [5],
   );
   model.dispose();
 });
 
-test("a real SIGINT sent while training is delivered between steps and stops the run", async () => {
-  const model = tinyModel();
-  const batches = new TinyBatches();
-  const timer = setTimeout(() => process.kill(process.pid, "SIGINT"), 200);
-  try {
-    await train(model, batches, { steps: 1_000_000, log: () => {} });
-    assert.unreachable("training should have been interrupted");
-  } catch (error) {
-    assert.instance(error, TrainingInterruptedError);
-    assert.match((error as Error).message, new RegExp(`^training interrupted at step ${batches.handedOut} `));
-  } finally {
-    clearTimeout(timer);
-  }
-  model.dispose();
+// In a child process: if train() stopped listening for SIGINT, the signal would kill
+// that process (failing this test) instead of the test runner.
+const trainUntilSignalled = `
+const { train, TrainingInterruptedError } = require(${JSON.stringify(path.join(root, "src/training"))});
+const { TinyBatches, tinyModel } = require(${JSON.stringify(path.join(__dirname, "fixtures"))});
+const batches = new TinyBatches();
+const source = {
+  nextBatch() {
+    if (batches.handedOut === 20) process.kill(process.pid, "SIGINT");
+    return batches.nextBatch();
+  },
+};
+train(tinyModel(), source, { steps: 1000000, log: () => {}, progress: { start() {}, tick() {}, finish() {} } }).then(
+  () => console.log("not interrupted"),
+  (error) => console.log(error instanceof TrainingInterruptedError ? "interrupted after " + batches.handedOut + " batches: " + error.message : "error " + error),
+);
+`;
+
+test("a real SIGINT sent while training is delivered between steps and stops the run (in a child process)", () => {
+  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", trainUntilSignalled], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
+  });
+  const output = `${run.stdout}${run.stderr}`.trim().split("\n").slice(-3).join("\n");
+  assert.is(run.signal, null, `the training process was killed by ${run.signal} (no SIGINT listener?):\n${output}`);
+  assert.is(run.status, 0, output);
+  const match = /interrupted after (\d+) batches: training interrupted at step (\d+) of 1000000/.exec(run.stdout);
+  assert.ok(match !== null, output);
+  const [handedOut, step] = [Number(match[1]), Number(match[2])];
+  // The signal was sent while batch 21 was drawn; it stops the run before a later batch, within a few steps.
+  assert.is(step, handedOut);
+  assert.ok(handedOut >= 21 && handedOut <= 25, output);
 });
 
 test("invalid options are reported together, naming the model", async () => {
