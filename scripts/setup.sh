@@ -82,12 +82,21 @@ tensorflow_wheel() {
 }
 
 native_backend() {
-  local stamp="$TFJS_NODE/deps/.cnn-setup-native" want addon
   [[ -d "$TFJS_NODE/binding" ]] || fail "$TFJS_NODE/binding is missing" "Re-run: rm -rf node_modules && npm run setup"
-  addon="$(node -p "require('@mapbox/node-pre-gyp').find('$TFJS_NODE/package.json')")"
-  want="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/*) $addon"
-  [[ -f "$stamp" && -f "$addon" && "$(cat "$stamp")" == "$want" ]] && return 0
+  # One set-up at a time replaces the library and the addon (npm start and
+  # npm test may run set-up side by side); the other waits, then finds them done.
+  local lock
+  exec {lock}>"$TFJS_NODE/.cnn-setup-native.lock"
+  flock "$lock"
+  tensorflow_library
+  native_addon
+  exec {lock}>&-
+}
 
+# TensorFlow's C library and headers, extracted once per TensorFlow version.
+tensorflow_library() {
+  local stamp="$TFJS_NODE/deps/.cnn-setup-tensorflow" want="tensorflow_cpu-$TF_VERSION"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
   local wheel
   wheel="$(tensorflow_wheel)"
   step "extracting TensorFlow's C library and headers from $(basename "$wheel")"
@@ -95,9 +104,31 @@ native_backend() {
   python3 "$ROOT/scripts/extract_tensorflow.py" "$wheel" "$TFJS_NODE/deps.partial" \
     || { rm -rf "$TFJS_NODE/deps.partial"; fail "could not extract $wheel" \
            "The file may be truncated: delete it and run set-up again."; }
+  echo "$want" > "$TFJS_NODE/deps.partial/.cnn-setup-tensorflow"
   mv "$TFJS_NODE/deps.partial" "$TFJS_NODE/deps"
+}
 
-  step "compiling tfjs-node's addon against TensorFlow $TF_VERSION (about 10 s)"
+# tfjs-node's binding with the project's graph API (addon/) compiled in. The
+# binding's sources are patched in a copy, never in node_modules; the working
+# addon is replaced only by a new one that loads.
+native_addon() {
+  local stamp="$TFJS_NODE/deps/.cnn-setup-native" want addon
+  addon="$(node -p "require('@mapbox/node-pre-gyp').find('$TFJS_NODE/package.json')")"
+  want="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/* "$ROOT"/addon/*) $addon"
+  [[ -f "$stamp" && -f "$addon" && "$(cat "$stamp")" == "$want" ]] && return 0
+
+  command -v patch >/dev/null || fail "patch is not on PATH (needed to add addon/ to tfjs-node's binding)" \
+    "Install it (Debian/Ubuntu: apt-get install patch)."
+  local build
+  build="$(mktemp -d)"
+  mkdir "$build/binding"
+  cp "$TFJS_NODE"/binding/* "$build/binding/"
+  patch --batch --forward --quiet -p1 -d "$build" < "$ROOT/addon/tfjs-binding.patch" \
+    || { rm -rf "$build"; fail "addon/tfjs-binding.patch does not apply to tfjs-node's binding (see the output above)" \
+         "The patch fits @tensorflow/tfjs-node as pinned in package-lock.json; if tfjs-node was upgraded," \
+         "update the patch's two hunks to the new binding/tfjs_backend.h and binding/tfjs_binding.cc."; }
+
+  step "compiling tfjs-node's addon with addon/ against TensorFlow $TF_VERSION (about 20 s)"
   local napi_version
   napi_version="$(basename "$(dirname "$addon")" | sed 's/napi-v//')"
   mkdir -p "$(dirname "$addon")"
@@ -107,18 +138,24 @@ native_backend() {
   [[ -f "$node_include/node_api.h" ]] || fail "Node's headers are missing ($node_include/node_api.h)" \
     "Install Node.js with its development headers (Debian: apt-get install libnode-dev), or a Node.js build from nodejs.org."
   g++ -shared -fPIC -O2 -std=c++17 -DNAPI_VERSION="$napi_version" \
-      -I"$node_include" -I"$TFJS_NODE" -I"$TFJS_NODE/deps/include" \
-      "$TFJS_NODE/binding/tfjs_backend.cc" "$TFJS_NODE/binding/tfjs_binding.cc" \
+      -I"$node_include" -I"$TFJS_NODE" -I"$TFJS_NODE/deps/include" -I"$ROOT/addon" \
+      "$build/binding/tfjs_backend.cc" "$build/binding/tfjs_binding.cc" "$ROOT/addon/graph_api.cc" \
       -L"$TFJS_NODE/deps/lib" -ltensorflow -ltensorflow_framework \
       -Wl,-rpath,'$ORIGIN/../../deps/lib' -o "$addon.partial" \
-    || { rm -f "$addon.partial"; fail "compiling tfjs-node's addon failed (see the compiler output above)"; }
+    || { rm -rf "$addon.partial" "$build"; fail "compiling tfjs-node's addon failed (see the compiler output above)" \
+           "The previous addon is still in place."; }
+  rm -rf "$build"
+  TF_CPP_MIN_LOG_LEVEL=2 node -e "const m = { exports: {} }; process.dlopen(m, process.argv[1]); if (!m.exports.graphApi) process.exit(1);" \
+      "$addon.partial" \
+    || { rm -f "$addon.partial"; fail "the new addon does not load or lacks graphApi (see above)" \
+           "The previous addon is still in place."; }
   mv "$addon.partial" "$addon"
 
   local backend
   backend="$(TF_CPP_MIN_LOG_LEVEL=2 node -e "const tf=require('@tensorflow/tfjs-node'); console.log(tf.getBackend())" 2>&1 | tail -1)"
   [[ "$backend" == "tensorflow" ]] || fail "the addon was built but tfjs-node does not load it (got: $backend)"
   echo "$want" > "$stamp"
-  step "native backend ready: tf.getBackend() = tensorflow"
+  step "native backend ready: tf.getBackend() = tensorflow, with the graph API"
 }
 
 # 3. Python environment with Jupyter and the TypeScript kernel --------------------

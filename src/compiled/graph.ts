@@ -1,0 +1,301 @@
+/**
+ * TensorFlow graphs built from TypeScript and run as one op. A GraphBuilder
+ * adds placeholders, constants and operations by op type, differentiates with
+ * TensorFlow's own gradient registry (TF_AddGradients) and turns the graph
+ * into a function of tfjs-node's eager context; a CompiledFunction runs it
+ * through the binding's executeOp, on tfjs tensors and on resource-variable
+ * handles shared with eager code. TensorFlow's function runtime then runs
+ * independent ops side by side and its graph optimizer fuses what it can,
+ * which one eager op at a time cannot.
+ *
+ * The native side is addon/graph_api.cc, compiled into tfjs-node's addon by
+ * scripts/setup.sh.
+ */
+import { tf, assertNativeBackend } from "../backend";
+import { asNodeKernelBackend } from "../native/binding";
+import { NativeHandle, runNativeOp, type NativeInput } from "../native/ops";
+
+/** Element types a graph tensor can have. */
+export type GraphDtype = "float32" | "int32" | "int64" | "bool" | "uint8" | "float16" | "bfloat16" | "resource";
+
+/** One output of a graph operation. */
+export interface GraphTensor {
+  readonly operation: string;
+  readonly index: number;
+  readonly dtype: GraphDtype;
+  /** The shape TensorFlow infers: null when the rank is unknown, -1 for an unknown dimension. */
+  readonly shape: readonly number[] | null;
+}
+
+/** An operation's input: one tensor, or a list of tensors for a list input (AddN, ConcatV2, ...). */
+export type GraphInput = GraphTensor | readonly GraphTensor[];
+
+/** A constant's value, stored in the graph. */
+export interface ConstantValue {
+  dtype: "float32" | "int32" | "int64";
+  shape: readonly number[];
+  values: readonly number[];
+}
+
+/** An operation attribute, in the encoding addon/graph_api.cc reads. */
+export type GraphAttr =
+  | { name: string; type: "int"; value: number }
+  | { name: string; type: "ints"; value: readonly number[] }
+  | { name: string; type: "float"; value: number }
+  | { name: string; type: "floats"; value: readonly number[] }
+  | { name: string; type: "bool"; value: boolean }
+  | { name: string; type: "string"; value: string }
+  | { name: string; type: "func"; value: string }
+  | { name: string; type: "type"; value: GraphDtype }
+  | { name: string; type: "types"; value: readonly GraphDtype[] }
+  | { name: string; type: "shape"; value: readonly number[] | null }
+  | { name: string; type: "tensor"; value: ConstantValue };
+
+/** Builders for operation attributes. */
+export const graphAttr = {
+  int: (name: string, value: number): GraphAttr => ({ name, type: "int", value }),
+  ints: (name: string, value: readonly number[]): GraphAttr => ({ name, type: "ints", value }),
+  float: (name: string, value: number): GraphAttr => ({ name, type: "float", value }),
+  floats: (name: string, value: readonly number[]): GraphAttr => ({ name, type: "floats", value }),
+  bool: (name: string, value: boolean): GraphAttr => ({ name, type: "bool", value }),
+  string: (name: string, value: string): GraphAttr => ({ name, type: "string", value }),
+  /** A function of the eager context, by name (e.g. StatefulPartitionedCall's `f`). */
+  func: (name: string, value: string): GraphAttr => ({ name, type: "func", value }),
+  type: (name: string, value: GraphDtype): GraphAttr => ({ name, type: "type", value }),
+  types: (name: string, value: readonly GraphDtype[]): GraphAttr => ({ name, type: "types", value }),
+  /** null: unknown rank; -1: unknown dimension. */
+  shape: (name: string, value: readonly number[] | null): GraphAttr => ({ name, type: "shape", value }),
+  tensor: (name: string, value: ConstantValue): GraphAttr => ({ name, type: "tensor", value }),
+};
+
+/** An operation added to a graph. */
+export interface GraphOperation {
+  readonly name: string;
+  readonly outputs: readonly GraphTensor[];
+}
+
+export interface OperationOptions {
+  /** The node's name; by default the op type and a counter. */
+  name?: string;
+  /** Operations that must run before this one although no data flows between them. */
+  controlInputs?: readonly GraphOperation[];
+}
+
+/** What a function made from a graph takes, returns and does. */
+export interface FunctionSignature {
+  /** Placeholders, in the order `call` takes its inputs. */
+  inputs: readonly GraphTensor[];
+  /** Tensors `call` returns, in this order. */
+  outputs: readonly GraphTensor[];
+  /** Operations run for their effect (variable updates): each call runs them all before it returns. */
+  effects?: readonly GraphOperation[];
+}
+
+/** addon/graph_api.cc's exports (tfjs-node's binding's `graphApi`). */
+interface NativeGraphApi {
+  newGraph(): NativeGraph;
+  deleteGraph(graph: NativeGraph): void;
+  addOperation(
+    graph: NativeGraph,
+    opType: string,
+    name: string,
+    inputs: readonly GraphInput[],
+    attributes: readonly GraphAttr[],
+    controlInputs: readonly string[],
+  ): GraphTensor[];
+  addGradients(
+    graph: NativeGraph,
+    ys: readonly GraphTensor[],
+    xs: readonly GraphTensor[],
+    dys: readonly GraphTensor[] | null,
+  ): GraphTensor[];
+  addFunction(
+    graph: NativeGraph,
+    name: string,
+    inputs: readonly GraphTensor[],
+    outputs: readonly GraphTensor[],
+    outputNames: readonly string[],
+    controlOutputs: readonly string[],
+  ): void;
+  removeFunction(name: string): void;
+  hasFunction(name: string): boolean;
+}
+
+declare const nativeGraphBrand: unique symbol;
+/** A TF_Graph held by the addon (freed by deleteGraph, or when collected). */
+type NativeGraph = { readonly [nativeGraphBrand]: true };
+
+function graphApi(): NativeGraphApi {
+  assertNativeBackend();
+  const { graphApi: api } = asNodeKernelBackend(tf.backend()).binding as { graphApi?: NativeGraphApi };
+  if (api === undefined) {
+    throw new Error(
+      "tfjs-node's addon was built without the project's graph API (addon/). " +
+        "Run `bash scripts/setup.sh` to rebuild it, then restart the kernel or process.",
+    );
+  }
+  return api;
+}
+
+/** True when the eager context has a function of this name (a CompiledFunction not yet disposed). */
+export function hasCompiledFunction(name: string): boolean {
+  return graphApi().hasFunction(name);
+}
+
+const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Function names are unique per process: the eager context is shared by every model. */
+let functionsMade = 0;
+
+/** A graph under construction. Dispose it once its functions are made (they stay valid). */
+export class GraphBuilder {
+  private graph: NativeGraph | null;
+  private readonly api = graphApi();
+  private readonly namesUsed = new Map<string, number>();
+  private readonly placeholders = new Set<string>();
+
+  constructor() {
+    this.graph = this.api.newGraph();
+  }
+
+  /** A function input of `dtype`; `shape` null for an unknown rank, -1 for an unknown dimension. */
+  placeholder(dtype: GraphDtype, shape: readonly number[] | null, name?: string): GraphTensor {
+    const placeholder = this.op("Placeholder", [], [graphAttr.type("dtype", dtype), graphAttr.shape("shape", shape)], { name });
+    this.placeholders.add(placeholder.operation);
+    return placeholder;
+  }
+
+  /** A constant tensor; a plain number is a float32 scalar. */
+  constant(value: ConstantValue | number, name?: string): GraphTensor {
+    const tensor: ConstantValue = typeof value === "number" ? { dtype: "float32", shape: [], values: [value] } : value;
+    return this.op("Const", [], [graphAttr.type("dtype", tensor.dtype), graphAttr.tensor("value", tensor)], { name });
+  }
+
+  /** Adds an operation of TensorFlow op type `type` (e.g. "Conv2D", "ResourceApplyAdam"). */
+  operation(
+    type: string,
+    inputs: readonly GraphInput[],
+    attrs: readonly GraphAttr[] = [],
+    options: OperationOptions = {},
+  ): GraphOperation {
+    const name = options.name ?? this.uniqueName(type);
+    const controlInputs = (options.controlInputs ?? []).map((operation) => operation.name);
+    const outputs = this.api.addOperation(this.nativeGraph(), type, name, inputs, attrs, controlInputs);
+    return { name, outputs };
+  }
+
+  /** Adds an operation that has exactly one output and returns that output. */
+  op(type: string, inputs: readonly GraphInput[], attrs: readonly GraphAttr[] = [], options: OperationOptions = {}): GraphTensor {
+    const { name, outputs } = this.operation(type, inputs, attrs, options);
+    if (outputs.length !== 1) {
+      throw new Error(`GraphBuilder.op: ${type} '${name}' has ${outputs.length} outputs; use operation() for it.`);
+    }
+    return outputs[0];
+  }
+
+  /** d(sum of ys)/dx for each of `xs`, as graph tensors; `dys` seed the ys' gradients (default ones). */
+  gradients(ys: readonly GraphTensor[], xs: readonly GraphTensor[], dys?: readonly GraphTensor[]): GraphTensor[] {
+    return this.api.addGradients(this.nativeGraph(), ys, xs, dys ?? null);
+  }
+
+  /**
+   * Makes a function of the graph and adds it to tfjs's eager context. Every
+   * operation of the graph is part of it, so every placeholder must be among
+   * the inputs.
+   */
+  toFunction(name: string, signature: FunctionSignature): CompiledFunction {
+    if (!FUNCTION_NAME.test(name)) {
+      throw new Error(`GraphBuilder.toFunction: '${name}' is not a valid function name (letters, digits, _).`);
+    }
+    const { inputs, outputs, effects = [] } = signature;
+    const listed = new Set(inputs.map((input) => input.operation));
+    const unlisted = [...this.placeholders].filter((placeholder) => !listed.has(placeholder));
+    if (unlisted.length > 0) {
+      throw new Error(`GraphBuilder.toFunction '${name}': placeholders ${unlisted.join(", ")} are not among its inputs.`);
+    }
+    const uniqueName = `${name}_${++functionsMade}`;
+    this.api.addFunction(
+      this.nativeGraph(),
+      uniqueName,
+      inputs,
+      outputs,
+      outputs.map((_, i) => `output_${i}`),
+      effects.map((operation) => operation.name),
+    );
+    return new CompiledFunction(uniqueName, inputs, outputs);
+  }
+
+  /** Frees the graph; functions made from it stay usable. */
+  dispose(): void {
+    if (this.graph !== null) {
+      this.api.deleteGraph(this.graph);
+      this.graph = null;
+    }
+  }
+
+  private nativeGraph(): NativeGraph {
+    if (this.graph === null) {
+      throw new Error("GraphBuilder: the graph was disposed; make a new GraphBuilder.");
+    }
+    return this.graph;
+  }
+
+  private uniqueName(type: string): string {
+    const count = this.namesUsed.get(type) ?? 0;
+    this.namesUsed.set(type, count + 1);
+    return count === 0 ? type : `${type}_${count}`;
+  }
+}
+
+/** A graph function in tfjs's eager context, called like one op. */
+export class CompiledFunction {
+  private disposed = false;
+
+  constructor(
+    readonly name: string,
+    readonly inputs: readonly GraphTensor[],
+    readonly outputs: readonly GraphTensor[],
+  ) {}
+
+  /**
+   * Runs the function once. Resource inputs take a NativeHandle (a
+   * ModelVariable's `nativeHandle`); the outputs are new tfjs tensors
+   * (tracked by tf.tidy), in the order of the signature's outputs.
+   */
+  call(inputs: readonly NativeInput[]): tf.Tensor[] {
+    if (this.disposed) {
+      throw new Error(`Compiled function '${this.name}' was disposed; build it again to call it.`);
+    }
+    if (inputs.length !== this.inputs.length) {
+      const expected = this.inputs.map((input) => input.operation).join(", ");
+      throw new Error(
+        `Compiled function '${this.name}' takes ${this.inputs.length} inputs (${expected}), got ${inputs.length}.`,
+      );
+    }
+    inputs.forEach((input, i) => this.checkInput(input, this.inputs[i]));
+    try {
+      return runNativeOp(this.name, [], inputs, this.outputs.length);
+    } catch (error) {
+      throw new Error(`Compiled function '${this.name}' failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Removes the function from the eager context. */
+  dispose(): void {
+    if (!this.disposed) {
+      graphApi().removeFunction(this.name);
+      this.disposed = true;
+    }
+  }
+
+  private checkInput(input: NativeInput, placeholder: GraphTensor): void {
+    if (input instanceof NativeHandle) {
+      return; // its type is only known natively, where TensorFlow checks it
+    }
+    if (placeholder.dtype === "resource" || input.dtype !== placeholder.dtype) {
+      const expected = placeholder.dtype === "resource" ? "a resource handle (NativeHandle)" : placeholder.dtype;
+      throw new Error(
+        `Compiled function '${this.name}': input '${placeholder.operation}' takes ${expected}, got a ${input.dtype} tensor.`,
+      );
+    }
+  }
+}
