@@ -5,7 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Checksum, DatasetError, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
 import { formatProgress } from "../../src/data/download-progress";
-import { CLEAN_ENV, MNIST_FILE_NAMES as MNIST_FILES, Route, TestServer, listFiles, makeUnwritable, md5, rejection, sha256, startServer, tempDir, unreachableUrl, withEnv } from "./helpers";
+import { CAN_MAKE_UNWRITABLE, CLEAN_ENV, MNIST_FILE_NAMES as MNIST_FILES, Route, TestServer, listFiles, makeUnwritable, md5, rejection, sha256, startServer, tempDir, testIf, unreachableUrl, UNWRITABLE_REQUIREMENT, withEnv } from "./helpers";
 
 const test = suite("downloads from a loopback HTTP server");
 
@@ -193,13 +193,9 @@ test("a cache that is not a writable folder is one error saying to set CNN_CACHE
   assert.match(error.message, "Set CNN_CACHE_DIR (or the cacheDir option) to a writable folder");
 });
 
-test("a read-only cache is one error saying to set CNN_CACHE_DIR, and nothing is downloaded", async () => {
+testIf(test, CAN_MAKE_UNWRITABLE, UNWRITABLE_REQUIREMENT)("a read-only cache is one error saying to set CNN_CACHE_DIR, and nothing is downloaded", async () => {
   const cache = tempDir();
   const restore = await makeUnwritable(cache);
-  if (restore === null) {
-    console.log("  (skipped the read-only cache case: this machine cannot make a folder read-only for this user)");
-    return;
-  }
   const before = fixtures.server.requests.length;
   try {
     const error = await rejection(downloadMnist(cache, `${fixtures.server.url}mnist/`, fixtures.mnistChecksums));

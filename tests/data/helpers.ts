@@ -1,11 +1,12 @@
 /** Shared by the data-layer tests: temporary folders, environment overrides, a loopback HTTP server. */
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
-import { promises as fs, mkdtempSync, rmSync } from "fs";
+import { chmodSync, promises as fs, mkdtempSync, rmSync, writeFileSync } from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import type { Callback, Test } from "uvu";
 import type { Checksum } from "../../src/data";
 
 const createdDirs: string[] = [];
@@ -146,11 +147,11 @@ export async function unreachableUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/`;
 }
 
-async function canWrite(dir: string): Promise<boolean> {
+function canWrite(dir: string): boolean {
   const probe = path.join(dir, ".write-probe");
   try {
-    await fs.writeFile(probe, "");
-    await fs.rm(probe);
+    writeFileSync(probe, "");
+    rmSync(probe);
     return true;
   } catch {
     return false;
@@ -158,22 +159,59 @@ async function canWrite(dir: string): Promise<boolean> {
 }
 
 /**
- * Makes `dir` unwritable and returns the function that undoes it, or null if
- * this machine cannot (root ignores permission bits, so then `chattr +i` is tried).
+ * How this machine makes a folder unwritable for this user: permission bits,
+ * or (root ignores those) the immutable flag; null if neither works. Probed
+ * once, synchronously, so tests can be registered as skipped.
  */
-export async function makeUnwritable(dir: string): Promise<(() => Promise<void>) | null> {
-  await fs.chmod(dir, 0o555);
-  if (!(await canWrite(dir))) return () => fs.chmod(dir, 0o755);
-  await fs.chmod(dir, 0o755);
+function probeUnwritable(): "chmod" | "chattr" | null {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cnn-data-test-probe-"));
   try {
-    execFileSync("chattr", ["+i", dir], { stdio: "ignore" });
-  } catch {
-    return null;
-  }
-  const undo = async () => {
+    chmodSync(dir, 0o555);
+    const chmodWorks = !canWrite(dir);
+    chmodSync(dir, 0o755);
+    if (chmodWorks) return "chmod";
+    try {
+      execFileSync("chattr", ["+i", dir], { stdio: "ignore" });
+    } catch {
+      return null;
+    }
+    const chattrWorks = !canWrite(dir);
     execFileSync("chattr", ["-i", dir], { stdio: "ignore" });
+    return chattrWorks ? "chattr" : null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const UNWRITABLE_METHOD = probeUnwritable();
+export const CAN_MAKE_UNWRITABLE = UNWRITABLE_METHOD !== null;
+export const UNWRITABLE_REQUIREMENT = "a folder this user cannot write to (permission bits, or chattr +i as root)";
+
+/** Makes `dir` unwritable and returns the function that undoes it; only where CAN_MAKE_UNWRITABLE. */
+export async function makeUnwritable(dir: string): Promise<() => Promise<void>> {
+  if (UNWRITABLE_METHOD === "chmod") {
+    await fs.chmod(dir, 0o555);
+    return () => fs.chmod(dir, 0o755);
+  }
+  if (UNWRITABLE_METHOD === "chattr") {
+    execFileSync("chattr", ["+i", dir], { stdio: "ignore" });
+    return async () => {
+      execFileSync("chattr", ["-i", dir], { stdio: "ignore" });
+    };
+  }
+  throw new Error(`makeUnwritable: this machine cannot make ${dir} unwritable; register the test with testIf(CAN_MAKE_UNWRITABLE, ...)`);
+}
+
+/**
+ * `test` when `enabled`, else uvu's `test.skip`, which the summary counts as
+ * skipped, with one line saying what would enable the test.
+ */
+export function testIf<T>(test: Test<T>, enabled: boolean, enabledBy: string): (name: string, body: Callback<T>) => void {
+  if (enabled) return test;
+  let told = false;
+  return (name, body) => {
+    if (!told) console.log(`  skipping tests that need ${enabledBy}`);
+    told = true;
+    test.skip(name, body);
   };
-  if (!(await canWrite(dir))) return undo;
-  await undo();
-  return null;
 }
