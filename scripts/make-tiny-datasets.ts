@@ -6,6 +6,7 @@
  *     CNN_DATA_DIR=DIR ...   # the loaders now read DIR/mnist and DIR/cifar-10-batches-bin
  */
 import * as path from "path";
+import { displayPath } from "../src/cache";
 import { writeTinyDatasets } from "../src/data/tiny";
 
 async function main(): Promise<void> {
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
   }
   const target = path.resolve(dir);
   await writeTinyDatasets(target);
-  console.log(`wrote tiny MNIST and CIFAR-10 (500 train / 100 test images each) to ${target}; use CNN_DATA_DIR=${target}`);
+  const shown = displayPath(target);
+  console.log(`wrote tiny MNIST and CIFAR-10 (500 train / 100 test images each) to ${shown}; use CNN_DATA_DIR=${shown}`);
 }
 
 main().catch((error) => {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as TypeScript from "typescript";
+import { displayPath } from "../cache";
 import { displayBundle } from "../display";
 
 /** The package's TypeScript sources (the notebooks import the compiled dist/, which sits beside src/). */
@@ -38,7 +39,7 @@ export function declarationText(text: string, name: string, file: string): strin
   const ts = require("typescript") as typeof TypeScript;
   const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const parts = sourceFile.statements.filter((statement) => isExported(ts, statement) && declaredName(ts, statement) === name);
-  if (parts.length === 0) throw new Error(`showSource: ${file} has no exported declaration named ${name}.`);
+  if (parts.length === 0) throw new Error(`showSource: ${displayPath(file)} has no exported declaration named ${name}.`);
   // getStart with its JSDoc: from the doc comment's "/**" (other leading comments stay out).
   const start = parts[0].getStart(sourceFile, true);
   return text.slice(start, parts[parts.length - 1].getEnd());
@@ -48,7 +49,7 @@ export function declarationText(text: string, name: string, file: string): strin
 function sourceListing(relativePath: string, names?: readonly string[]): string {
   const file = path.join(SOURCE_ROOT, relativePath);
   if (!fs.existsSync(file)) {
-    throw new Error(`showSource: ${file} does not exist; give a path under src/, e.g. "models/mnist.ts".`);
+    throw new Error(`showSource: ${displayPath(file)} does not exist; give a path under src/, e.g. "models/mnist.ts".`);
   }
   const text = fs.readFileSync(file, "utf8");
   return names === undefined

@@ -10,9 +10,7 @@ import {
 } from "../training";
 
 /** What the chart's lines and dots are, under its title. */
-const CURVES_SUBTITLE =
-  "line: mean over the training steps between its points (with dropout, as trained); " +
-  "dots: the printed log lines (that step's batch, keep probability 1)";
+const CURVES_SUBTITLE = "line: means over the training steps (with dropout); dots: the log lines (keep probability 1)";
 
 /**
  * trainOrLoad() with the chapter's log lines, a live progress line and live
