@@ -26,7 +26,10 @@ export interface LoadOptions {
   download?: boolean;
   /** Where to download from (a folder URL). Default: env CNN_MNIST_BASE_URL / CNN_CIFAR10_BASE_URL, else the official source. */
   baseUrl?: string;
-  /** Expected checksums by file name, for a mirror that serves other bytes than the official files. */
+  /**
+   * Expected checksums by file name, for a mirror that serves other bytes than the
+   * official files; downloads and cached files not verified before must match them.
+   */
   checksums?: Readonly<Record<string, Checksum>>;
   /** Show download progress (default true). */
   progress?: boolean;
