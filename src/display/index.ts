@@ -31,6 +31,5 @@ export {
   sampleWithoutReplacement,
   type ImageSource,
   type RandomImagesOptions,
-  type RandomImagesResult,
 } from "./images/random-images";
 export { normalizeEachTile, featureMapTiles, filterTiles, showFeatureMaps, showFilters } from "./images/feature-maps";

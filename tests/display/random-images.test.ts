@@ -33,21 +33,26 @@ test("sampleWithoutReplacement: k distinct indices in range, the same for the sa
   assert.equal([...sampleWithoutReplacement(5, 5, 3)].sort(), [0, 1, 2, 3, 4]);
 });
 
+/** The PNG of the image grid in a recorded output (captioned grids: inside the SVG). */
+function shownPng(data: Record<string, unknown>): Uint8Array {
+  return Buffer.from(String(data["image/png"]), "base64");
+}
+
 test("displayCifar shows size × size of the chosen images, reproducibly with a seed", async () => {
   const messages = recordOutputs();
   const images = indexImages();
-  const first = await displayCifar(images, 3, { seed: 42, scale: 1 });
-  const again = await displayCifar(images, 3, { seed: 42, scale: 1 });
-  const other = await displayCifar(images, 3, { seed: 43, scale: 1 });
+  // Nothing returned: a cell ending with the call shows the grid only.
+  assert.is(await displayCifar(images, 3, { seed: 42, scale: 1 }), undefined);
+  await displayCifar(images, 3, { seed: 42, scale: 1 });
+  await displayCifar(images, 3, { seed: 43, scale: 1 });
   images.dispose();
-  assert.is(first.indices.length, 9);
-  assert.is(new Set(first.indices).size, 9);
-  assert.equal(indicesInPng(first.png, 3), first.indices);
-  assert.equal(again.indices, first.indices);
-  assert.equal(Buffer.from(again.png), Buffer.from(first.png));
-  assert.not.equal(other.indices, first.indices);
   assert.is(messages.length, 3);
-  assert.is(messages[0].content.data["image/png"], Buffer.from(first.png).toString("base64"));
+  const [first, again, other] = messages.map((message) => indicesInPng(shownPng(message.content.data), 3));
+  assert.is(new Set(first).size, 9);
+  assert.equal(first, sampleWithoutReplacement(COUNT, 9, 42));
+  assert.equal(again, first);
+  assert.equal(Buffer.from(shownPng(messages[1].content.data)), Buffer.from(shownPng(messages[0].content.data)));
+  assert.not.equal(other, first);
 });
 
 test("displayCifar takes a data source, disposes every tensor it returns, and captions tiles", async () => {
@@ -62,13 +67,18 @@ test("displayCifar takes a data source, disposes every tensor it returns, and ca
     },
   };
   const before = tf.memory().numTensors;
-  const result = await displayCifar(source, 2, { seed: 1, scale: 1, caption: (index) => `#${index}` });
+  await displayCifar(source, 2, { seed: 1, scale: 1, caption: (index) => `#${index}` });
   assert.is(tf.memory().numTensors, before);
   images.dispose();
-  assert.equal(requested, [result.indices]);
-  assert.equal(indicesInPng(result.png, 2).length, 4);
+  const chosen = sampleWithoutReplacement(COUNT, 4, 1);
+  assert.equal(requested, [chosen]);
   const captions = [...String(messages[0].content.data["image/svg+xml"]).matchAll(/<text[^>]*>([^<]*)<\/text>/g)];
-  assert.equal(captions.map((match) => match[1]), result.indices.map((index) => `#${index}`));
+  assert.equal(captions.map((match) => match[1]), chosen.map((index) => `#${index}`));
+  // The PNG under the captions: tiles of 2 px, 1 px gaps, a 16 px caption strip under each row.
+  const image = tf.node.decodePng(shownPng(messages[0].content.data));
+  const pixels = image.arraySync() as number[][][];
+  image.dispose();
+  assert.equal([0, 1, 2, 3].map((tile) => pixels[1 + Math.floor(tile / 2) * 19][1 + (tile % 2) * 3][0]), chosen);
 });
 
 test("displayCifar refuses a grid larger than the data set", async () => {

@@ -21,22 +21,17 @@ export interface RandomImagesOptions extends ImageGridOptions {
   caption?: (index: number) => string;
 }
 
-export interface RandomImagesResult {
-  png: Uint8Array;
-  /** Data-set indices of the tiles, row by row. */
-  indices: number[];
-}
-
 /**
  * Shows a `size × size` grid of distinct images chosen at random from `images`
  * (a [N, H, W, C] tensor or an {@link ImageSource}), like the chapter's
- * `display_cifar`; works for any image set. Returns the PNG and the chosen indices.
+ * `display_cifar`; works for any image set. The same seed shows the same images:
+ * `sampleWithoutReplacement(count, size * size, seed)`, row by row.
  */
 export async function displayCifar(
   images: tf.Tensor4D | ImageSource,
   size: number,
   options: RandomImagesOptions = {},
-): Promise<RandomImagesResult> {
+): Promise<void> {
   const count = images instanceof tf.Tensor ? images.shape[0] : images.count;
   if (!Number.isInteger(size) || size < 1 || size * size > count) {
     throw new Error(
@@ -47,12 +42,11 @@ export async function displayCifar(
   const indices = sampleWithoutReplacement(count, size * size, seed ?? Math.floor(Math.random() * 2 ** 32));
   const batch = images instanceof tf.Tensor ? { xs: tf.gather(images, indices) } : images.gather(indices);
   try {
-    const png = await showImageGrid(batch.xs, {
+    await showImageGrid(batch.xs, {
       cols: size,
       ...gridOptions,
       captions: caption ? indices.map((index) => caption(index)) : undefined,
     });
-    return { png, indices };
   } finally {
     tf.dispose(batch as unknown as tf.TensorContainer);
   }
