@@ -13,7 +13,7 @@
  */
 import { tf, assertNativeBackend } from "../backend";
 import { asNodeKernelBackend } from "../native/binding";
-import { NativeHandle, runNativeOp, type NativeInput } from "../native/ops";
+import { attr, NativeHandle, runNativeOp, type NativeInput } from "../native/ops";
 
 /** Element types a graph tensor can have. */
 export type GraphDtype = "float32" | "int32" | "int64" | "bool" | "uint8" | "float16" | "bfloat16" | "resource";
@@ -89,6 +89,18 @@ export interface FunctionSignature {
   outputs: readonly GraphTensor[];
   /** Operations run for their effect (variable updates): each call runs them all before it returns. */
   effects?: readonly GraphOperation[];
+}
+
+export interface FunctionOptions {
+  /**
+   * Run TensorFlow's graph optimizer (Grappler: pruning, constant folding,
+   * the remapper's fusions such as MatMul + BiasAdd) on the function when it
+   * is first called, as Python's tf.function does; default true. TensorFlow
+   * runs it only for calls that carry a `config_proto` attribute. Without it,
+   * only the graph passes every function gets run (the oneDNN layout pass,
+   * which still puts Conv2D's BiasAdd into the convolution).
+   */
+  optimize?: boolean;
 }
 
 /** addon/graph_api.cc's exports (tfjs-node's binding's `graphApi`). */
@@ -202,7 +214,7 @@ export class GraphBuilder {
    * operation of the graph is part of it, so every placeholder must be among
    * the inputs.
    */
-  toFunction(name: string, signature: FunctionSignature): CompiledFunction {
+  toFunction(name: string, signature: FunctionSignature, options: FunctionOptions = {}): CompiledFunction {
     if (!FUNCTION_NAME.test(name)) {
       throw new Error(`GraphBuilder.toFunction: '${name}' is not a valid function name (letters, digits, _).`);
     }
@@ -221,7 +233,7 @@ export class GraphBuilder {
       outputs.map((_, i) => `output_${i}`),
       effects.map((operation) => operation.name),
     );
-    return new CompiledFunction(uniqueName, inputs, outputs);
+    return new CompiledFunction(uniqueName, inputs, outputs, options.optimize ?? true);
   }
 
   /** Frees the graph; functions made from it stay usable. */
@@ -246,6 +258,33 @@ export class GraphBuilder {
   }
 }
 
+/**
+ * A function whose body is one StatefulPartitionedCall of `inner` (the node
+ * graph-mode tf.function emits for a call), with `inner`'s inputs and outputs.
+ * Dispose it before `inner`.
+ */
+export function viaPartitionedCall(inner: CompiledFunction): CompiledFunction {
+  const graph = new GraphBuilder();
+  try {
+    const inputs = inner.inputs.map((input) => graph.placeholder(input.dtype, input.shape, input.operation));
+    const call = graph.operation("StatefulPartitionedCall", [inputs], [
+      graphAttr.types("Tin", inner.inputs.map((input) => input.dtype)),
+      graphAttr.types("Tout", inner.outputs.map((output) => output.dtype)),
+      graphAttr.func("f", inner.name),
+      graphAttr.string("config", ""),
+      graphAttr.string("config_proto", ""),
+      graphAttr.string("executor_type", ""),
+    ]);
+    return graph.toFunction(
+      `${inner.name}_call`,
+      { inputs, outputs: call.outputs, effects: [call] },
+      { optimize: inner.optimized },
+    );
+  } finally {
+    graph.dispose();
+  }
+}
+
 /** A graph function in tfjs's eager context, called like one op. */
 export class CompiledFunction {
   private disposed = false;
@@ -254,6 +293,8 @@ export class CompiledFunction {
     readonly name: string,
     readonly inputs: readonly GraphTensor[],
     readonly outputs: readonly GraphTensor[],
+    /** Whether calls ask for Grappler (FunctionOptions.optimize). */
+    readonly optimized: boolean,
   ) {}
 
   /**
@@ -273,7 +314,9 @@ export class CompiledFunction {
     }
     inputs.forEach((input, i) => this.checkInput(input, this.inputs[i]));
     try {
-      return runNativeOp(this.name, [], inputs, this.outputs.length);
+      // An empty config_proto is a default ConfigProto: Grappler with its default optimizers.
+      const attrs = this.optimized ? [attr.string("config_proto", "")] : [];
+      return runNativeOp(this.name, attrs, inputs, this.outputs.length);
     } catch (error) {
       throw new Error(`Compiled function '${this.name}' failed: ${(error as Error).message}`);
     }

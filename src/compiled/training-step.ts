@@ -8,7 +8,7 @@ import { tf } from "../backend";
 import type { SeedPair } from "../layers/random";
 import { ModelVariable } from "../layers/variables";
 import type { AdamSettings } from "../training/adam";
-import { GraphBuilder, type CompiledFunction, type GraphTensor } from "./graph";
+import { GraphBuilder, viaPartitionedCall, type CompiledFunction, type GraphTensor } from "./graph";
 import { adamUpdates, meanSoftmaxCrossEntropy, readVariable } from "./graph-layers";
 
 /** A model's forward pass, written with the graph layers, and the batch it is compiled for. */
@@ -25,6 +25,14 @@ export interface StepGraphDefinition {
 export interface CompiledStepOptions {
   /** Also return each variable's gradient, for checks against the eager step (default false). */
   returnGradients?: boolean;
+  /**
+   * How each step calls the graph function: as an op by its name (as Python's
+   * eager tf.function call does; the default), or from a wrapper function
+   * through StatefulPartitionedCall (as a tf.function called inside a graph).
+   */
+  call?: "by-name" | "partitioned-call";
+  /** Run Grappler on the step's function (FunctionOptions.optimize); default true. */
+  optimize?: boolean;
 }
 
 export interface CompiledStepResult {
@@ -58,7 +66,9 @@ function zeroVariable(name: string, shape: readonly number[]): ModelVariable {
 
 /** One compiled function per model and batch size; `run` is one training step. */
 export class CompiledTrainingStep {
-  private readonly compiled: CompiledFunction;
+  /** The graph function of one step, and the function `run` calls (itself, or its StatefulPartitionedCall wrapper). */
+  readonly compiled: CompiledFunction;
+  private readonly called: CompiledFunction;
   private readonly moments: Moments[];
   private readonly beta1: number;
   private readonly beta2: number;
@@ -83,6 +93,7 @@ export class CompiledTrainingStep {
     this.dropoutSeeds = definition.dropoutSeeds;
     const constants = { learningRate: adam.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: adam.epsilon ?? 1e-8 };
     this.compiled = buildStepFunction(variables.length, definition, constants, options);
+    this.called = options.call === "partitioned-call" ? viaPartitionedCall(this.compiled) : this.compiled;
     this.moments = variables.map((variable) => ({
       first: zeroVariable(`${variable.name}/adam_m`, variable.shape),
       second: zeroVariable(`${variable.name}/adam_v`, variable.shape),
@@ -95,7 +106,7 @@ export class CompiledTrainingStep {
       throw new Error(`CompiledTrainingStep.run: the model takes ${this.dropoutSeeds} dropout seed pairs, got ${seeds.length}.`);
     }
     const [loss, ...gradients] = tf.tidy(() =>
-      this.compiled.call([
+      this.called.call([
         images,
         labels,
         ...seeds.map((seed) => tf.tensor1d([...seed], "int32")),
@@ -112,6 +123,9 @@ export class CompiledTrainingStep {
   }
 
   dispose(): void {
+    if (this.called !== this.compiled) {
+      this.called.dispose();
+    }
     this.compiled.dispose();
     this.moments.forEach(({ first, second }) => {
       first.dispose();
@@ -156,11 +170,15 @@ function buildStepFunction(
         epsilon: graph.constant(adam.epsilon),
       },
     );
-    return graph.toFunction("training_step", {
-      inputs: [images, labels, ...seeds, beta1Power, beta2Power, ...variables, ...firstMoments, ...secondMoments],
-      outputs: [loss, ...(options.returnGradients === true ? gradients : [])],
-      effects: updates,
-    });
+    return graph.toFunction(
+      "training_step",
+      {
+        inputs: [images, labels, ...seeds, beta1Power, beta2Power, ...variables, ...firstMoments, ...secondMoments],
+        outputs: [loss, ...(options.returnGradients === true ? gradients : [])],
+        effects: updates,
+      },
+      { optimize: options.optimize },
+    );
   } finally {
     graph.dispose();
   }

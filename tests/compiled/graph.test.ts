@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { CompiledFunction, GraphBuilder, hasCompiledFunction, graphAttr } from "../../src/compiled/graph";
 import { convBiasRelu, dropout, matMulBias, maxPool, reshape } from "../../src/compiled/graph-layers";
-import { CompiledTrainingStep, type StepGraphDefinition } from "../../src/compiled/training-step";
+import { CompiledTrainingStep, type CompiledStepOptions, type StepGraphDefinition } from "../../src/compiled/training-step";
 import { dropout as eagerDropout } from "../../src/layers/layers";
 import { ModelVariable } from "../../src/layers/variables";
 import { asNodeKernelBackend } from "../../src/native/binding";
@@ -96,25 +96,30 @@ test("a hand-built function computes what the same ops compute eagerly, gradient
   assert.not.ok(hasCompiledFunction(square.name), "dispose removes the function from the eager context");
 });
 
-test("the compiled step's loss and gradients equal the eager computation's (1e-5 relative)", () => {
-  const data = fixture();
-  const step = new CompiledTrainingStep(data.variables, smallModel, { learningRate: LEARNING_RATE }, { returnGradients: true });
-  try {
-    const values = data.variables.map((variable) => variable.read());
-    const eager = eagerLossAndGradients(data.images, data.labels, values);
-    const compiled = step.run(data.images, data.labels, [[DROPOUT_SEED, 0]]);
+const callVariants: CompiledStepOptions[] = [{ call: "by-name" }, { call: "by-name", optimize: false }, { call: "partitioned-call" }];
+for (const variant of callVariants) {
+  test(`the compiled step's loss and gradients equal the eager computation's (1e-5 relative): ${JSON.stringify(variant)}`, () => {
+    const data = fixture();
+    const step = new CompiledTrainingStep(data.variables, smallModel, { learningRate: LEARNING_RATE }, { ...variant, returnGradients: true });
+    try {
+      const values = data.variables.map((variable) => variable.read());
+      const eager = eagerLossAndGradients(data.images, data.labels, values);
+      const compiled = step.run(data.images, data.labels, [[DROPOUT_SEED, 0]]);
 
-    assert.ok(relativeDifference(compiled.loss, eager.loss) < 1e-5, "loss");
-    compiled.gradients.forEach((gradient, i) => {
-      const difference = relativeDifference(gradient, eager.gradients[i]);
-      assert.ok(difference < 1e-5, `${data.variables[i].name}'s gradient differs by ${difference} (relative)`);
-    });
-    tf.dispose([...values, eager.loss, ...eager.gradients, compiled.loss, ...compiled.gradients]);
-  } finally {
-    step.dispose();
-    disposeFixture(data);
-  }
-});
+      assert.ok(relativeDifference(compiled.loss, eager.loss) < 1e-5, "loss");
+      compiled.gradients.forEach((gradient, i) => {
+        const difference = relativeDifference(gradient, eager.gradients[i]);
+        assert.ok(difference < 1e-5, `${data.variables[i].name}'s gradient differs by ${difference} (relative)`);
+      });
+      const updated = data.variables[0].read();
+      assert.ok(relativeDifference(updated, values[0]) > 0, "the step updated the variables");
+      tf.dispose([updated, ...values, eager.loss, ...eager.gradients, compiled.loss, ...compiled.gradients]);
+    } finally {
+      step.dispose();
+      disposeFixture(data);
+    }
+  });
+}
 
 /**
  * TensorFlow's ResourceApplyAdam, in plain tfjs ops:
@@ -239,7 +244,7 @@ test("a bad graph or a bad call is one clear error, and the process carries on",
   const step = new CompiledTrainingStep(data.variables, smallModel, { learningRate: LEARNING_RATE });
   try {
     assert.throws(() => step.run(data.images, data.labels, []), /takes 1 dropout seed pairs, got 0/);
-    const compiled = (step as unknown as { compiled: CompiledFunction }).compiled;
+    const { compiled } = step;
     assert.throws(() => compiled.call([data.images]), /takes \d+ inputs \(images, labels, seed_0,.*\), got 1/);
     // The same mistake past the TypeScript check, straight into the binding.
     assert.throws(() => runNativeOp(compiled.name, [], [data.images], 1), /input/i);
