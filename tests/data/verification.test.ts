@@ -112,6 +112,16 @@ testIf(test, CAN_MAKE_UNWRITABLE, UNWRITABLE_REQUIREMENT)("a read-only cache sti
   assert.equal((await fs.readdir(folder)).sort(), [...MNIST_FILE_NAMES].sort());
 });
 
+test("a record that cannot be saved leaves no temporary file behind, and the load still succeeds", async () => {
+  const { cache, checksums } = await filledCache();
+  const folder = path.join(cache, "datasets", "mnist");
+  // A folder where the records file belongs: the temporary file is written, the rename fails.
+  await fs.mkdir(path.join(folder, ".verified.json"));
+  const { train } = await load(loadMnist, { cacheDir: cache, checksums });
+  assert.is(train.count, SIZES.mnistTrain);
+  assert.equal((await fs.readdir(folder)).sort(), [".verified.json", ...MNIST_FILE_NAMES].sort());
+});
+
 test("a data folder gets format checks only, is never written to, and its digests are remembered in the cache", async () => {
   const data = tempDir();
   await writeTinyDatasets(data, SIZES);
