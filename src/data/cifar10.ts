@@ -118,9 +118,9 @@ export async function loadCifar10(options: LoadOptions = {}): Promise<DatasetSpl
       classNames,
     );
     const test = await readCifarSplit([path.join(folder, CIFAR10_TEST_FILE)], classNames);
-    const fileDigests = await digests([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]);
-    const trainDigests = fileDigests.slice(0, CIFAR10_TRAIN_FILES.length);
-    const testDigests = fileDigests.slice(CIFAR10_TRAIN_FILES.length);
+    const batchDigests = await digests([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]);
+    const trainDigests = batchDigests.slice(0, CIFAR10_TRAIN_FILES.length);
+    const testDigests = batchDigests.slice(CIFAR10_TRAIN_FILES.length);
     return {
       train: new ImageSet({ ...train, datasetId: datasetIdOfFiles(`${CIFAR10_SOURCE.idName}-train`, trainDigests) }),
       test: new ImageSet({ ...test, datasetId: datasetIdOfFiles(`${CIFAR10_SOURCE.idName}-test`, testDigests) }),
