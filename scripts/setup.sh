@@ -114,7 +114,7 @@ tensorflow_library() {
 native_addon() {
   local stamp="$TFJS_NODE/deps/.cnn-setup-native" want addon
   addon="$(node -p "require('@mapbox/node-pre-gyp').find('$TFJS_NODE/package.json')")"
-  want="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/* "$ROOT"/addon/*) $addon"
+  want="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/* "$ROOT"/addon/*.{cc,h,patch}) $addon"
   [[ -f "$stamp" && -f "$addon" && "$(cat "$stamp")" == "$want" ]] && return 0
 
   command -v patch >/dev/null || fail "patch is not on PATH (needed to add addon/ to tfjs-node's binding)" \
