@@ -18,8 +18,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { backendInfo } from "../../src/backend";
 import { modelKeys, type ModelKey } from "../../src/models/registry";
-import { maxPoolingKernels } from "../../src/layers/pooling";
-import { measurePeakMatMul, TrainingStepTimer, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
+import { nativeKernelReport } from "../../src/native/kernels";
+import { measurePeakMatMul, spread, TrainingStepTimer, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
 
 interface BenchArguments {
   steps: number;
@@ -109,13 +109,6 @@ function timePythonRepetition(model: ModelKey, steps: number, warmupSteps: numbe
   return result.ms_per_step_median;
 }
 
-function summarise(values: number[]): { median: number; min: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
-}
-
 interface PythonTiming {
   model: string;
   msPerStep: { median: number; min: number; max: number };
@@ -153,7 +146,7 @@ function main(): void {
   const info = backendInfo();
   console.log(
     `TensorFlow ${info.tensorflowVersion} (tfjs-node ${info.tfjsVersion}), ${os.cpus().length} CPUs, ` +
-      `load average ${os.loadavg()[0].toFixed(2)}, ${maxPoolingKernels()} max pooling; ` +
+      `load average ${os.loadavg()[0].toFixed(2)}; ` +
       `${args.steps} steps x ${args.repetitions} repetitions after ${args.warmupSteps} warm-up, batch 50`,
   );
   const peak = args.peak ? measurePeakMatMul() : null;
@@ -167,6 +160,11 @@ function main(): void {
   }
   const timers = args.models.map((key) => new TrainingStepTimer(key));
   timers.forEach((timer) => timer.warmUp(args.warmupSteps));
+  // The kernels are probed on first use, so the report is complete once every model has run.
+  const kernels = nativeKernelReport();
+  kernels.forEach(({ name, kernel, fallbackReason }) =>
+    console.log(`kernel: ${name}: ${kernel}${fallbackReason === undefined ? "" : ` (fallback: ${fallbackReason})`}`),
+  );
   const pythonMs: number[][] = args.models.map(() => []);
   for (let repetition = 0; repetition < args.repetitions; repetition++) {
     timers.forEach((timer, i) => {
@@ -181,7 +179,7 @@ function main(): void {
   timings.forEach((timing) => console.log(formatLine(columns.map((column) => column.cell(timing, peak)))));
   const python: PythonTiming[] = args.python
     ? timings.map((timing, i) => {
-        const msPerStep = summarise(pythonMs[i]);
+        const msPerStep = spread(pythonMs[i]);
         return { model: timing.model, msPerStep, gflopsPerSecond: timing.flopsPerStep / msPerStep.median / 1e6, ratio: timing.msPerStep.median / msPerStep.median };
       })
     : [];
@@ -190,7 +188,7 @@ function main(): void {
     const report = {
       date: new Date().toISOString(),
       backend: info,
-      maxPooling: maxPoolingKernels(),
+      kernels,
       loadAverage: os.loadavg(),
       stepsPerRepetition: args.steps,
       warmupSteps: args.warmupSteps,

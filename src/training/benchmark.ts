@@ -6,6 +6,7 @@ import { tf } from "../backend";
 import type { ChapterModel, ModelDefinition } from "../models/model";
 import { createModel, type ModelKey } from "../models/registry";
 import { AdamOptimizer } from "./adam";
+import { CurveAccumulator, DEFAULT_CURVE_EVERY } from "./curve";
 import type { Batch } from "./data";
 import { trainingStep } from "./step";
 
@@ -24,6 +25,8 @@ export interface StepTiming {
   model: string;
   parameters: number;
   batchSize: number;
+  /** Whether the steps recorded the training curve, as train() does. */
+  recordsCurve: boolean;
   repetitions: number;
   /** Mean ms per step of each repetition, summarised. */
   msPerStep: { median: number; min: number; max: number };
@@ -33,10 +36,35 @@ export interface StepTiming {
   gflopsPerSecond: number;
 }
 
-function median(values: number[]): number {
+/** Median, min and max of some measurements. */
+export function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  if (values.length === 0) {
+    throw new Error("spread(): no values.");
+  }
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/** The speed figures of a timing: ms per step over the repetitions, and images/s and GFLOP/s at the median. */
+export function stepSpeed(
+  msPerRepetition: readonly number[],
+  batchSize: number,
+  flopsPerStep: number,
+): Pick<StepTiming, "repetitions" | "msPerStep" | "imagesPerSecond" | "gflopsPerSecond"> {
+  const msPerStep = spread(msPerRepetition);
+  return {
+    repetitions: msPerRepetition.length,
+    msPerStep,
+    imagesPerSecond: (batchSize * 1000) / msPerStep.median,
+    gflopsPerSecond: flopsPerStep / msPerStep.median / 1e6,
+  };
+}
+
+export interface TrainingStepTimerOptions {
+  /** Record the training curve as train() does (a point every 50 steps); default true. */
+  recordCurve?: boolean;
 }
 
 /**
@@ -49,8 +77,11 @@ export class TrainingStepTimer {
   private readonly optimizer: AdamOptimizer;
   private readonly batch: Batch;
   private readonly msPerStep: number[] = [];
+  private readonly curve: CurveAccumulator | undefined;
+  private stepsRun = 0;
 
-  constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50) {
+  constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50, options: TrainingStepTimerOptions = {}) {
+    this.curve = options.recordCurve ?? true ? new CurveAccumulator() : undefined;
     this.model = createModel(model, { seed: 0 });
     this.optimizer = new AdamOptimizer(this.model.variables, { learningRate: this.model.definition.defaults.learningRate });
     const { inputShape, numClasses } = this.model.definition;
@@ -82,22 +113,20 @@ export class TrainingStepTimer {
     if (this.msPerStep.length === 0) {
       throw new Error("TrainingStepTimer.summary(): time at least one repetition first.");
     }
-    const typical = median(this.msPerStep);
     const flopsPerStep = 3 * 2 * this.model.multiplyAddsPerImage() * this.batchSize;
     return {
       model: this.model.key,
       parameters: this.model.parameterCount,
       batchSize: this.batchSize,
-      repetitions: this.msPerStep.length,
-      msPerStep: { median: typical, min: Math.min(...this.msPerStep), max: Math.max(...this.msPerStep) },
-      imagesPerSecond: (this.batchSize * 1000) / typical,
+      recordsCurve: this.curve !== undefined,
       flopsPerStep,
-      gflopsPerSecond: flopsPerStep / typical / 1e6,
+      ...stepSpeed(this.msPerStep, this.batchSize, flopsPerStep),
     };
   }
 
   dispose(): void {
     tf.dispose([this.batch.xs, this.batch.ys]);
+    this.curve?.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }
@@ -105,7 +134,11 @@ export class TrainingStepTimer {
   private runSteps(steps: number): void {
     const { keepProb } = this.model.definition.defaults;
     for (let step = 0; step < steps; step++) {
-      trainingStep(this.model, this.optimizer, this.batch, keepProb);
+      trainingStep(this.model, this.optimizer, this.batch, keepProb, this.curve);
+      this.stepsRun++;
+      if (this.curve !== undefined && this.stepsRun % DEFAULT_CURVE_EVERY === 0) {
+        this.curve.takePoint(this.stepsRun);
+      }
     }
     // Reading back one small value makes sure all the work has finished.
     const last = this.model.variables[this.model.variables.length - 1].read();

@@ -1,6 +1,9 @@
 /** The dense training curve: mean cost and batch accuracy over every few steps, gathered on the device. */
 import { tf } from "../backend";
 
+/** train()'s default interval between curve points, in steps. */
+export const DEFAULT_CURVE_EVERY = 50;
+
 /** Mean training cost and mean training-batch accuracy (with dropout, as trained) over the steps since the previous point. */
 export interface CurvePoint {
   step: number;

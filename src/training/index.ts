@@ -18,5 +18,15 @@ export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
 export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weights-file";
 export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
 export { chapterTraining, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter-training";
-export { TrainingStepTimer, timeTrainingSteps, measurePeakMatMul, type StepTiming, type StepTimingOptions, type MatMulPeak } from "./benchmark";
+export {
+  TrainingStepTimer,
+  timeTrainingSteps,
+  measurePeakMatMul,
+  spread,
+  stepSpeed,
+  type StepTiming,
+  type StepTimingOptions,
+  type TrainingStepTimerOptions,
+  type MatMulPeak,
+} from "./benchmark";
 export { confusionMatrix } from "./confusion";

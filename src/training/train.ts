@@ -2,7 +2,7 @@
 import { tf } from "../backend";
 import type { ChapterModel, TrainingDefaults } from "../models/model";
 import { AdamOptimizer } from "./adam";
-import { CurveAccumulator, type CurvePoint } from "./curve";
+import { CurveAccumulator, DEFAULT_CURVE_EVERY, type CurvePoint } from "./curve";
 import type { BatchSource } from "./data";
 import { ProgressReporter } from "../display/progress-reporter";
 import type { ProgressSink } from "./progress-sink";
@@ -56,8 +56,6 @@ export class TrainingInterruptedError extends Error {
 }
 
 export type TrainingSettings = Omit<TrainingDefaults, "batchSize"> & { curveEvery: number };
-
-const DEFAULT_CURVE_EVERY = 50;
 
 /** The model's chapter defaults with the options' overrides, checked. */
 export function resolveTrainingSettings(model: ChapterModel, options: TrainOptions): TrainingSettings {

@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { testAccuracy, type TestSet } from "../../src/training";
+import { ChapterModel, type ModelDefinition } from "../../src/models";
+import { confusionMatrix, testAccuracy, type TestSet } from "../../src/training";
 import { lineCollector, tinyModel, tinyTestSet } from "./fixtures";
 
 test("test accuracy is computed in blocks of 1000 and weighted by block size", () => {
@@ -37,6 +38,37 @@ test("testAccuracy rejects an empty test set and a bad block size", () => {
   const model = tinyModel();
   assert.throws(() => testAccuracy(model, tinyTestSet(0), { log: () => {} }), /test set is empty/);
   assert.throws(() => testAccuracy(model, tinyTestSet(10), { blockSize: 0, log: () => {} }), /blockSize must be a positive integer/);
+  model.dispose();
+});
+
+/** A model without variables whose logits are its 1×1×3 input: each test image states the class it is predicted as. */
+const echoDefinition: ModelDefinition = {
+  key: "echo",
+  title: "logits = input",
+  inputShape: [1, 1, 3],
+  numClasses: 3,
+  defaults: { learningRate: 0.01, steps: 1, batchSize: 1, keepProb: 1, logEvery: 1 },
+  forward: (x) => tf.reshape(x, [-1, 3]) as tf.Tensor2D,
+};
+
+test("confusionMatrix counts[true][predicted], over blocks: an asymmetric confusion keeps its orientation", () => {
+  const truth = [0, 0, 0, 1, 1, 2, 2, 2, 2];
+  const predicted = [0, 2, 2, 1, 0, 2, 2, 2, 1];
+  const oneHot = (classes: number[]) => classes.map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0)));
+  const testSet: TestSet = {
+    count: truth.length,
+    images: (start, end) => tf.tensor4d(oneHot(predicted.slice(start, end)).flat(), [end - start, 1, 1, 3]),
+    oneHot: (start, end) => tf.tensor2d(oneHot(truth.slice(start, end))),
+  };
+  const model = new ChapterModel(echoDefinition, { seed: 1 });
+  const before = tf.memory().numTensors;
+  // Two images of class 0 predicted as class 2, none of class 2 as class 0: transposed counts would differ.
+  assert.equal(confusionMatrix(model, testSet, 4), [
+    [1, 0, 2],
+    [1, 1, 0],
+    [0, 1, 3],
+  ]);
+  assert.is(tf.memory().numTensors, before);
   model.dispose();
 });
 

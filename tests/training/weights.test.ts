@@ -5,7 +5,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { createModel } from "../../src/models";
-import { loadWeights, saveWeights, trainOrLoad, weightsFilePath, WeightsFileError, type WeightsMetadata } from "../../src/training";
+import {
+  defaultWeightsDir,
+  loadWeights,
+  saveWeights,
+  trainOrLoad,
+  weightsFilePath,
+  WeightsFileError,
+  type WeightsMetadata,
+} from "../../src/training";
 import { lineCollector, TinyBatches, tinyDefinition, tinyModel } from "./fixtures";
 import type { ChapterModel } from "../../src/models";
 
@@ -251,6 +259,34 @@ test("trainOrLoad does not cache models built without a seed", async () => {
   assert.is(result.weightsPath, null);
   assert.match(result.message, /no seed, so the weights were not cached/);
   model.dispose();
+});
+
+test("defaultWeightsDir is 'weights' under the cache root: CNN_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache; empty means unset", () => {
+  const home = os.homedir();
+  assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "/data/cnn" }), "/data/cnn/weights");
+  assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "", XDG_CACHE_HOME: "/xdg" }), "/xdg/cnn-chapter4/weights");
+  assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "" }), path.join(home, ".cache/cnn-chapter4/weights"));
+  assert.is(defaultWeightsDir({}), path.join(home, ".cache/cnn-chapter4/weights"));
+  assert.ok(path.isAbsolute(defaultWeightsDir({ CNN_CACHE_DIR: "relative/cache" })));
+});
+
+test("trainOrLoad's messages print paths under the home folder as ~/...", async () => {
+  const homeWeights = fs.mkdtempSync(path.join(os.homedir(), ".cnn-weights-test-"));
+  try {
+    const { lines, log } = lineCollector();
+    const options = { steps: 5, log, weightsDir: homeWeights };
+    const model = tinyModel(9);
+    const trained = await trainOrLoad(model, new TinyBatches(), options);
+    const shown = `~/${path.basename(homeWeights)}/tiny-steps5-seed9-unidentified.weights`;
+    assert.ok(trained.message.endsWith(`weights saved to ${shown}`), trained.message);
+    assert.ok((await trainOrLoad(model, new TinyBatches(), options)).message.includes(`from ${shown};`));
+    fs.writeFileSync(trained.weightsPath as string, "garbage");
+    await trainOrLoad(model, new TinyBatches(), options);
+    assert.ok(lines.some((line) => line.startsWith(`Not using ${shown}: `)), lines.join("\n"));
+    model.dispose();
+  } finally {
+    fs.rmSync(homeWeights, { recursive: true, force: true });
+  }
 });
 
 test.after(() => fs.rmSync(weightsDir, { recursive: true, force: true }));

@@ -1,0 +1,73 @@
+/**
+ * Model variables and Adam's slots live in TensorFlow's memory through native
+ * handles, which tf.memory() does not count: these tests count the handles and
+ * bound the process's memory over many create/train/dispose cycles.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { tf } from "../../src/backend";
+import { liveNativeHandles } from "../../src/native/ops";
+import { silentProgress, train } from "../../src/training";
+import { TinyBatches, tinyModel } from "./fixtures";
+
+const root = path.resolve(__dirname, "../..");
+
+test("create, train and dispose cycles return to the starting number of native handles and tensors", async () => {
+  const [handles, tensors] = [liveNativeHandles(), tf.memory().numTensors];
+  for (let cycle = 0; cycle < 3; cycle++) {
+    const model = tinyModel(cycle);
+    assert.ok(liveNativeHandles() > handles, "a model holds native handles");
+    await train(model, new TinyBatches(), { steps: 5, log: () => {}, progress: silentProgress });
+    model.dispose();
+    assert.is(liveNativeHandles(), handles, `after cycle ${cycle + 1}`);
+    assert.is(tf.memory().numTensors, tensors, `after cycle ${cycle + 1}`);
+  }
+});
+
+const CYCLES = 16;
+const WARM_UP_CYCLES = 4;
+
+// A fresh process, so that the resident size reflects these cycles alone.
+const mnistCycles = `
+const { tf } = require(${JSON.stringify(path.join(root, "src/backend"))});
+const { createModel } = require(${JSON.stringify(path.join(root, "src/models"))});
+const { train, silentProgress } = require(${JSON.stringify(path.join(root, "src/training"))});
+const batches = {
+  nextBatch: () => tf.tidy(() => ({
+    xs: tf.randomUniform([50, 28, 28, 1], 0, 1, "float32", 1),
+    ys: tf.oneHot(tf.randomUniform([50], 0, 10, "int32", 2), 10).toFloat(),
+  })),
+};
+(async () => {
+  const rss = [];
+  for (let cycle = 0; cycle < ${CYCLES}; cycle++) {
+    const model = createModel("mnist", { seed: cycle });
+    await train(model, batches, { steps: 2, log: () => {}, progress: silentProgress });
+    model.dispose();
+    rss.push(process.memoryUsage().rss);
+  }
+  console.log("rss " + JSON.stringify(rss));
+})();
+`;
+
+test(`${CYCLES} MNIST-model create, train and dispose cycles: resident memory grows by far less than a model per cycle`, () => {
+  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", mnistCycles], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
+  });
+  const line = run.stdout.split("\n").find((text) => text.startsWith("rss "));
+  assert.ok(run.status === 0 && line !== undefined, `the cycles did not finish (${run.status ?? run.signal}):\n${run.stderr.slice(-2000)}`);
+  const rss = JSON.parse(line.slice(4)) as number[];
+  const MiB = 2 ** 20;
+  // One MNIST model's variables are 3,274,634 float32 = 12.5 MiB, its Adam slots twice that:
+  // leaking only the variables would add 12.5 MiB per cycle.
+  const growth = (rss[CYCLES - 1] - rss[WARM_UP_CYCLES - 1]) / MiB;
+  const leakOfVariablesOnly = (CYCLES - WARM_UP_CYCLES) * 12.5;
+  console.log(`resident memory over cycles ${WARM_UP_CYCLES}–${CYCLES}: ${(rss[WARM_UP_CYCLES - 1] / MiB).toFixed(0)} → ${(rss[CYCLES - 1] / MiB).toFixed(0)} MiB`);
+  assert.ok(growth < leakOfVariablesOnly / 2, `grew by ${growth.toFixed(0)} MiB; leaking the variables alone would be ${leakOfVariablesOnly} MiB`);
+});
+
+test.run();
