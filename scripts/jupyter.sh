@@ -10,5 +10,11 @@ args=(--notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1)
 if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && "$(uname -s)" != "Darwin" ]]; then
   args+=(--no-browser)
 fi
-echo "[jupyter] JupyterLab on $ROOT/notebooks (kernel: TypeScript). Open the http://127.0.0.1:…/lab?token=… address printed below; Ctrl-C twice stops it." >&2
+# JupyterLab refuses to run as root unless told to; containers and CI commonly run as root.
+as_root=""
+if [[ "$EUID" -eq 0 ]]; then
+  args+=(--allow-root)
+  as_root=" Running as root, so with --allow-root."
+fi
+echo "[jupyter] JupyterLab on $ROOT/notebooks (kernel: TypeScript).$as_root Open the http://127.0.0.1:…/lab?token=… address printed below; Ctrl-C twice stops it." >&2
 exec "$ROOT/.venv/bin/jupyter" lab "${args[@]}" "$@"

@@ -159,15 +159,16 @@ native_addon() {
 }
 
 # 3. Python environment with Jupyter and the TypeScript kernel --------------------
+# requirements-test.txt adds the browser-test driver (playwright, no browser download).
 python_environment() {
   local stamp="$VENV/.cnn-setup" want
-  want="$(hash_of requirements.txt) $ROOT"
+  want="$(hash_of requirements.txt requirements-test.txt) $ROOT"
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$VENV/share/jupyter/kernels/tslab/kernel.json" ]] && return 0
-  step "creating the Python environment .venv with Jupyter (requirements.txt)"
+  step "creating the Python environment .venv with Jupyter (requirements.txt, requirements-test.txt)"
   [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV" \
     || fail "python3 -m venv failed" "Install Python's venv module (Debian: apt-get install python3-venv)."
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
-    || fail "pip could not install requirements.txt into .venv" "Check that PyPI is reachable and retry."
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt \
+    || fail "pip could not install requirements.txt and requirements-test.txt into .venv" "Check that PyPI is reachable and retry."
   step "registering the tslab TypeScript kernel inside .venv"
   node_modules/.bin/tslab install --python="$VENV/bin/python" --sys-prefix \
       --binary="$ROOT/node_modules/.bin/tslab" >&2 \
