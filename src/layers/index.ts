@@ -2,5 +2,4 @@ export { weightVariable, biasVariable, conv2d, conv2dPlusBias, maxPool, maxPool2
 export { ModelVariable, VariableStore, type VariableKind } from "./variables";
 export { SeedStream, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
 export { countMultiplyAdds } from "./multiply-adds";
-export { maxPoolingKernels } from "./pooling";
 export { nativeKernelReport, type KernelReportEntry } from "../native/kernels";

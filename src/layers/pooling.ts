@@ -58,8 +58,3 @@ export function nativeMaxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
   }
   return pool(x) as tf.Tensor4D;
 }
-
-/** "oneDNN" or "TensorFlow generic": which max-pooling kernels this TensorFlow build runs. */
-export function maxPoolingKernels(): "oneDNN" | "TensorFlow generic" {
-  return maxPoolKernel.native ? "oneDNN" : "TensorFlow generic";
-}
