@@ -7,6 +7,7 @@
 // so a bad argument throws a JavaScript Error and leaves the graph unchanged.
 #include "graph_api.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -76,7 +77,8 @@ double ReadNumber(napi_env env, napi_value value, const std::string &what) {
 
 int64_t ReadInteger(napi_env env, napi_value value, const std::string &what) {
   const double number = ReadNumber(env, value, what);
-  if (number != static_cast<double>(static_cast<int64_t>(number))) {
+  // Beyond 2^53 a double no longer holds every integer (and the cast below would overflow).
+  if (std::trunc(number) != number || std::fabs(number) > 9007199254740992.0) {
     throw GraphApiError(what + " must be an integer, got " + std::to_string(number));
   }
   return static_cast<int64_t>(number);
