@@ -123,7 +123,7 @@ native_addon() {
   build="$(mktemp -d)"
   mkdir "$build/binding"
   cp "$TFJS_NODE"/binding/* "$build/binding/"
-  patch --batch --forward --quiet -p1 -d "$build" < "$ROOT/addon/tfjs-binding.patch" \
+  patch --batch --forward --fuzz=0 --quiet -p1 -d "$build" < "$ROOT/addon/tfjs-binding.patch" \
     || { rm -rf "$build"; fail "addon/tfjs-binding.patch does not apply to tfjs-node's binding (see the output above)" \
          "The patch fits @tensorflow/tfjs-node as pinned in package-lock.json; if tfjs-node was upgraded," \
          "update the patch's two hunks to the new binding/tfjs_backend.h and binding/tfjs_binding.cc."; }
