@@ -230,6 +230,10 @@ test("a bad graph or a bad call is one clear error, and the process carries on",
     assert.throws(() => graph.op("MatMul", [x], [graphAttr.type("T", "float32")]), /MatMul.*1 inputs? specified/s);
     assert.throws(() => graph.op("Relu", [{ ...x, operation: "missing" }]), /no operation named 'missing'/);
     assert.throws(() => graph.placeholder("float32", [2], "x"), /already has an operation of that name/);
+    assert.throws(
+      () => graph.op("Relu", [x], [{ name: "T", type: "type", value: "float99" as "float32" }]),
+      /Relu operation 'Relu_\d+': attribute 'T': unsupported dtype 'float99'/,
+    );
     const doubled = graph.op("AddV2", [x, x], [graphAttr.type("T", "float32")]);
     const orphan = graph.placeholder("float32", [2], "orphan");
     graph.op("Neg", [orphan], [graphAttr.type("T", "float32")]);
@@ -239,6 +243,17 @@ test("a bad graph or a bad call is one clear error, and the process carries on",
     graph.dispose();
   }
   assert.throws(() => graph.op("Relu", []), /disposed/);
+
+  const readGraph = new GraphBuilder();
+  const handle = readGraph.placeholder("resource", [], "handle");
+  const value = readGraph.op("ReadVariableOp", [handle], [graphAttr.type("dtype", "float32")]);
+  const read = readGraph.toFunction("read", { inputs: [handle], outputs: [value] });
+  readGraph.dispose();
+  const notAHandle = tf.zeros([2]);
+  assert.throws(() => read.call([notAHandle]), /input 'handle' takes a resource handle \(NativeHandle\), got a float32 tensor/);
+  notAHandle.dispose();
+  read.dispose();
+  assert.throws(() => read.call([]), /was disposed/);
 
   const data = fixture();
   const step = new CompiledTrainingStep(data.variables, smallModel, { learningRate: LEARNING_RATE });
