@@ -18,9 +18,20 @@ interface InterruptRun {
   setup: Step;
   train: Step;
   kernel_alive: boolean;
-  cpu_seconds_in_the_second_after: number;
+  /** CPU seconds per second the kernel used while training, before the interrupt */
+  cpu_rate_while_training: number;
+  /** the same over a few short windows after the interrupt */
+  cpu_rates_after_interrupt: number[];
   after: Step;
 }
+
+// Bounds relative to this machine's speed at the time, so that a loaded CI machine slows
+// both sides: the loop checks for the interrupt before every step, so it stops within a few
+// steps (plus a fixed allowance for the messages), and once stopped the kernel is idle.
+const STOP_ALLOWANCE_SECONDS = 2;
+const STOP_WITHIN_STEPS = 20;
+const IDLE_FRACTION_OF_TRAINING = 0.25;
+const TRAINING_AT_LEAST = 0.2;
 
 test("interrupting a training cell stops training, frees its tensors and leaves the kernel usable", () => {
   assertCompiledPackageCurrent();
@@ -35,13 +46,22 @@ test("interrupting a training cell stops training, frees its tensors and leaves 
     const run = JSON.parse(output) as InterruptRun;
     assert.is(run.setup[0], "idle");
     const before = /tensors before: (\d+)/.exec(run.setup[1]);
-    assert.ok(before, `setup printed: ${run.setup[1]}`);
+    const msPerStep = /ms per step: ([\d.]+)/.exec(run.setup[1]);
+    assert.ok(before && msPerStep, `setup printed: ${run.setup[1]}`);
 
     assert.is(run.train[0], "idle", "the interrupted cell never finished");
-    assert.ok(run.train[2] < 2, `the cell took ${run.train[2]} s to stop after the interrupt`);
+    const stopBound = STOP_ALLOWANCE_SECONDS + (STOP_WITHIN_STEPS * Number(msPerStep[1])) / 1000;
+    assert.ok(run.train[2] < stopBound, `the cell took ${run.train[2].toFixed(2)} s to stop after the interrupt (bound ${stopBound.toFixed(2)} s)`);
     assert.match(run.train[1], /Interrupted/);
     assert.ok(run.kernel_alive, "the kernel died on the interrupt");
-    assert.ok(run.cpu_seconds_in_the_second_after < 0.3, `training went on: ${run.cpu_seconds_in_the_second_after} s of CPU in the second after`);
+
+    const training = run.cpu_rate_while_training;
+    assert.ok(training > TRAINING_AT_LEAST, `the kernel used only ${training.toFixed(2)} CPU-s/s while training: nothing to compare with`);
+    const idlest = Math.min(...run.cpu_rates_after_interrupt);
+    assert.ok(
+      idlest < IDLE_FRACTION_OF_TRAINING * training,
+      `training went on after the interrupt: ${run.cpu_rates_after_interrupt.map((rate) => rate.toFixed(2)).join(", ")} CPU-s/s (while training: ${training.toFixed(2)})`,
+    );
 
     assert.is(run.after[0], "idle");
     assert.match(run.after[1], new RegExp(`tensors after: ${before[1]}\\n`));

@@ -1,10 +1,12 @@
 """Drives a real tslab kernel through Jupyter's interrupt, for interrupt.test.ts.
 
-usage: interrupt_kernel.py WORK_DIR  ->  prints one JSON object: for each step, the reply
-status, what the cell printed, and how long the reply took (after the interrupt, for "train")
+usage: interrupt_kernel.py WORK_DIR  ->  prints one JSON object: for each cell, the reply status,
+what the cell printed and how long the reply took (for "train": after the interrupt), and the
+kernel's CPU use (CPU seconds per second) while training and in short windows after the interrupt.
 
-1. build a model and an endless batch source;  2. train for a million steps and send
-Jupyter's interrupt after a few seconds;  3. measure the kernel's CPU use for a second; 4. count tensors and train 3 steps again.
+1. build a model and an endless batch source, time a few training steps;  2. train for a million
+steps, measure the CPU use for a second, send Jupyter's interrupt;  3. measure the CPU use again;
+4. count tensors and train 3 steps again.
 """
 import json
 import os
@@ -25,6 +27,9 @@ const batches = {
 };
 const quiet = { log: () => {}, progress: silentProgress };
 await train(model, batches, { steps: 2, ...quiet });
+const timingStarted = performance.now();
+await train(model, batches, { steps: 10, ...quiet });
+console.log(`ms per step: ${(performance.now() - timingStarted) / 10}`);
 console.log(`tensors before: ${tf.memory().numTensors}`);
 """
 TRAIN_FOREVER = "await train(model, batches, { steps: 1_000_000, ...quiet });"
@@ -35,20 +40,15 @@ const again = await train(model, batches, { steps: 3, ...quiet });
 console.log(`retrained: ${again.steps} steps`);
 """
 REPLY_DEADLINE = 60  # seconds without a reply: reported as "no reply"
+WINDOWS_AFTER_INTERRUPT = 3  # a training loop still running is busy in every one of them
 
 
-def run(manager, client, code, interrupt_after=None):
-    msg_id = client.execute(code)
-    started = time.monotonic()
-    interrupted_at = None
+def reply(client, msg_id, since):
+    """[status, printed text, seconds from `since` to the reply] of the cell `msg_id`."""
     printed = []
     while True:
-        now = time.monotonic()
-        if interrupt_after is not None and interrupted_at is None and now - started > interrupt_after:
-            manager.interrupt_kernel()
-            interrupted_at = time.monotonic()
-        if now - started > REPLY_DEADLINE:
-            return ["no reply", "".join(printed), now - started]
+        if time.monotonic() - since > REPLY_DEADLINE:
+            return ["no reply", "".join(printed), time.monotonic() - since]
         try:
             msg = client.get_iopub_msg(timeout=0.2)
         except Empty:
@@ -60,8 +60,12 @@ def run(manager, client, code, interrupt_after=None):
         elif msg["msg_type"] == "error":
             printed.append(f"{msg['content']['ename']}: {msg['content']['evalue']}\n")
         elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            seconds = time.monotonic() - (interrupted_at or started)
-            return ["idle", "".join(printed), seconds]
+            return ["idle", "".join(printed), time.monotonic() - since]
+
+
+def run(client, code):
+    started = time.monotonic()
+    return reply(client, client.execute(code), started)
 
 
 def cpu_seconds(pid):
@@ -70,22 +74,30 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_rate(pid, seconds):
+    """CPU seconds per wall-clock second the process uses over the next `seconds`."""
+    cpu, wall = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - cpu) / (time.monotonic() - wall)
+
+
 def main(work_dir):
     manager, client = start_new_kernel(kernel_name="tslab", cwd=work_dir)
     try:
-        result = {"setup": run(manager, client, SETUP)}
-        result["train"] = run(manager, client, TRAIN_FOREVER, interrupt_after=5)
-        result["kernel_alive"] = manager.is_alive()
-        # A training loop still running after the interrupt would keep the kernel busy.
         pid = manager.provisioner.process.pid
+        result = {"setup": run(client, SETUP)}
+        training = client.execute(TRAIN_FOREVER)
+        time.sleep(2)  # training under way
+        result["cpu_rate_while_training"] = cpu_rate(pid, 1)
+        manager.interrupt_kernel()
+        result["train"] = reply(client, training, time.monotonic())
+        result["kernel_alive"] = manager.is_alive()
         time.sleep(0.5)
-        before = cpu_seconds(pid)
-        time.sleep(1)
-        result["cpu_seconds_in_the_second_after"] = cpu_seconds(pid) - before
+        result["cpu_rates_after_interrupt"] = [cpu_rate(pid, 0.5) for _ in range(WINDOWS_AFTER_INTERRUPT)]
         # tslab aborts requests that arrive within 200 ms of a failed cell, as a reader's
         # "run all" would want; a reader runs the next cell later than that.
         time.sleep(1)
-        result["after"] = run(manager, client, AFTER)
+        result["after"] = run(client, AFTER)
         print(json.dumps(result))
     finally:
         client.stop_channels()
