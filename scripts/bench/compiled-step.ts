@@ -9,7 +9,8 @@
  *   ONEDNN_VERBOSE=1 node_modules/.bin/ts-node --transpile-only scripts/bench/compiled-step.ts --only by-name --steps 3
  *
  * The variants take turns, one repetition each, so that they see the same
- * background load. --only runs one variant (warm-up and one repetition), for
+ * background load; the process's CPU time per step (all its threads) is
+ * printed beside the wall time, as a measure of work less affected by load. --only runs one variant (warm-up and one repetition), for
  * counting the oneDNN primitives it runs with ONEDNN_VERBOSE=1.
  */
 import { tf } from "../../src/backend";
@@ -104,12 +105,17 @@ function parseArguments(argv: string[]): { steps: number; warmup: number; repeti
     else if (["--steps", "--warmup", "--repetitions"].includes(flag) && Number.isInteger(count) && count > 0) {
       parsed[flag.slice(2) as "steps" | "warmup" | "repetitions"] = count;
     } else {
-      throw new Error(
-        `Bad argument '${flag} ${value ?? ""}'. Usage: compiled-step.ts [--steps N] [--warmup N] [--repetitions N] [--only ${VARIANTS.join("|")}]`,
-      );
+      const usage = `compiled-step.ts [--steps N] [--warmup N] [--repetitions N] [--only ${VARIANTS.join("|")}]`;
+      throw new Error(`Bad argument '${flag} ${value ?? ""}'. Usage: ${usage}`);
     }
   }
   return parsed;
+}
+
+/** [median, min, max] */
+function summary(values: number[]): [number, number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[Math.floor(sorted.length / 2)], sorted[0], sorted[sorted.length - 1]];
 }
 
 function main(): void {
@@ -119,13 +125,24 @@ function main(): void {
   try {
     timers.forEach((timer) => timer.warmUp(warmup));
     const msPerStep: number[][] = variants.map(() => []);
+    const cpuMsPerStep: number[][] = variants.map(() => []);
     for (let repetition = 0; repetition < (only === null ? repetitions : 1); repetition++) {
-      timers.forEach((timer, i) => msPerStep[i].push(timer.timeRepetition(steps)));
-      console.log(`repetition ${repetition + 1}: ${variants.map((v, i) => `${v} ${msPerStep[i][repetition].toFixed(1)}`).join(", ")} ms/step`);
+      timers.forEach((timer, i) => {
+        const cpuBefore = process.cpuUsage();
+        msPerStep[i].push(timer.timeRepetition(steps));
+        const { user, system } = process.cpuUsage(cpuBefore);
+        cpuMsPerStep[i].push((user + system) / 1000 / steps);
+      });
+      const times = variants.map((variant, i) => `${variant} ${msPerStep[i][repetition].toFixed(1)}`);
+      console.log(`repetition ${repetition + 1}: ${times.join(", ")} ms/step`);
     }
     variants.forEach((variant, i) => {
-      const sorted = [...msPerStep[i]].sort((a, b) => a - b);
-      console.log(`${variant.padEnd(20)} median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms/step (min ${sorted[0].toFixed(1)}, max ${sorted[sorted.length - 1].toFixed(1)})`);
+      const [median, min, max] = summary(msPerStep[i]);
+      const cpu = summary(cpuMsPerStep[i])[0];
+      console.log(
+        `${variant.padEnd(20)} median ${median.toFixed(1)} ms/step (min ${min.toFixed(1)}, max ${max.toFixed(1)}), ` +
+          `CPU ${cpu.toFixed(1)} ms/step (median)`,
+      );
     });
   } finally {
     timers.forEach((timer) => timer.dispose());
