@@ -27,21 +27,26 @@ export async function trainAndPlot(
   // Both callbacks hand over the run's growing arrays; the chart reads them at each redraw.
   let curve: readonly CurvePoint[] = [];
   let logged: readonly HistoryEntry[] = [];
-  const result = await trainOrLoad(model, batches, {
-    ...options,
-    onCurve: (point, curveSoFar) => {
-      curve = curveSoFar;
-      curves.update(model.key, { points: curve, logged });
-      options.onCurve?.(point, curveSoFar);
-    },
-    onLog: (entry, history) => {
-      logged = history;
-      curves.update(model.key, { points: curve, logged });
-      options.onLog?.(entry, history);
-    },
-  });
-  curves.update(model.key, { points: result.curve, logged: result.history });
-  await curves.finish();
+  let result: TrainOrLoadResult;
+  try {
+    result = await trainOrLoad(model, batches, {
+      ...options,
+      onCurve: (point, curveSoFar) => {
+        curve = curveSoFar;
+        curves.update(model.key, { points: curve, logged });
+        options.onCurve?.(point, curveSoFar);
+      },
+      onLog: (entry, history) => {
+        logged = history;
+        curves.update(model.key, { points: curve, logged });
+        options.onLog?.(entry, history);
+      },
+    });
+    curves.update(model.key, { points: result.curve, logged: result.history });
+  } finally {
+    // Also when training stops early (an interrupt): the chart keeps the curve so far, with its static copy.
+    await curves.finish();
+  }
   console.log(result.message);
   return result;
 }

@@ -71,4 +71,28 @@ test("trainAndPlot trains and draws the curve and log points, then loads and dra
   }
 });
 
+test("trainAndPlot still draws the curve so far, with its SVG, when training stops early", async () => {
+  const weightsDir = fs.mkdtempSync(path.join(os.tmpdir(), "train-and-plot-"));
+  const messages = recordOutputs();
+  const model = tinyModel(3);
+  const failing = new TinyBatches(8);
+  const nextBatch = failing.nextBatch.bind(failing);
+  failing.nextBatch = () => {
+    if (failing.handedOut === 12) throw new Error("no more batches");
+    return nextBatch();
+  };
+  try {
+    await trainAndPlot(model, failing, { steps: 40, curveEvery: 5, weightsDir, progress: silentProgress, log: () => {} });
+    assert.unreachable("training should have stopped");
+  } catch (error) {
+    assert.match((error as Error).message, /no more batches/);
+  } finally {
+    model.dispose();
+    fs.rmSync(weightsDir, { recursive: true, force: true });
+  }
+  const drawn = lastChart(messages);
+  assert.equal(drawn.rows.map((row) => row.step), [0, 5, 10]);
+  assert.ok(drawn.svg.startsWith("<svg"), "the chart was finished");
+});
+
 test.run();
