@@ -123,6 +123,11 @@ export async function startJupyterServer(
       clearTimeout(timer);
       resolve(ADDRESS.exec(printed) ?? undefined);
     });
+    child.once("error", (error) => {
+      printed += `${error.message}\n`;
+      clearTimeout(timer);
+      resolve(undefined);
+    });
   });
   if (!address) {
     await stop();

@@ -2,6 +2,7 @@
  * What a reader sees in JupyterLab: notebook 4.2 (a copy, on the tiny generated dataset at a
  * tiny step scale) opened in headless Chromium, all cells run from the browser, and JupyterLab's
  * own renderers showing the charts and image grids. Needs Debian's `chromium`; skipped without it.
+ * CNN_LAB_SCREENSHOT=/some/file.png keeps a screenshot of the browser at the first chart.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -116,7 +117,7 @@ if (!chromium) {
         assert.equal(errorsIn(cell), [], `cell ${cell.index} shows an error`);
         assert.type(cell.execution_count, "number", `cell ${cell.index} did not run`);
       }
-      assert.is(report.run, "finished", "running all cells (limit 90 s)");
+      assert.is(report.run, "finished", `running all cells, after ${report.run_seconds} s (limit 90 s)`);
       const counts = report.code_cells.map((cell) => cell.execution_count);
       assert.equal(counts, [...counts].sort((a, b) => (a as number) - (b as number)), "the cells ran out of order");
 
