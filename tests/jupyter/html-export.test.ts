@@ -100,4 +100,16 @@ test("an output that would load a remote script makes the export fail and write 
   assert.is(html, undefined);
 });
 
+test("the chapter's markdown holds no TeX math, which the offline HTML (no MathJax) would show as raw TeX", () => {
+  const notebooks = path.join(root, "notebooks");
+  for (const name of fs.readdirSync(notebooks).filter((file) => file.endsWith(".ipynb"))) {
+    const { cells } = JSON.parse(fs.readFileSync(path.join(notebooks, name), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
+    cells.forEach((cell, index) => {
+      if (cell.cell_type !== "markdown") return;
+      const prose = [cell.source].flat().join("").replace(/```[\s\S]*?```|`[^`]*`/g, "");
+      assert.not.match(prose, /\$\$|\$[^$\s][^$]*\$|\\\(|\\\[/, `${name}, cell ${index}: TeX math; write it in Unicode (e.g. x², ∑, ·)`);
+    });
+  }
+});
+
 test.run();
