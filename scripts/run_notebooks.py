@@ -44,7 +44,7 @@ REMOTE_RESOURCE = re.compile(
 
 
 class RemoteResourceError(Exception):
-    pass
+    """An HTML export that would load something from the network."""
 
 
 def error_outputs(nb: nbformat.NotebookNode) -> list[str]:
@@ -152,7 +152,7 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
     html = write_html(nb, source, html_dir)
     ok = ok and html is not None
     status = "ok" if ok else "FAILED"
-    print(f"  {source.name}: {status} in {time.monotonic() - started:.1f} s -> {target}, {html}", flush=True)
+    print(f"  {source.name}: {status} in {time.monotonic() - started:.1f} s -> {target}, {html or 'no HTML'}", flush=True)
     return ok
 
 
