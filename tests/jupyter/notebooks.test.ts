@@ -81,9 +81,9 @@ function lineBlocks(text: string, size: number): Set<string> {
 }
 
 /**
- * A block of 3 or more lines that a cell shows twice (e.g. a listing displayed and
- * then echoed as the cell's value), or undefined. The cell's streams count as one
- * text, as the reader sees them; a rich output's markdown and plain text are
+ * A block of 3 lines that two of a cell's outputs both show (e.g. a listing displayed
+ * and then echoed as the cell's value), or undefined. The cell's streams count as one
+ * output, as the reader sees them; a rich output's markdown and plain text are
  * alternatives of one output, so they count as one.
  */
 function repeatedBlock(cell: Cell): string | undefined {
