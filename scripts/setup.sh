@@ -11,7 +11,7 @@
 #
 # Environment:
 #   CNN_TF_WHEEL   path to a local tensorflow_cpu wheel (air-gapped machines)
-#   CNN_CACHE_DIR  per-user cache (default ~/.cache/cnn-chapter4): the wheel, datasets
+#   CNN_CACHE_DIR  per-user cache (else $XDG_CACHE_HOME/cnn-chapter4, else ~/.cache/cnn-chapter4): the wheel, datasets
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -83,20 +83,32 @@ tensorflow_wheel() {
 
 native_backend() {
   [[ -d "$TFJS_NODE/binding" ]] || fail "$TFJS_NODE/binding is missing" "Re-run: rm -rf node_modules && npm run setup"
+  ADDON="$(node -p "require('@mapbox/node-pre-gyp').find('$TFJS_NODE/package.json')")"
+  TF_LIBRARY_WANT="tensorflow_cpu-$TF_VERSION"
+  ADDON_WANT="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/* "$ROOT"/addon/*.{cc,h,patch}) $ADDON"
+  tensorflow_library_current && native_addon_current && return 0
   # One set-up at a time replaces the library and the addon (npm start and
   # npm test may run set-up side by side); the other waits, then finds them done.
   local lock
   exec {lock}>"$TFJS_NODE/.cnn-setup-native.lock"
   flock "$lock"
-  tensorflow_library
-  native_addon
+  tensorflow_library_current || tensorflow_library
+  native_addon_current || native_addon
   exec {lock}>&-
+}
+
+tensorflow_library_current() {
+  local stamp="$TFJS_NODE/deps/.cnn-setup-tensorflow"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$TF_LIBRARY_WANT" ]]
+}
+
+native_addon_current() {
+  local stamp="$TFJS_NODE/deps/.cnn-setup-native"
+  [[ -f "$stamp" && -f "$ADDON" && "$(cat "$stamp")" == "$ADDON_WANT" ]]
 }
 
 # TensorFlow's C library and headers, extracted once per TensorFlow version.
 tensorflow_library() {
-  local stamp="$TFJS_NODE/deps/.cnn-setup-tensorflow" want="tensorflow_cpu-$TF_VERSION"
-  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
   local wheel
   wheel="$(tensorflow_wheel)"
   step "extracting TensorFlow's C library and headers from $(basename "$wheel")"
@@ -104,7 +116,7 @@ tensorflow_library() {
   python3 "$ROOT/scripts/extract_tensorflow.py" "$wheel" "$TFJS_NODE/deps.partial" \
     || { rm -rf "$TFJS_NODE/deps.partial"; fail "could not extract $wheel" \
            "The file may be truncated: delete it and run set-up again."; }
-  echo "$want" > "$TFJS_NODE/deps.partial/.cnn-setup-tensorflow"
+  echo "$TF_LIBRARY_WANT" > "$TFJS_NODE/deps.partial/.cnn-setup-tensorflow"
   mv "$TFJS_NODE/deps.partial" "$TFJS_NODE/deps"
 }
 
@@ -112,11 +124,7 @@ tensorflow_library() {
 # binding's sources are patched in a copy, never in node_modules; the working
 # addon is replaced only by a new one that loads.
 native_addon() {
-  local stamp="$TFJS_NODE/deps/.cnn-setup-native" want addon
-  addon="$(node -p "require('@mapbox/node-pre-gyp').find('$TFJS_NODE/package.json')")"
-  want="tensorflow_cpu-$TF_VERSION $(hash_of "$TFJS_NODE"/binding/* "$ROOT"/addon/*.{cc,h,patch}) $addon"
-  [[ -f "$stamp" && -f "$addon" && "$(cat "$stamp")" == "$want" ]] && return 0
-
+  local addon="$ADDON"
   command -v patch >/dev/null || fail "patch is not on PATH (needed to add addon/ to tfjs-node's binding)" \
     "Install it (Debian/Ubuntu: apt-get install patch)."
   local build
@@ -154,7 +162,7 @@ native_addon() {
   local backend
   backend="$(TF_CPP_MIN_LOG_LEVEL=2 node -e "const tf=require('@tensorflow/tfjs-node'); console.log(tf.getBackend())" 2>&1 | tail -1)"
   [[ "$backend" == "tensorflow" ]] || fail "the addon was built but tfjs-node does not load it (got: $backend)"
-  echo "$want" > "$stamp"
+  echo "$ADDON_WANT" > "$TFJS_NODE/deps/.cnn-setup-native"
   step "native backend ready: tf.getBackend() = tensorflow, with the graph API"
 }
 
