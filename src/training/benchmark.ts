@@ -81,7 +81,6 @@ export class TrainingStepTimer {
   private stepsRun = 0;
 
   constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50, options: TrainingStepTimerOptions = {}) {
-    this.curve = options.recordCurve ?? true ? new CurveAccumulator() : undefined;
     this.model = createModel(model, { seed: 0 });
     this.optimizer = new AdamOptimizer(this.model.variables, { learningRate: this.model.definition.defaults.learningRate });
     const { inputShape, numClasses } = this.model.definition;
@@ -92,6 +91,7 @@ export class TrainingStepTimer {
         ys: tf.oneHot(labels, numClasses).toFloat() as tf.Tensor2D,
       };
     });
+    this.curve = (options.recordCurve ?? true) ? new CurveAccumulator() : undefined;
   }
 
   /** Untimed steps: first calls set up kernels, caches and memory pools. */

@@ -271,13 +271,15 @@ test("defaultWeightsDir is 'weights' under the cache root: CNN_CACHE_DIR, else X
 });
 
 test("trainOrLoad's messages print paths under the home folder as ~/...", async () => {
-  const homeWeights = fs.mkdtempSync(path.join(os.homedir(), ".cnn-weights-test-"));
+  // os.homedir() follows $HOME, so the test's own folder can stand for the home folder.
+  const home = process.env.HOME;
+  process.env.HOME = weightsDir;
   try {
     const { lines, log } = lineCollector();
-    const options = { steps: 5, log, weightsDir: homeWeights };
+    const options = { steps: 5, log, weightsDir: path.join(weightsDir, "cache") };
     const model = tinyModel(9);
     const trained = await trainOrLoad(model, new TinyBatches(), options);
-    const shown = `~/${path.basename(homeWeights)}/tiny-steps5-seed9-unidentified.weights`;
+    const shown = "~/cache/tiny-steps5-seed9-unidentified.weights";
     assert.ok(trained.message.endsWith(`weights saved to ${shown}`), trained.message);
     assert.ok((await trainOrLoad(model, new TinyBatches(), options)).message.includes(`from ${shown};`));
     fs.writeFileSync(trained.weightsPath as string, "garbage");
@@ -285,7 +287,8 @@ test("trainOrLoad's messages print paths under the home folder as ~/...", async 
     assert.ok(lines.some((line) => line.startsWith(`Not using ${shown}: `)), lines.join("\n"));
     model.dispose();
   } finally {
-    fs.rmSync(homeWeights, { recursive: true, force: true });
+    if (home === undefined) delete process.env.HOME;
+    else process.env.HOME = home;
   }
 });
 
