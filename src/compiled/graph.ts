@@ -258,33 +258,6 @@ export class GraphBuilder {
   }
 }
 
-/**
- * A function whose body is one StatefulPartitionedCall of `inner` (the node
- * graph-mode tf.function emits for a call), with `inner`'s inputs and outputs.
- * Dispose it before `inner`.
- */
-export function viaPartitionedCall(inner: CompiledFunction): CompiledFunction {
-  const graph = new GraphBuilder();
-  try {
-    const inputs = inner.inputs.map((input) => graph.placeholder(input.dtype, input.shape, input.operation));
-    const call = graph.operation("StatefulPartitionedCall", [inputs], [
-      graphAttr.types("Tin", inner.inputs.map((input) => input.dtype)),
-      graphAttr.types("Tout", inner.outputs.map((output) => output.dtype)),
-      graphAttr.func("f", inner.name),
-      graphAttr.string("config", ""),
-      graphAttr.string("config_proto", ""),
-      graphAttr.string("executor_type", ""),
-    ]);
-    return graph.toFunction(
-      `${inner.name}_call`,
-      { inputs, outputs: call.outputs, effects: [call] },
-      { optimize: inner.optimized },
-    );
-  } finally {
-    graph.dispose();
-  }
-}
-
 /** A graph function in tfjs's eager context, called like one op. */
 export class CompiledFunction {
   private disposed = false;

@@ -1,185 +1,131 @@
 /**
- * A whole training step (forward pass, mean cross-entropy, gradients, Adam
- * updates) as one graph function over a model's resource variables, which
- * eager code keeps reading and writing as before. Opt-in groundwork: the
- * chapter's training runs src/training/step.ts.
+ * A chapter model's whole training step (forward pass, mean cross-entropy,
+ * batch accuracy, gradients, Adam updates) as one graph function over the
+ * model's resource variables and the optimizer's slots, which eager code
+ * keeps reading and writing as before. The graph is traced from the model's
+ * own forward code and the eager step's cost and accuracy (./trace.ts), not
+ * written a second time.
  */
 import { tf } from "../backend";
 import type { SeedPair } from "../layers/random";
-import { ModelVariable } from "../layers/variables";
-import type { AdamSettings } from "../training/adam";
-import { GraphBuilder, viaPartitionedCall, type CompiledFunction, type GraphTensor } from "./graph";
-import { adamUpdates, meanSoftmaxCrossEntropy, readVariable } from "./graph-layers";
-
-/** A model's forward pass, written with the graph layers, and the batch it is compiled for. */
-export interface StepGraphDefinition {
-  /** Images and one-hot labels, batch dimension included: the function is built for one batch size. */
-  imagesShape: readonly number[];
-  labelsShape: readonly number[];
-  /** How many dropout seed pairs one forward pass takes. */
-  dropoutSeeds: number;
-  /** Emits logits from the images, the variables' values (in the variables' order) and int32 [2] seeds. */
-  forward(graph: GraphBuilder, images: GraphTensor, weights: readonly GraphTensor[], seeds: readonly GraphTensor[]): GraphTensor;
-}
+import { withKernelFallbacks } from "../native/kernels";
+import type { ChapterModel } from "../models/model";
+import type { AdamOptimizer } from "../training/adam";
+import type { Batch } from "../training/data";
+import { accuracy, crossEntropyCost } from "../training/loss";
+import { GraphBuilder, graphAttr, type CompiledFunction, type GraphTensor } from "./graph";
+import { traceInto } from "./trace";
 
 export interface CompiledStepOptions {
   /** Also return each variable's gradient, for checks against the eager step (default false). */
   returnGradients?: boolean;
-  /**
-   * How each step calls the graph function: as an op by its name (as Python's
-   * eager tf.function call does; the default), or from a wrapper function
-   * through StatefulPartitionedCall (as a tf.function called inside a graph).
-   */
-  call?: "by-name" | "partitioned-call";
-  /** Run Grappler on the step's function (FunctionOptions.optimize); default true. */
-  optimize?: boolean;
 }
 
 export interface CompiledStepResult {
-  /** The batch's mean cross-entropy before the update. */
+  /** The batch's mean cross-entropy before the update (with dropout, as trained). */
   loss: tf.Scalar;
+  /** The fraction of the batch the same forward pass classified right. */
+  accuracy: tf.Scalar;
   /** d loss / d variable, in the variables' order; empty unless returnGradients. */
   gradients: tf.Tensor[];
 }
 
-/** Adam's hyperparameters with TensorFlow's defaults filled in. */
-interface AdamConstants {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-}
+const READ_FLOAT32 = [graphAttr.type("dtype", "float32")];
+const ADAM_ATTRS = [graphAttr.type("T", "float32"), graphAttr.bool("use_locking", false), graphAttr.bool("use_nesterov", false)];
+const ADAM_SCALARS = ["beta1_power", "beta2_power", "learning_rate", "beta1", "beta2", "epsilon"];
 
-interface Moments {
-  first: ModelVariable;
-  second: ModelVariable;
-}
-
-function zeroVariable(name: string, shape: readonly number[]): ModelVariable {
-  const zeros = tf.zeros([...shape]);
-  try {
-    return new ModelVariable(name, zeros);
-  } finally {
-    zeros.dispose();
-  }
-}
-
-/** One compiled function per model and batch size; `run` is one training step. */
+/** One model's training step for one batch shape and keep probability, as one graph function. */
 export class CompiledTrainingStep {
-  /** The graph function of one step, and the function `run` calls (itself, or its StatefulPartitionedCall wrapper). */
-  readonly compiled: CompiledFunction;
-  private readonly called: CompiledFunction;
-  private readonly moments: Moments[];
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly dropoutSeeds: number;
-  /** beta1^t and beta2^t for the next update t, as AdamOptimizer keeps them. */
-  private beta1Power: number;
-  private beta2Power: number;
+  private constructor(
+    private readonly model: ChapterModel,
+    /** The step's graph function (its inputs: images, labels, seeds, Adam's scalars, variables, moments). */
+    readonly compiled: CompiledFunction,
+    /** How many dropout seed pairs a step draws from the model's seed stream. */
+    readonly dropoutSeeds: number,
+  ) {}
 
-  constructor(
-    readonly variables: readonly ModelVariable[],
-    definition: StepGraphDefinition,
-    adam: AdamSettings,
-    options: CompiledStepOptions = {},
-  ) {
-    if (!(adam.learningRate > 0)) {
-      throw new Error(`CompiledTrainingStep: the learning rate must be positive, got ${adam.learningRate}.`);
+  /**
+   * Traces `model`'s forward pass once on a batch shaped like `batch`
+   * (running it eagerly, with the standard ops that TensorFlow's gradient
+   * registry knows, and without drawing from the model's seed stream) and
+   * builds the step's function. Throws when the trace or TensorFlow rejects it.
+   */
+  static build(model: ChapterModel, batch: Batch, keepProb: number, options: CompiledStepOptions = {}): CompiledTrainingStep {
+    const graph = new GraphBuilder();
+    try {
+      const images = graph.placeholder("float32", batch.xs.shape, "images");
+      const labels = graph.placeholder("float32", batch.ys.shape, "labels");
+      const handle = (kind: string) => model.variables.map((_, i) => graph.placeholder("resource", [], `${kind}_${i}`));
+      const variables = handle("variable");
+      const weights = variables.map((variable) => graph.op("ReadVariableOp", [variable], READ_FLOAT32));
+      let traced: ReturnType<typeof traceInto> | undefined;
+      tf.tidy(() => {
+        const values = model.readVariables();
+        const inputs = new Map<tf.Tensor, GraphTensor>([
+          [batch.xs, images],
+          [batch.ys, labels],
+          ...values.map((value, i): [tf.Tensor, GraphTensor] => [value, weights[i]]),
+        ]);
+        traced = withKernelFallbacks("the compiled step is traced on TensorFlow's standard ops", () =>
+          model.seeds.withoutAdvancing(() =>
+            traceInto(graph, inputs, () => {
+              const logits = model.logitsWithValues(values, batch.xs, keepProb);
+              return [crossEntropyCost(logits, batch.ys), accuracy(logits, batch.ys)];
+            }),
+          ),
+        );
+      });
+      const { outputs: [loss, batchAccuracy], seedInputs } = traced!;
+      const gradients = graph.gradients([loss], weights);
+      const firstMoments = handle("adam_m");
+      const secondMoments = handle("adam_v");
+      const scalars = ADAM_SCALARS.map((name) => graph.placeholder("float32", [], name));
+      const updates = variables.map((variable, i) =>
+        graph.operation(
+          "ResourceApplyAdam",
+          [variable, firstMoments[i], secondMoments[i], ...scalars, gradients[i]],
+          ADAM_ATTRS,
+        ),
+      );
+      const compiled = graph.toFunction(`${model.key.replace(/[^A-Za-z0-9]/g, "_")}_training_step`, {
+        inputs: [images, labels, ...seedInputs, ...scalars, ...variables, ...firstMoments, ...secondMoments],
+        outputs: [loss, batchAccuracy, ...(options.returnGradients === true ? gradients : [])],
+        effects: updates,
+      });
+      return new CompiledTrainingStep(model, compiled, seedInputs.length);
+    } finally {
+      graph.dispose();
     }
-    this.beta1 = adam.beta1 ?? 0.9;
-    this.beta2 = adam.beta2 ?? 0.999;
-    this.beta1Power = this.beta1;
-    this.beta2Power = this.beta2;
-    this.dropoutSeeds = definition.dropoutSeeds;
-    const constants = { learningRate: adam.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: adam.epsilon ?? 1e-8 };
-    this.compiled = buildStepFunction(variables.length, definition, constants, options);
-    this.called = options.call === "partitioned-call" ? viaPartitionedCall(this.compiled) : this.compiled;
-    this.moments = variables.map((variable) => ({
-      first: zeroVariable(`${variable.name}/adam_m`, variable.shape),
-      second: zeroVariable(`${variable.name}/adam_v`, variable.shape),
-    }));
   }
 
-  /** Forward, backward and Adam update on one batch; the batch stays the caller's. */
-  run(images: tf.Tensor, labels: tf.Tensor, seeds: readonly SeedPair[] = []): CompiledStepResult {
-    if (seeds.length !== this.dropoutSeeds) {
-      throw new Error(`CompiledTrainingStep.run: the model takes ${this.dropoutSeeds} dropout seed pairs, got ${seeds.length}.`);
+  /**
+   * Forward, backward and Adam update on one batch, with `optimizer`'s slots
+   * and step count. The dropout seeds are drawn from the model's seed stream,
+   * as the eager step draws them, unless given. The batch stays the caller's.
+   */
+  run(optimizer: AdamOptimizer, batch: Batch, seeds?: readonly SeedPair[]): CompiledStepResult {
+    if (optimizer.variables !== this.model.variables) {
+      throw new Error(`The compiled step of model '${this.model.key}' was given an optimizer of another model's variables.`);
     }
-    const [loss, ...gradients] = tf.tidy(() =>
-      this.called.call([
-        images,
-        labels,
-        ...seeds.map((seed) => tf.tensor1d([...seed], "int32")),
-        tf.scalar(this.beta1Power),
-        tf.scalar(this.beta2Power),
-        ...this.variables.map((variable) => variable.nativeHandle),
-        ...this.moments.map(({ first }) => first.nativeHandle),
-        ...this.moments.map(({ second }) => second.nativeHandle),
+    const seedPairs = seeds ?? Array.from({ length: this.dropoutSeeds }, () => this.model.seeds.next());
+    if (seedPairs.length !== this.dropoutSeeds) {
+      throw new Error(`The compiled step of model '${this.model.key}' takes ${this.dropoutSeeds} dropout seed pairs, got ${seedPairs.length}.`);
+    }
+    const [loss, batchAccuracy, ...gradients] = optimizer.withUpdateInputs(({ scalars, slots }) =>
+      this.compiled.call([
+        batch.xs,
+        batch.ys,
+        ...seedPairs.map((seed) => tf.tensor1d([...seed], "int32")),
+        ...scalars,
+        ...slots.map(({ variable }) => variable),
+        ...slots.map(({ firstMoment }) => firstMoment),
+        ...slots.map(({ secondMoment }) => secondMoment),
       ]),
     );
-    this.beta1Power *= this.beta1;
-    this.beta2Power *= this.beta2;
-    return { loss: loss as tf.Scalar, gradients };
+    return { loss: loss as tf.Scalar, accuracy: batchAccuracy as tf.Scalar, gradients };
   }
 
   dispose(): void {
-    if (this.called !== this.compiled) {
-      this.called.dispose();
-    }
     this.compiled.dispose();
-    this.moments.forEach(({ first, second }) => {
-      first.dispose();
-      second.dispose();
-    });
-  }
-}
-
-function buildStepFunction(
-  variableCount: number,
-  definition: StepGraphDefinition,
-  adam: AdamConstants,
-  options: CompiledStepOptions,
-): CompiledFunction {
-  const graph = new GraphBuilder();
-  try {
-    const images = graph.placeholder("float32", definition.imagesShape, "images");
-    const labels = graph.placeholder("float32", definition.labelsShape, "labels");
-    const seeds = Array.from({ length: definition.dropoutSeeds }, (_, i) => graph.placeholder("int32", [2], `seed_${i}`));
-    const beta1Power = graph.placeholder("float32", [], "beta1_power");
-    const beta2Power = graph.placeholder("float32", [], "beta2_power");
-    const handles = (kind: string) =>
-      Array.from({ length: variableCount }, (_, i) => graph.placeholder("resource", [], `${kind}_${i}`));
-    const variables = handles("variable");
-    const firstMoments = handles("adam_m");
-    const secondMoments = handles("adam_v");
-
-    const weights = variables.map((handle) => readVariable(graph, handle));
-    const logits = definition.forward(graph, images, weights, seeds);
-    const loss = meanSoftmaxCrossEntropy(graph, logits, labels);
-    const gradients = graph.gradients([loss], weights);
-    const updates = adamUpdates(
-      graph,
-      variables.map((variable, i) => ({ variable, firstMoment: firstMoments[i], secondMoment: secondMoments[i] })),
-      gradients,
-      {
-        beta1Power,
-        beta2Power,
-        learningRate: graph.constant(adam.learningRate),
-        beta1: graph.constant(adam.beta1),
-        beta2: graph.constant(adam.beta2),
-        epsilon: graph.constant(adam.epsilon),
-      },
-    );
-    return graph.toFunction(
-      "training_step",
-      {
-        inputs: [images, labels, ...seeds, beta1Power, beta2Power, ...variables, ...firstMoments, ...secondMoments],
-        outputs: [loss, ...(options.returnGradients === true ? gradients : [])],
-        effects: updates,
-      },
-      { optimize: options.optimize },
-    );
-  } finally {
-    graph.dispose();
   }
 }

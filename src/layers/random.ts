@@ -22,6 +22,16 @@ export class SeedStream {
   next(): SeedPair {
     return [this.seed, this.drawn++];
   }
+
+  /** Runs `body`, then puts the stream back where it was: the pairs drawn inside are drawn again afterwards. */
+  withoutAdvancing<T>(body: () => T): T {
+    const drawn = this.drawn;
+    try {
+      return body();
+    } finally {
+      this.drawn = drawn;
+    }
+  }
 }
 
 function statelessRandom(opName: string, shape: readonly number[], seed: SeedPair): tf.Tensor {

@@ -5,6 +5,7 @@
 import { tf } from "../backend";
 import { countMultiplyAdds } from "../layers/multiply-adds";
 import { randomSeed } from "../seed";
+import type { SeedStream } from "../layers/random";
 import { ModelVariable, VariableStore } from "../layers/variables";
 
 /** The chapter's training settings for a model; every one can be overridden per run. */
@@ -66,6 +67,11 @@ export class ChapterModel {
   /** The trainable variables in creation order (W, b of the first layer first). */
   get variables(): readonly ModelVariable[] {
     return this.store.variables;
+  }
+
+  /** The stream the initial weights and the dropout masks draw their seeds from. */
+  get seeds(): SeedStream {
+    return this.store.seeds;
   }
 
   /** The variable called `name` ("weight1", "bias3", ...: numbered per kind in creation order). */

@@ -26,6 +26,10 @@ export interface NativeBinding {
   TF_Version: string;
   TF_FLOAT: number;
   TF_INT32: number;
+  TF_INT64: number;
+  TF_BOOL: number;
+  TF_UINT8: number;
+  TF_RESOURCE: number;
   TF_ATTR_STRING: number;
   TF_ATTR_INT: number;
   TF_ATTR_FLOAT: number;

@@ -5,7 +5,7 @@
  * MNIST weight alone made that a third of a training step).
  */
 import { tf } from "../backend";
-import { attr, runNativeOpForEffect } from "../native/ops";
+import { attr, runNativeOpForEffect, type NativeHandle } from "../native/ops";
 import { ModelVariable } from "../layers/variables";
 
 export interface AdamSettings {
@@ -14,6 +14,20 @@ export interface AdamSettings {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+}
+
+/** A variable's handle and its two moments' handles, as ResourceApplyAdam takes them. */
+export interface AdamSlots {
+  variable: NativeHandle;
+  firstMoment: NativeHandle;
+  secondMoment: NativeHandle;
+}
+
+/** What one update of every variable takes besides the gradients. */
+export interface AdamUpdateInputs {
+  slots: AdamSlots[];
+  /** ResourceApplyAdam's scalar inputs in its order: beta1^t, beta2^t, learning rate, beta1, beta2, epsilon. */
+  scalars: tf.Scalar[];
 }
 
 interface Moments {
@@ -75,29 +89,32 @@ export class AdamOptimizer {
     if (gradients.length !== this.variables.length) {
       throw new Error(`Adam: expected ${this.variables.length} gradients, got ${gradients.length}.`);
     }
-    tf.tidy(() => {
-      const beta1Power = tf.scalar(this.beta1Power);
-      const beta2Power = tf.scalar(this.beta2Power);
-      const { learningRate, beta1, beta2, epsilon } = this.constants;
-      const attrs = [attr.dtype("T", "float32"), attr.bool("use_locking", false), attr.bool("use_nesterov", false)];
-      this.variables.forEach((variable, i) => {
-        const { first, second } = this.moments[i];
-        runNativeOpForEffect("ResourceApplyAdam", attrs, [
-          variable.nativeHandle,
-          first.nativeHandle,
-          second.nativeHandle,
-          beta1Power,
-          beta2Power,
-          learningRate,
-          beta1,
-          beta2,
-          epsilon,
-          gradients[i],
-        ]);
+    const attrs = [attr.dtype("T", "float32"), attr.bool("use_locking", false), attr.bool("use_nesterov", false)];
+    this.withUpdateInputs(({ slots, scalars }) => {
+      slots.forEach(({ variable, firstMoment, secondMoment }, i) => {
+        runNativeOpForEffect("ResourceApplyAdam", attrs, [variable, firstMoment, secondMoment, ...scalars, gradients[i]]);
       });
+    });
+  }
+
+  /**
+   * Runs `update`, which applies one Adam update to every variable from these
+   * inputs (as applyGradients does, or a compiled step), inside tf.tidy; then
+   * counts the update for the next one's beta powers.
+   */
+  withUpdateInputs<T extends tf.TensorContainer>(update: (inputs: AdamUpdateInputs) => T): T {
+    const result = tf.tidy(() => {
+      const { learningRate, beta1, beta2, epsilon } = this.constants;
+      const slots = this.variables.map((variable, i) => ({
+        variable: variable.nativeHandle,
+        firstMoment: this.moments[i].first.nativeHandle,
+        secondMoment: this.moments[i].second.nativeHandle,
+      }));
+      return update({ slots, scalars: [tf.scalar(this.beta1Power), tf.scalar(this.beta2Power), learningRate, beta1, beta2, epsilon] });
     });
     this.beta1Power *= this.beta1;
     this.beta2Power *= this.beta2;
+    return result;
   }
 
   dispose(): void {

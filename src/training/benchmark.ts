@@ -8,7 +8,7 @@ import { createModel, type ModelKey } from "../models/registry";
 import { AdamOptimizer } from "./adam";
 import { CurveAccumulator, DEFAULT_CURVE_EVERY } from "./curve";
 import type { Batch } from "./data";
-import { trainingStep } from "./step";
+import { TrainingStepper, type StepKind } from "./step";
 
 export interface StepTimingOptions {
   /** Timed steps per repetition; default 30. */
@@ -19,6 +19,8 @@ export interface StepTimingOptions {
   repetitions?: number;
   /** Default 50, the chapter's batch size. */
   batchSize?: number;
+  /** Which training step to time; default "compiled", as train() runs. */
+  step?: StepKind;
 }
 
 export interface StepTiming {
@@ -27,6 +29,7 @@ export interface StepTiming {
   batchSize: number;
   /** Whether the steps recorded the training curve, as train() does. */
   recordsCurve: boolean;
+  step: StepKind;
   repetitions: number;
   /** Mean ms per step of each repetition, summarised. */
   msPerStep: { median: number; min: number; max: number };
@@ -65,6 +68,8 @@ export function stepSpeed(
 export interface TrainingStepTimerOptions {
   /** Record the training curve as train() does (a point every 50 steps); default true. */
   recordCurve?: boolean;
+  /** Which training step to time; default "compiled", as train() runs. */
+  step?: StepKind;
 }
 
 /**
@@ -75,6 +80,7 @@ export interface TrainingStepTimerOptions {
 export class TrainingStepTimer {
   private readonly model: ChapterModel;
   private readonly optimizer: AdamOptimizer;
+  private readonly stepper: TrainingStepper;
   private readonly batch: Batch;
   private readonly msPerStep: number[] = [];
   private readonly curve: CurveAccumulator | undefined;
@@ -83,6 +89,7 @@ export class TrainingStepTimer {
   constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50, options: TrainingStepTimerOptions = {}) {
     this.model = createModel(model, { seed: 0 });
     this.optimizer = new AdamOptimizer(this.model.variables, { learningRate: this.model.definition.defaults.learningRate });
+    this.stepper = new TrainingStepper(this.model, this.optimizer, options.step ?? "compiled");
     const { inputShape, numClasses } = this.model.definition;
     this.batch = tf.tidy(() => {
       const labels = tf.randomUniform([batchSize], 0, numClasses, "int32", 2) as tf.Tensor1D;
@@ -119,6 +126,7 @@ export class TrainingStepTimer {
       parameters: this.model.parameterCount,
       batchSize: this.batchSize,
       recordsCurve: this.curve !== undefined,
+      step: this.stepper.kind,
       flopsPerStep,
       ...stepSpeed(this.msPerStep, this.batchSize, flopsPerStep),
     };
@@ -127,6 +135,7 @@ export class TrainingStepTimer {
   dispose(): void {
     tf.dispose([this.batch.xs, this.batch.ys]);
     this.curve?.dispose();
+    this.stepper.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }
@@ -134,7 +143,7 @@ export class TrainingStepTimer {
   private runSteps(steps: number): void {
     const { keepProb } = this.model.definition.defaults;
     for (let step = 0; step < steps; step++) {
-      trainingStep(this.model, this.optimizer, this.batch, keepProb, this.curve);
+      this.stepper.step(this.batch, keepProb, this.curve);
       this.stepsRun++;
       if (this.curve !== undefined && this.stepsRun % DEFAULT_CURVE_EVERY === 0) {
         this.curve.takePoint(this.stepsRun);
@@ -149,8 +158,8 @@ export class TrainingStepTimer {
 
 /** Times one model: warm-up, then `repetitions` runs of `steps` steps. */
 export function timeTrainingSteps(model: ModelKey | ModelDefinition, options: StepTimingOptions = {}): StepTiming {
-  const { steps = 30, warmupSteps = 5, repetitions = 3, batchSize = 50 } = options;
-  const timer = new TrainingStepTimer(model, batchSize);
+  const { steps = 30, warmupSteps = 5, repetitions = 3, batchSize = 50, step } = options;
+  const timer = new TrainingStepTimer(model, batchSize, { step });
   try {
     timer.warmUp(warmupSteps);
     for (let repetition = 0; repetition < repetitions; repetition++) {

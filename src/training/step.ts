@@ -1,5 +1,6 @@
 /** One training step and the cost/accuracy measurement the log lines show. */
 import { tf } from "../backend";
+import { CompiledTrainingStep } from "../compiled/training-step";
 import type { ChapterModel } from "../models/model";
 import type { AdamOptimizer } from "./adam";
 import type { Batch } from "./data";
@@ -39,6 +40,66 @@ export function trainingStep(
   } finally {
     // Frees what curve.add did not take over (disposing twice is a no-op).
     tf.dispose([...grads, value, ...(measured.accuracy === undefined ? [] : [measured.accuracy])]);
+  }
+}
+
+/**
+ * How train() runs a step: "compiled" (the default) runs the whole step as
+ * one TensorFlow graph function traced from the model's forward code
+ * (src/compiled/); "eager" runs trainingStep's ops one by one, the reference.
+ */
+export type StepKind = "compiled" | "eager";
+
+/**
+ * Training steps of one model with one optimizer. The compiled kind builds a
+ * function per batch shape and keep probability on first use (a last,
+ * smaller batch gets its own); where one cannot be built, it says why in one
+ * line and runs the eager step for that shape instead.
+ */
+export class TrainingStepper {
+  /** Per batch shape and keep probability: the compiled step, or null where the eager step runs. */
+  private readonly compiled = new Map<string, CompiledTrainingStep | null>();
+
+  constructor(
+    readonly model: ChapterModel,
+    readonly optimizer: AdamOptimizer,
+    readonly kind: StepKind = "compiled",
+    private readonly warn: (line: string) => void = console.warn,
+  ) {}
+
+  /** One training step; with `curve`, its cost and batch accuracy are added to it on the device. */
+  step(batch: Batch, keepProb: number, curve?: CurveAccumulator): void {
+    const compiled = this.kind === "compiled" ? this.compiledStep(batch, keepProb) : null;
+    if (compiled === null) {
+      trainingStep(this.model, this.optimizer, batch, keepProb, curve);
+      return;
+    }
+    const { loss, accuracy: batchAccuracy } = compiled.run(this.optimizer, batch);
+    if (curve === undefined) {
+      tf.dispose([loss, batchAccuracy]);
+    } else {
+      curve.add(loss, batchAccuracy);
+    }
+  }
+
+  /** Removes the compiled functions from TensorFlow's context; the model and optimizer stay the caller's. */
+  dispose(): void {
+    this.compiled.forEach((step) => step?.dispose());
+    this.compiled.clear();
+  }
+
+  private compiledStep(batch: Batch, keepProb: number): CompiledTrainingStep | null {
+    const key = `${batch.xs.shape}|${batch.ys.shape}|${keepProb}`;
+    if (!this.compiled.has(key)) {
+      try {
+        this.compiled.set(key, CompiledTrainingStep.build(this.model, batch, keepProb));
+      } catch (error) {
+        const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+        this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager step for batches of [${batch.xs.shape}].`);
+        this.compiled.set(key, null);
+      }
+    }
+    return this.compiled.get(key) ?? null;
   }
 }
 

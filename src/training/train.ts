@@ -6,7 +6,7 @@ import { CurveAccumulator, DEFAULT_CURVE_EVERY, type CurvePoint } from "./curve"
 import type { BatchSource } from "./data";
 import { ProgressReporter } from "../display/progress-reporter";
 import type { ProgressSink } from "./progress-sink";
-import { evaluateBatch, trainingStep } from "./step";
+import { evaluateBatch, TrainingStepper, type StepKind } from "./step";
 
 export type { CurvePoint };
 
@@ -33,6 +33,8 @@ export interface TrainOptions {
   onCurve?: (point: CurvePoint, curve: readonly CurvePoint[]) => void;
   /** Default: a ProgressReporter (one line updated in place in a notebook or a terminal). */
   progress?: ProgressSink;
+  /** "compiled" (default): each step is one TensorFlow graph function; "eager": the op-by-op reference step. */
+  step?: StepKind;
 }
 
 export interface TrainResult {
@@ -120,10 +122,12 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
   const started = performance.now();
   let lastProgressAt = started;
   let optimizer: AdamOptimizer | null = null;
+  let stepper: TrainingStepper | null = null;
   const accumulator = new CurveAccumulator();
   try {
     process.on("SIGINT", onInterrupt);
     optimizer = new AdamOptimizer(model.variables, { learningRate });
+    stepper = new TrainingStepper(model, optimizer, options.step ?? "compiled", log);
     for (let step = 0; step < steps; step++) {
       // Give a pending SIGINT the chance to reach onInterrupt.
       await new Promise(setImmediate);
@@ -142,7 +146,7 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
           log(formatLogLine(entry));
           options.onLog?.(entry, history);
         }
-        trainingStep(model, optimizer, batch, keepProb, accumulator);
+        stepper.step(batch, keepProb, accumulator);
       } finally {
         tf.dispose([batch.xs, batch.ys]);
       }
@@ -158,6 +162,7 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
     }
   } finally {
     process.off("SIGINT", onInterrupt);
+    stepper?.dispose();
     optimizer?.dispose();
     accumulator.dispose();
     progress.finish();

@@ -160,14 +160,16 @@ test("an error anywhere in train() releases the SIGINT listener, the Adam slots 
     },
   } as TinyBatches);
 
-  const applyGradients = AdamOptimizer.prototype.applyGradients;
-  AdamOptimizer.prototype.applyGradients = () => {
+  // Both the compiled and the eager step update the variables through withUpdateInputs.
+  const withUpdateInputs = AdamOptimizer.prototype.withUpdateInputs;
+  AdamOptimizer.prototype.withUpdateInputs = () => {
     throw new Error("broken optimizer");
   };
   try {
     await failing("the optimizer throws", { steps: 20, progress: silentProgress });
+    await failing("the optimizer throws in the eager step", { steps: 20, progress: silentProgress, step: "eager" });
   } finally {
-    AdamOptimizer.prototype.applyGradients = applyGradients;
+    AdamOptimizer.prototype.withUpdateInputs = withUpdateInputs;
   }
   model.dispose();
 });

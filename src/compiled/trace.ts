@@ -1,0 +1,196 @@
+/**
+ * Records the TensorFlow ops that eager tfjs code runs into a GraphBuilder.
+ * Every tfjs-node kernel, and every op the project runs through
+ * src/native/ops.ts, ends in the binding's `executeOp(opName, attrs,
+ * inputIds, numOutputs)`, and every tfjs tensor reaches it through the
+ * backend's `getInputTensorIds`: wrapping both while the code runs once gives
+ * the exact op sequence, attributes included, so the chapter's own forward
+ * code becomes the graph instead of a second definition of each model.
+ *
+ * Tensors the traced code did not compute and that are not among the given
+ * inputs are constants (shapes, axes, scalars written from JavaScript); the
+ * seed of a stateless random op becomes an input of its own, so dropout masks
+ * can change from call to call.
+ */
+import { tf } from "../backend";
+import { asNodeKernelBackend, type NativeAttr, type NativeBinding, type NodeKernelBackend } from "../native/binding";
+import type { SeedPair } from "../layers/random";
+import { graphAttr, type GraphAttr, type GraphBuilder, type GraphDtype, type GraphTensor } from "./graph";
+
+/** Why an eager computation cannot be traced (an op input, attribute or dtype the tracer cannot map). */
+export class UntraceableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UntraceableError";
+  }
+}
+
+export interface Trace<T> {
+  /** What `body` returned, as graph tensors. */
+  outputs: T;
+  /** One int32 [2] placeholder per stateless random op, in the order the ops ran. */
+  seedInputs: GraphTensor[];
+  /** The seed pairs the traced run used, in the same order. */
+  seedsUsed: SeedPair[];
+}
+
+/** Stateless random ops take their seed as input 1. */
+const STATELESS_RANDOM = /^Stateless(Random|Truncated)/;
+
+/** tf.add of a rank-1 tensor along the last axis is what BiasAdd computes; the graph optimizer fuses BiasAdd into Conv2D and MatMul. */
+const ADDS = new Set(["Add", "AddV2"]);
+
+interface PendingConstant {
+  dtype: "float32" | "int32";
+  shape: number[];
+  values: number[];
+}
+
+/**
+ * Runs `body` eagerly (synchronously, once) and records each op it runs into
+ * `graph`. `inputs` maps tensors that exist before the call to the graph
+ * tensors standing for them; `body` returns tensors it computed.
+ */
+export function traceInto<T extends readonly tf.Tensor[]>(
+  graph: GraphBuilder,
+  inputs: ReadonlyMap<tf.Tensor, GraphTensor>,
+  body: () => T,
+): Trace<GraphTensor[]> {
+  const backend = asNodeKernelBackend(tf.backend()) as NodeKernelBackend & { binding: NativeBinding };
+  const { binding } = backend;
+  const recorder = new OpRecorder(graph, binding);
+  const originalIds = backend.getInputTensorIds;
+  inputs.forEach((graphTensor, tensor) => recorder.known.set(originalIds.call(backend, [tensor])[0], graphTensor));
+  // The addon's exports are read-only: the backend gets a stand-in binding for the trace.
+  const recordingBinding: NativeBinding = Object.create(binding, {
+    executeOp: {
+      value: (name: string, attrs: NativeAttr[], inputIds: number[], numOutputs: number) => {
+        const infos = binding.executeOp(name, attrs, inputIds, numOutputs);
+        recorder.record(name, attrs, inputIds, infos.map((info) => info.id));
+        return infos;
+      },
+    },
+  });
+  backend.getInputTensorIds = function (this: NodeKernelBackend, tensors: tf.Tensor[]): number[] {
+    const ids = originalIds.call(this, tensors);
+    ids.forEach((id, i) => recorder.noteInput(id, tensors[i]));
+    return ids;
+  };
+  backend.binding = recordingBinding;
+  try {
+    const results = body();
+    const outputs = results.map((tensor) => recorder.graphTensorOf(originalIds.call(backend, [tensor])[0], "a result"));
+    return { outputs, seedInputs: recorder.seedInputs, seedsUsed: recorder.seedsUsed };
+  } finally {
+    backend.binding = binding;
+    // The instance property goes; the prototype's method is the backend's own again.
+    delete (backend as Partial<NodeKernelBackend>).getInputTensorIds;
+  }
+}
+
+class OpRecorder {
+  /** Native tensor id → the graph tensor that computes it. */
+  readonly known = new Map<number, GraphTensor>();
+  readonly seedInputs: GraphTensor[] = [];
+  readonly seedsUsed: SeedPair[] = [];
+  /** Tensors written from JavaScript: they become Const nodes (or seed inputs) when an op uses them. */
+  private readonly pending = new Map<number, PendingConstant>();
+  private readonly dtypes: ReadonlyMap<number, GraphDtype>;
+
+  constructor(private readonly graph: GraphBuilder, binding: NativeBinding) {
+    this.dtypes = new Map<number, GraphDtype>([
+      [binding.TF_FLOAT, "float32"],
+      [binding.TF_INT32, "int32"],
+      [binding.TF_BOOL, "bool"],
+      [binding.TF_INT64, "int64"],
+      [binding.TF_UINT8, "uint8"],
+      [binding.TF_RESOURCE, "resource"],
+    ]);
+  }
+
+  noteInput(id: number, tensor: tf.Tensor): void {
+    if (this.known.has(id) || this.pending.has(id)) {
+      return;
+    }
+    if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
+      throw new UntraceableError(`a ${tensor.dtype} tensor from outside the traced code cannot become a graph constant`);
+    }
+    this.pending.set(id, { dtype: tensor.dtype, shape: [...tensor.shape], values: Array.from(tensor.dataSync()) });
+  }
+
+  record(opName: string, attrs: readonly NativeAttr[], inputIds: readonly number[], outputIds: readonly number[]): void {
+    const inputs = inputIds.map((id, i) =>
+      STATELESS_RANDOM.test(opName) && i === 1 ? this.seedInput(id, opName) : this.graphTensorOf(id, `input ${i} of ${opName}`),
+    );
+    const graphAttrs = attrs.map((attribute) => this.convertAttr(opName, attribute));
+    const outputs = this.isBiasAdd(opName, inputs)
+      ? [this.graph.op("BiasAdd", inputs, [graphAttr.type("T", "float32"), graphAttr.string("data_format", "NHWC")])]
+      : this.graph.operation(opName, inputs, graphAttrs).outputs;
+    if (outputs.length !== outputIds.length) {
+      throw new UntraceableError(`${opName} has ${outputs.length} outputs in a graph but ran with ${outputIds.length}`);
+    }
+    outputIds.forEach((id, i) => this.known.set(id, outputs[i]));
+  }
+
+  graphTensorOf(id: number, what: string): GraphTensor {
+    const known = this.known.get(id);
+    if (known !== undefined) {
+      return known;
+    }
+    const constant = this.pending.get(id);
+    if (constant === undefined) {
+      throw new UntraceableError(`${what} is a tensor the traced code neither computed nor was given`);
+    }
+    const graphTensor = this.graph.constant(constant);
+    this.known.set(id, graphTensor);
+    return graphTensor;
+  }
+
+  private seedInput(id: number, opName: string): GraphTensor {
+    const seed = this.pending.get(id);
+    if (seed === undefined || seed.dtype !== "int32" || seed.values.length !== 2) {
+      throw new UntraceableError(`the seed of ${opName} is not an int32 pair written from JavaScript`);
+    }
+    const input = this.graph.placeholder("int32", [2], `seed_${this.seedInputs.length}`);
+    this.seedInputs.push(input);
+    this.seedsUsed.push([seed.values[0], seed.values[1]]);
+    return input;
+  }
+
+  private isBiasAdd(opName: string, [x, b]: readonly GraphTensor[]): boolean {
+    if (!ADDS.has(opName) || x?.dtype !== "float32" || b?.dtype !== "float32" || x.shape === null || b.shape === null) {
+      return false;
+    }
+    const lastDim = x.shape[x.shape.length - 1];
+    return x.shape.length >= 2 && b.shape.length === 1 && lastDim > 0 && b.shape[0] === lastDim;
+  }
+
+  private convertAttr(opName: string, { name, type, value }: NativeAttr): GraphAttr {
+    const binding = asNodeKernelBackend(tf.backend()).binding;
+    const unsupported = () => new UntraceableError(`attribute '${name}' of ${opName} (type ${type}) has no graph encoding here`);
+    const dtype = (code: number): GraphDtype => {
+      const found = this.dtypes.get(code);
+      if (found === undefined) throw new UntraceableError(`attribute '${name}' of ${opName}: dtype ${code} is not supported`);
+      return found;
+    };
+    switch (type) {
+      case binding.TF_ATTR_TYPE:
+        return Array.isArray(value) ? graphAttr.types(name, value.map(dtype)) : graphAttr.type(name, dtype(value as number));
+      case binding.TF_ATTR_INT:
+        return Array.isArray(value) ? graphAttr.ints(name, value) : graphAttr.int(name, value as number);
+      case binding.TF_ATTR_FLOAT:
+        return Array.isArray(value) ? graphAttr.floats(name, value) : graphAttr.float(name, value as number);
+      case binding.TF_ATTR_BOOL:
+        if (typeof value !== "boolean") throw unsupported();
+        return graphAttr.bool(name, value);
+      case binding.TF_ATTR_STRING:
+        if (typeof value !== "string") throw unsupported();
+        return graphAttr.string(name, value);
+      case binding.TF_ATTR_SHAPE:
+        if (!Array.isArray(value)) throw unsupported();
+        return graphAttr.shape(name, value);
+      default:
+        throw unsupported();
+    }
+  }
+}
