@@ -2,8 +2,10 @@
  * Training speed of the chapter's four models at batch 50 on random data.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/models.ts \
- *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--python] [--json out.json]
+ *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--no-eager] [--python] [--json out.json]
  *
+ * It times the compiled training step (train()'s default) and, unless
+ * --no-eager, the eager reference step beside it.
  * The models take turns, one repetition each, so that they all see the same
  * background load; other processes on the machine still change the figures,
  * so compare runs made under similar load and look at the min–max spread.
@@ -27,12 +29,13 @@ interface BenchArguments {
   repetitions: number;
   models: ModelKey[];
   peak: boolean;
+  eager: boolean;
   python: boolean;
   jsonPath: string | null;
 }
 
 function parseArguments(argv: string[]): BenchArguments {
-  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, python: false, jsonPath: null };
+  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, eager: true, python: false, jsonPath: null };
   const positiveInteger = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value <= 0) {
@@ -46,6 +49,7 @@ function parseArguments(argv: string[]): BenchArguments {
     else if (flag === "--warmup") parsed.warmupSteps = positiveInteger(flag, argv[++i]);
     else if (flag === "--repetitions") parsed.repetitions = positiveInteger(flag, argv[++i]);
     else if (flag === "--no-peak") parsed.peak = false;
+    else if (flag === "--no-eager") parsed.eager = false;
     else if (flag === "--python") parsed.python = true;
     else if (flag === "--json") parsed.jsonPath = argv[++i] ?? "";
     else if (flag === "--models") {
@@ -57,7 +61,7 @@ function parseArguments(argv: string[]): BenchArguments {
       parsed.models = requested as ModelKey[];
     } else {
       throw new Error(
-        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--python] [--json out.json]`,
+        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--no-eager] [--python] [--json out.json]`,
       );
     }
   }
@@ -75,6 +79,7 @@ interface Column {
 
 const columns: Column[] = [
   { title: "model", width: 14, cell: (t) => t.model },
+  { title: "step", width: 8, cell: (t) => t.step },
   { title: "params", width: 10, cell: (t) => t.parameters.toLocaleString("en-US") },
   {
     title: "ms/step median (min–max)",
@@ -117,27 +122,21 @@ interface PythonTiming {
   ratio: number;
 }
 
-function printComparison(timings: StepTiming[], python: PythonTiming[], peak: MatMulPeak | null): void {
-  const widths = [14, 22, 22, 7, 16];
+/** Per model: the compiled step, the eager step (or null) and Python's tf.function step (or null), side by side. */
+function printComparison(compiled: StepTiming[], eager: (StepTiming | null)[], python: (PythonTiming | null)[], peak: MatMulPeak | null): void {
+  const widths = [14, 20, 20, 20, 6, 6, 18];
   const ofPeak = (gflops: number) => (peak === null ? "" : ` (${((100 * gflops) / peak.gflopsPerSecond).toFixed(0)}%)`);
-  const range = ({ median, min, max }: { median: number; min: number; max: number }) =>
-    `${median.toFixed(1)} (${min.toFixed(1)}–${max.toFixed(1)})`;
-  console.log("\nTypeScript (this project) against Python TensorFlow, ms per training step, median (min–max):");
-  console.log(formatLine(["model", "TypeScript", "Python", "TS/Py", "GFLOP/s TS / Py"], widths));
-  timings.forEach((timing, i) => {
+  const range = (timing: { msPerStep: { median: number; min: number; max: number } } | null) =>
+    timing === null ? "-" : `${timing.msPerStep.median.toFixed(1)} (${timing.msPerStep.min.toFixed(1)}–${timing.msPerStep.max.toFixed(1)})`;
+  const ratio = (other: { msPerStep: { median: number } } | null, timing: StepTiming) =>
+    other === null ? "-" : (timing.msPerStep.median / other.msPerStep.median).toFixed(2);
+  console.log("\nms per training step, median (min–max); GFLOP/s of the compiled step and of Python's:");
+  console.log(formatLine(["model", "eager", "compiled", "Python", "C/E", "C/Py", "GFLOP/s C / Py"], widths));
+  compiled.forEach((timing, i) => {
     const py = python[i];
-    console.log(
-      formatLine(
-        [
-          timing.model,
-          range(timing.msPerStep),
-          range(py.msPerStep),
-          py.ratio.toFixed(2),
-          `${timing.gflopsPerSecond.toFixed(0)}${ofPeak(timing.gflopsPerSecond)} / ${py.gflopsPerSecond.toFixed(0)}${ofPeak(py.gflopsPerSecond)}`,
-        ],
-        widths,
-      ),
-    );
+    const gflops = `${timing.gflopsPerSecond.toFixed(0)}${ofPeak(timing.gflopsPerSecond)}` +
+      (py === null ? "" : ` / ${py.gflopsPerSecond.toFixed(0)}${ofPeak(py.gflopsPerSecond)}`);
+    console.log(formatLine([timing.model, range(eager[i]), range(timing), range(py), ratio(eager[i], timing), ratio(py, timing), gflops], widths));
   });
 }
 
@@ -158,32 +157,37 @@ function main(): void {
     // The benchmark's own set-up: TensorFlow for Python in .venv-bench (skips in seconds when done).
     execFileSync("bash", [path.join(root, "bench/python/setup.sh")], { stdio: "inherit" });
   }
-  const timers = args.models.map((key) => new TrainingStepTimer(key));
-  timers.forEach((timer) => timer.warmUp(args.warmupSteps));
+  const compiledTimers = args.models.map((key) => new TrainingStepTimer(key, 50, { step: "compiled" }));
+  const eagerTimers = args.models.map((key) => (args.eager ? new TrainingStepTimer(key, 50, { step: "eager" }) : null));
+  [...compiledTimers, ...eagerTimers].forEach((timer) => timer?.warmUp(args.warmupSteps));
   // The kernels are probed on first use, so the report is complete once every model has run.
   const kernels = nativeKernelReport();
   kernels.forEach(({ name, kernel, fallbackReason }) =>
-    console.log(`kernel: ${name}: ${kernel}${fallbackReason === undefined ? "" : ` (fallback: ${fallbackReason})`}`),
+    console.log(`kernel (eager step): ${name}: ${kernel}${fallbackReason === undefined ? "" : ` (fallback: ${fallbackReason})`}`),
   );
   const pythonMs: number[][] = args.models.map(() => []);
   for (let repetition = 0; repetition < args.repetitions; repetition++) {
-    timers.forEach((timer, i) => {
-      timer.timeRepetition(args.steps);
-      if (args.python) pythonMs[i].push(timePythonRepetition(args.models[i], args.steps, args.warmupSteps));
+    args.models.forEach((model, i) => {
+      compiledTimers[i].timeRepetition(args.steps);
+      eagerTimers[i]?.timeRepetition(args.steps);
+      if (args.python) pythonMs[i].push(timePythonRepetition(model, args.steps, args.warmupSteps));
     });
     console.log(`repetition ${repetition + 1}/${args.repetitions} done`);
   }
-  const timings: StepTiming[] = timers.map((timer) => timer.summary());
-  timers.forEach((timer) => timer.dispose());
+  const timings: StepTiming[] = compiledTimers.map((timer) => timer.summary());
+  const eagerTimings = eagerTimers.map((timer) => timer?.summary() ?? null);
+  [...compiledTimers, ...eagerTimers].forEach((timer) => timer?.dispose());
   console.log(formatLine(columns.map((column) => column.title)));
-  timings.forEach((timing) => console.log(formatLine(columns.map((column) => column.cell(timing, peak)))));
+  [...timings, ...eagerTimings].forEach((timing) => {
+    if (timing !== null) console.log(formatLine(columns.map((column) => column.cell(timing, peak))));
+  });
   const python: PythonTiming[] = args.python
     ? timings.map((timing, i) => {
         const msPerStep = spread(pythonMs[i]);
         return { model: timing.model, msPerStep, gflopsPerSecond: timing.flopsPerStep / msPerStep.median / 1e6, ratio: timing.msPerStep.median / msPerStep.median };
       })
     : [];
-  if (args.python) printComparison(timings, python, peak);
+  printComparison(timings, eagerTimings, timings.map((_, i) => python[i] ?? null), peak);
   if (args.jsonPath !== null) {
     const report = {
       date: new Date().toISOString(),
@@ -194,6 +198,7 @@ function main(): void {
       warmupSteps: args.warmupSteps,
       peak,
       timings,
+      eagerTimings: eagerTimings.filter((timing) => timing !== null),
       python,
     };
     fs.writeFileSync(args.jsonPath, JSON.stringify(report, null, 2) + "\n");

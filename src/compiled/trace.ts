@@ -40,6 +40,16 @@ const STATELESS_RANDOM = /^Stateless(Random|Truncated)/;
 /** tf.add of a rank-1 tensor along the last axis is what BiasAdd computes; the graph optimizer fuses BiasAdd into Conv2D and MatMul. */
 const ADDS = new Set(["Add", "AddV2"]);
 
+/** tf.matMul of two matrices runs as BatchMatMulV2; as MatMul, the graph optimizer can fuse its bias addition. */
+function matMulAttrs(batchAttrs: readonly GraphAttr[]): GraphAttr[] {
+  const adjoint = (name: string) => batchAttrs.find((attribute) => attribute.name === name)?.value === true;
+  return [
+    graphAttr.type("T", "float32"),
+    graphAttr.bool("transpose_a", adjoint("adj_x")),
+    graphAttr.bool("transpose_b", adjoint("adj_y")),
+  ];
+}
+
 interface PendingConstant {
   dtype: "float32" | "int32";
   shape: number[];
@@ -125,7 +135,9 @@ class OpRecorder {
     const graphAttrs = attrs.map((attribute) => this.convertAttr(opName, attribute));
     const outputs = this.isBiasAdd(opName, inputs)
       ? [this.graph.op("BiasAdd", inputs, [graphAttr.type("T", "float32"), graphAttr.string("data_format", "NHWC")])]
-      : this.graph.operation(opName, inputs, graphAttrs).outputs;
+      : this.isMatMul(opName, inputs)
+        ? [this.graph.op("MatMul", inputs, matMulAttrs(graphAttrs))]
+        : this.graph.operation(opName, inputs, graphAttrs).outputs;
     if (outputs.length !== outputIds.length) {
       throw new UntraceableError(`${opName} has ${outputs.length} outputs in a graph but ran with ${outputIds.length}`);
     }
@@ -163,6 +175,10 @@ class OpRecorder {
     }
     const lastDim = x.shape[x.shape.length - 1];
     return x.shape.length >= 2 && b.shape.length === 1 && lastDim > 0 && b.shape[0] === lastDim;
+  }
+
+  private isMatMul(opName: string, inputs: readonly GraphTensor[]): boolean {
+    return opName === "BatchMatMulV2" && inputs.every((input) => input.dtype === "float32" && input.shape?.length === 2);
   }
 
   private convertAttr(opName: string, { name, type, value }: NativeAttr): GraphAttr {

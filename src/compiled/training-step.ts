@@ -57,7 +57,14 @@ export class CompiledTrainingStep {
       const labels = graph.placeholder("float32", batch.ys.shape, "labels");
       const handle = (kind: string) => model.variables.map((_, i) => graph.placeholder("resource", [], `${kind}_${i}`));
       const variables = handle("variable");
-      const weights = variables.map((variable) => graph.op("ReadVariableOp", [variable], READ_FLOAT32));
+      // A resource handle carries no shape into the graph: EnsureShape gives each value its static
+      // shape, which the graph optimizer needs to recognise bias additions and fuse them.
+      const weights = variables.map((variable, i) =>
+        graph.op("EnsureShape", [graph.op("ReadVariableOp", [variable], READ_FLOAT32)], [
+          graphAttr.type("T", "float32"),
+          graphAttr.shape("shape", model.variables[i].shape),
+        ]),
+      );
       let traced: ReturnType<typeof traceInto> | undefined;
       tf.tidy(() => {
         const values = model.readVariables();
