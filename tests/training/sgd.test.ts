@@ -1,0 +1,76 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { tf } from "../../src/backend";
+import { ModelVariable } from "../../src/layers";
+import { liveNativeHandles } from "../../src/native/ops";
+import { NesterovSgdOptimizer, type VariableUpdateSettings } from "../../src/training/sgd";
+
+/**
+ * PyTorch's SGD with nesterov=True, in float64: g ← g + wd·x; b ← μ·b + g (b = g at the first step);
+ * x ← x − lr·(g + μ·b).
+ */
+function nesterovReference(start: number[], gradients: number[][], learningRates: number[], momentum: number, weightDecay: number): number[] {
+  const x = [...start];
+  let buffer: number[] | null = null;
+  gradients.forEach((raw, step) => {
+    const g = raw.map((value, i) => value + weightDecay * x[i]);
+    buffer = buffer === null ? [...g] : buffer.map((b, i) => momentum * b + g[i]);
+    for (let i = 0; i < x.length; i++) {
+      x[i] -= learningRates[step] * (g[i] + momentum * buffer[i]);
+    }
+  });
+  return x;
+}
+
+function assertClose(actual: ArrayLike<number>, expected: number[], what: string): void {
+  expected.forEach((value, i) => assert.ok(Math.abs(actual[i] - value) <= 1e-6 * Math.max(1, Math.abs(value)), `${what}[${i}]: ${actual[i]}, expected ${value}`));
+}
+
+test("Nesterov SGD: three updates with a changing learning rate, per-variable scales and weight decay equal the float64 reference", () => {
+  const starts = [
+    [0.5, -1.5, 2],
+    [1, -0.25],
+  ];
+  const gradients = [
+    [
+      [0.1, -0.2, 0.3],
+      [-0.4, 0.05, 0.2],
+      [0.3, 0.3, -0.1],
+    ],
+    [
+      [1, 2],
+      [-0.5, 0.25],
+      [0.75, -1],
+    ],
+  ];
+  const perVariable: VariableUpdateSettings[] = [{ weightDecay: 0.05 }, { learningRateScale: 4 }];
+  const baseRates = [0.1, 0.3, 0.2];
+  const momentum = 0.85;
+  const handlesBefore = liveNativeHandles();
+  const variables = starts.map((start, i) => tf.tidy(() => new ModelVariable(`v${i}`, tf.tensor1d(start))));
+  const optimizer = new NesterovSgdOptimizer(variables, { learningRate: baseRates[0], momentum }, perVariable);
+  baseRates.forEach((rate, step) => {
+    optimizer.setLearningRate(rate);
+    tf.tidy(() => optimizer.applyGradients(gradients.map((perStep) => tf.tensor1d(perStep[step]))));
+  });
+  variables.forEach((variable, i) => {
+    const rates = baseRates.map((rate) => rate * (perVariable[i].learningRateScale ?? 1));
+    const expected = nesterovReference(starts[i], gradients[i], rates, momentum, perVariable[i].weightDecay ?? 0);
+    assertClose(tf.tidy(() => variable.read().dataSync()), expected, variable.name);
+  });
+  optimizer.dispose();
+  variables.forEach((variable) => variable.dispose());
+  assert.is(liveNativeHandles(), handlesBefore, "the momentum slots are released");
+});
+
+test("Nesterov SGD: wrong counts and negative settings are refused with what to do", () => {
+  const variable = tf.tidy(() => new ModelVariable("w", tf.zeros([2])));
+  assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{}, {}]), /2 per-variable settings for 1 variables/);
+  assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{ weightDecay: -1 }]), /weight decay of 'w' must be/);
+  const optimizer = new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 });
+  assert.throws(() => optimizer.applyGradients([]), /expected 1 gradients, got 0/);
+  optimizer.dispose();
+  variable.dispose();
+});
+
+test.run();
