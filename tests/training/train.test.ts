@@ -207,6 +207,26 @@ test("a seed makes a run reproducible: the first 10 MNIST costs of two runs agre
   assert.not.equal(other[0], first[0]);
 });
 
+test("train() runs the compiled step by default and the eager one with step: \"eager\"; from one seed both train alike", async () => {
+  const run = async (step?: "eager") => {
+    const model = tinyModel(8);
+    let curve: number[] = [];
+    const profile = await tf.profile(async () => {
+      const result = await train(model, new TinyBatches(), { steps: 30, keepProb: 0.5, curveEvery: 10, log: () => {}, progress: silentProgress, step });
+      curve = result.curve.map((point) => point.cost);
+    });
+    model.dispose();
+    return { curve, kernels: profile.kernels.length };
+  };
+  const compiled = await run();
+  const eager = await run("eager");
+  // The eager step runs each layer's ops as tfjs kernels; the compiled step runs the whole step as one function.
+  assert.ok(compiled.kernels * 5 < eager.kernels, `tfjs kernels over 30 steps: compiled ${compiled.kernels}, eager ${eager.kernels}`);
+  compiled.curve.forEach((cost, i) =>
+    assert.ok(Math.abs(cost - eager.curve[i]) <= 1e-4 * Math.abs(eager.curve[i]), `curve point ${i}: compiled ${cost}, eager ${eager.curve[i]}`),
+  );
+});
+
 function recordingProgress(): ProgressSink & { events: string[] } {
   const events: string[] = [];
   return {
