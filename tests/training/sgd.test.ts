@@ -22,6 +22,15 @@ function nesterovReference(start: number[], gradients: number[][], learningRates
   return x;
 }
 
+function variableOf(name: string, values: number[]): ModelVariable {
+  const initial = tf.tensor1d(values);
+  try {
+    return new ModelVariable(name, initial);
+  } finally {
+    initial.dispose();
+  }
+}
+
 function assertClose(actual: ArrayLike<number>, expected: number[], what: string): void {
   expected.forEach((value, i) => assert.ok(Math.abs(actual[i] - value) <= 1e-6 * Math.max(1, Math.abs(value)), `${what}[${i}]: ${actual[i]}, expected ${value}`));
 }
@@ -47,7 +56,7 @@ test("Nesterov SGD: three updates with a changing learning rate, per-variable sc
   const baseRates = [0.1, 0.3, 0.2];
   const momentum = 0.85;
   const handlesBefore = liveNativeHandles();
-  const variables = starts.map((start, i) => tf.tidy(() => new ModelVariable(`v${i}`, tf.tensor1d(start))));
+  const variables = starts.map((start, i) => variableOf(`v${i}`, start));
   const optimizer = new NesterovSgdOptimizer(variables, { learningRate: baseRates[0], momentum }, perVariable);
   baseRates.forEach((rate, step) => {
     optimizer.setLearningRate(rate);
@@ -64,7 +73,7 @@ test("Nesterov SGD: three updates with a changing learning rate, per-variable sc
 });
 
 test("Nesterov SGD: wrong counts and negative settings are refused with what to do", () => {
-  const variable = tf.tidy(() => new ModelVariable("w", tf.zeros([2])));
+  const variable = variableOf("w", [0, 0]);
   assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{}, {}]), /2 per-variable settings for 1 variables/);
   assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{ weightDecay: -1 }]), /weight decay of 'w' must be/);
   const optimizer = new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 });
