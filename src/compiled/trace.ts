@@ -14,7 +14,6 @@
  */
 import { tf } from "../backend";
 import { asNodeKernelBackend, type NativeAttr, type NativeBinding, type NodeKernelBackend } from "../native/binding";
-import type { SeedPair } from "../layers/random";
 import { graphAttr, type GraphAttr, type GraphBuilder, type GraphDtype, type GraphTensor } from "./graph";
 
 /** Why an eager computation cannot be traced (an op input, attribute or dtype the tracer cannot map). */
@@ -25,13 +24,11 @@ export class UntraceableError extends Error {
   }
 }
 
-export interface Trace<T> {
-  /** What `body` returned, as graph tensors. */
-  outputs: T;
+export interface Trace {
+  /** The tensors `body` returned, as graph tensors. */
+  outputs: GraphTensor[];
   /** One int32 [2] placeholder per stateless random op, in the order the ops ran. */
   seedInputs: GraphTensor[];
-  /** The seed pairs the traced run used, in the same order. */
-  seedsUsed: SeedPair[];
 }
 
 /** Stateless random ops take their seed as input 1. */
@@ -57,15 +54,11 @@ interface PendingConstant {
 }
 
 /**
- * Runs `body` eagerly (synchronously, once) and records each op it runs into
- * `graph`. `inputs` maps tensors that exist before the call to the graph
- * tensors standing for them; `body` returns tensors it computed.
+ * Runs `body` eagerly (synchronously, once, inside tf.tidy) and records each
+ * op it runs into `graph`. `inputs` maps tensors that exist before the call to
+ * the graph tensors standing for them; `body` returns tensors it computed.
  */
-export function traceInto<T extends readonly tf.Tensor[]>(
-  graph: GraphBuilder,
-  inputs: ReadonlyMap<tf.Tensor, GraphTensor>,
-  body: () => T,
-): Trace<GraphTensor[]> {
+export function traceInto(graph: GraphBuilder, inputs: ReadonlyMap<tf.Tensor, GraphTensor>, body: () => tf.Tensor[]): Trace {
   const backend = asNodeKernelBackend(tf.backend()) as NodeKernelBackend & { binding: NativeBinding };
   const { binding } = backend;
   const recorder = new OpRecorder(graph, binding);
@@ -88,9 +81,11 @@ export function traceInto<T extends readonly tf.Tensor[]>(
   };
   backend.binding = recordingBinding;
   try {
-    const results = body();
-    const outputs = results.map((tensor) => recorder.graphTensorOf(originalIds.call(backend, [tensor])[0], "a result"));
-    return { outputs, seedInputs: recorder.seedInputs, seedsUsed: recorder.seedsUsed };
+    const outputs: GraphTensor[] = [];
+    tf.tidy(() => {
+      body().forEach((tensor) => outputs.push(recorder.graphTensorOf(originalIds.call(backend, [tensor])[0], "a result")));
+    });
+    return { outputs, seedInputs: recorder.seedInputs };
   } finally {
     backend.binding = binding;
     // The instance property goes; the prototype's method is the backend's own again.
@@ -102,7 +97,6 @@ class OpRecorder {
   /** Native tensor id → the graph tensor that computes it. */
   readonly known = new Map<number, GraphTensor>();
   readonly seedInputs: GraphTensor[] = [];
-  readonly seedsUsed: SeedPair[] = [];
   /** Tensors written from JavaScript: they become Const nodes (or seed inputs) when an op uses them. */
   private readonly pending = new Map<number, PendingConstant>();
   private readonly dtypes: ReadonlyMap<number, GraphDtype>;
@@ -165,7 +159,6 @@ class OpRecorder {
     }
     const input = this.graph.placeholder("int32", [2], `seed_${this.seedInputs.length}`);
     this.seedInputs.push(input);
-    this.seedsUsed.push([seed.values[0], seed.values[1]]);
     return input;
   }
 

@@ -14,7 +14,7 @@ import type { AdamOptimizer } from "../training/adam";
 import type { Batch } from "../training/data";
 import { accuracy, crossEntropyCost } from "../training/loss";
 import { GraphBuilder, graphAttr, type CompiledFunction, type GraphTensor } from "./graph";
-import { traceInto } from "./trace";
+import { traceInto, type Trace } from "./trace";
 
 export interface CompiledStepOptions {
   /** Also return each variable's gradient, for checks against the eager step (default false). */
@@ -65,24 +65,10 @@ export class CompiledTrainingStep {
           graphAttr.shape("shape", model.variables[i].shape),
         ]),
       );
-      let traced: ReturnType<typeof traceInto> | undefined;
-      tf.tidy(() => {
-        const values = model.readVariables();
-        const inputs = new Map<tf.Tensor, GraphTensor>([
-          [batch.xs, images],
-          [batch.ys, labels],
-          ...values.map((value, i): [tf.Tensor, GraphTensor] => [value, weights[i]]),
-        ]);
-        traced = withKernelFallbacks("the compiled step is traced on TensorFlow's standard ops", () =>
-          model.seeds.withoutAdvancing(() =>
-            traceInto(graph, inputs, () => {
-              const logits = model.logitsWithValues(values, batch.xs, keepProb);
-              return [crossEntropyCost(logits, batch.ys), accuracy(logits, batch.ys)];
-            }),
-          ),
-        );
-      });
-      const { outputs: [loss, batchAccuracy], seedInputs } = traced!;
+      const {
+        outputs: [loss, batchAccuracy],
+        seedInputs,
+      } = traceCostAndAccuracy(graph, model, batch, keepProb, { images, labels, weights });
       const gradients = graph.gradients([loss], weights);
       const firstMoments = handle("adam_m");
       const secondMoments = handle("adam_v");
@@ -134,5 +120,36 @@ export class CompiledTrainingStep {
 
   dispose(): void {
     this.compiled.dispose();
+  }
+}
+
+/**
+ * Traces what the eager step computes, forward pass included: the batch's
+ * cost and accuracy, from the graph's images, labels and variable values.
+ */
+function traceCostAndAccuracy(
+  graph: GraphBuilder,
+  model: ChapterModel,
+  batch: Batch,
+  keepProb: number,
+  { images, labels, weights }: { images: GraphTensor; labels: GraphTensor; weights: readonly GraphTensor[] },
+): Trace {
+  const values = model.readVariables();
+  try {
+    const inputs = new Map<tf.Tensor, GraphTensor>([
+      [batch.xs, images],
+      [batch.ys, labels],
+      ...values.map((value, i): [tf.Tensor, GraphTensor] => [value, weights[i]]),
+    ]);
+    return withKernelFallbacks("the compiled step is traced on TensorFlow's standard ops", () =>
+      model.seeds.withoutAdvancing(() =>
+        traceInto(graph, inputs, () => {
+          const logits = model.logitsWithValues(values, batch.xs, keepProb);
+          return [crossEntropyCost(logits, batch.ys), accuracy(logits, batch.ys)];
+        }),
+      ),
+    );
+  } finally {
+    tf.dispose(values);
   }
 }
