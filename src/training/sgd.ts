@@ -73,6 +73,18 @@ export class NesterovSgdOptimizer {
     this.learningRate = checkNonNegative(learningRate, "the learning rate");
   }
 
+  /**
+   * Changes one variable's learning-rate scale from the next update on; 0
+   * freezes it (airbench stops training the whitening bias after 3 epochs).
+   */
+  setLearningRateScale(variable: ModelVariable, scale: number): void {
+    const index = this.variables.indexOf(variable);
+    if (index < 0) {
+      throw new Error(`Nesterov SGD: variable '${variable.name}' is not one this optimizer updates.`);
+    }
+    this.perVariable[index].learningRateScale = checkNonNegative(scale, `the learning-rate scale of '${variable.name}'`);
+  }
+
   applyGradients(gradients: readonly tf.Tensor[]): void {
     if (gradients.length !== this.variables.length) {
       throw new Error(`Nesterov SGD: expected ${this.variables.length} gradients, got ${gradients.length}.`);

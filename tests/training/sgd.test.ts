@@ -72,6 +72,24 @@ test("Nesterov SGD: three updates with a changing learning rate, per-variable sc
   assert.is(liveNativeHandles(), handlesBefore, "the momentum slots are released");
 });
 
+test("Nesterov SGD: a learning-rate scale of 0 freezes a variable from the next update on; the others keep training", () => {
+  const frozen = variableOf("frozen", [1, 2]);
+  const trained = variableOf("trained", [1, 2]);
+  const optimizer = new NesterovSgdOptimizer([frozen, trained], { learningRate: 0.1, momentum: 0.9 });
+  const step = () => tf.tidy(() => optimizer.applyGradients([tf.tensor1d([1, 1]), tf.tensor1d([1, 1])]));
+  step();
+  const afterFirst = tf.tidy(() => Array.from(frozen.read().dataSync()));
+  optimizer.setLearningRateScale(frozen, 0);
+  step();
+  step();
+  assert.equal(tf.tidy(() => Array.from(frozen.read().dataSync())), afterFirst);
+  assertClose(tf.tidy(() => trained.read().dataSync()), nesterovReference([1, 2], [[1, 1], [1, 1], [1, 1]], [0.1, 0.1, 0.1], 0.9, 0), "trained");
+  const other = variableOf("other", [0]);
+  assert.throws(() => optimizer.setLearningRateScale(other, 1), /'other' is not one this optimizer updates/);
+  optimizer.dispose();
+  [frozen, trained, other].forEach((variable) => variable.dispose());
+});
+
 test("Nesterov SGD: wrong counts and negative settings are refused with what to do", () => {
   const variable = variableOf("w", [0, 0]);
   assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{}, {}]), /2 per-variable settings for 1 variables/);
