@@ -14,6 +14,10 @@
  * against 35% for the former 160 steps. More steps in one process rather than a
  * sanitizer build of the addon: the fault lay in TensorFlow's kernels, which an
  * instrumented addon does not cover, and this needs no second build in CI.
+ *
+ * timeTrainingSteps runs train()'s default, the compiled step, whose graph
+ * Grappler fuses into the same oneDNN MatMul + bias kernel for the fully
+ * connected layers.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
