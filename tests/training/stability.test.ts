@@ -16,7 +16,7 @@
  * instrumented addon does not cover, and this needs no second build in CI.
  *
  * timeTrainingSteps runs train()'s default, the compiled step, whose graph
- * Grappler fuses into the same oneDNN MatMul + bias kernel for the fully
+ * Grappler fuses into a oneDNN MatMul + bias kernel (inner product with bias) for the fully
  * connected layers.
  */
 import { spawnSync } from "child_process";
