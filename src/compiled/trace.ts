@@ -69,7 +69,13 @@ export function traceInto(graph: GraphBuilder, inputs: ReadonlyMap<tf.Tensor, Gr
     executeOp: {
       value: (name: string, attrs: NativeAttr[], inputIds: number[], numOutputs: number) => {
         const infos = binding.executeOp(name, attrs, inputIds, numOutputs);
-        recorder.record(name, attrs, inputIds, infos.map((info) => info.id));
+        try {
+          recorder.record(name, attrs, inputIds, infos.map((info) => info.id));
+        } catch (error) {
+          // No tfjs tensor will own these outputs.
+          infos.forEach((info) => binding.deleteTensor(info.id));
+          throw error;
+        }
         return infos;
       },
     },

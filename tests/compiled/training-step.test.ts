@@ -15,7 +15,7 @@ import { ChapterModel, type ModelDefinition } from "../../src/models";
 import { createModel, modelKeys } from "../../src/models/registry";
 import { asNodeKernelBackend } from "../../src/native/binding";
 import { liveNativeHandles } from "../../src/native/ops";
-import { AdamOptimizer, accuracy, crossEntropyCost, TrainingStepper, type Batch } from "../../src/training";
+import { AdamOptimizer, accuracy, crossEntropyCost, trainingStep, TrainingStepper, type Batch } from "../../src/training";
 import { CurveAccumulator } from "../../src/training/curve";
 import { lineCollector, TinyBatches, tinyModel } from "../training/fixtures";
 
@@ -242,12 +242,20 @@ test("a model the tracer cannot compile trains with the eager step, after one li
   const { lines, log } = lineCollector();
   const stepper = new TrainingStepper(model, optimizer, "compiled", log);
   const batches = new TinyBatches();
+  // One eager step first: the optimizer's constants get their native handles on first use.
+  const warmUpBatch = batches.nextBatch();
+  trainingStep(model, optimizer, warmUpBatch, 1);
+  tf.dispose([warmUpBatch.xs, warmUpBatch.ys]);
   const before = valuesOf(model.variables[0]);
+  const handlesBefore = bindingTensorCount();
+  const tensorsBefore = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) {
     const batch = batches.nextBatch();
     stepper.step(batch, 1);
     tf.dispose([batch.xs, batch.ys]);
   }
+  assert.is(bindingTensorCount(), handlesBefore, "the failed trace left no binding handle behind");
+  assert.is(tf.memory().numTensors, tensorsBefore, "nor a tfjs tensor");
   assert.is(lines.length, 1, lines.join("\n"));
   assert.match(lines[0], /^untraceable: the compiled training step cannot be built \(a bool tensor .*\); using the eager step for batches of \[8,4,4,1\]\.$/);
   assert.not.equal(valuesOf(model.variables[0]), before, "the eager step trained the model");
