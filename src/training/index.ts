@@ -30,3 +30,7 @@ export {
   type MatMulPeak,
 } from "./benchmark";
 export { confusionMatrix } from "./confusion";
+export { NesterovSgdOptimizer, type SgdSettings, type VariableUpdateSettings } from "./sgd";
+export { triangularMultiplier, AIRBENCH_SCHEDULE, type TriangularSchedule } from "./schedule";
+export { smoothLabels, labelSmoothedCrossEntropy, AIRBENCH_LABEL_SMOOTHING } from "./label-smoothing";
+export * from "./airbench";

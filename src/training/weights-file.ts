@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf } from "../backend";
 import { displayPath } from "../cache";
+import type { ModelVariable } from "../layers/variables";
 import type { ChapterModel } from "../models/model";
 import type { BatchesIdentity } from "./data";
 import type { CurvePoint, HistoryEntry } from "./train";
@@ -28,16 +29,10 @@ export interface WeightsMetadata {
   curve: CurvePoint[];
 }
 
-interface WeightsHeader extends WeightsMetadata {
-  variables: { name: string; shape: number[] }[];
-  sha256: string;
-  createdAt: string;
-}
-
 /** A weights file that cannot be used: missing, damaged, or for another model, setting or data set. */
 export class WeightsFileError extends Error {
   constructor(readonly filePath: string, readonly reason: string) {
-    super(`Weights file ${displayPath(filePath)} cannot be used: ${reason}. Delete it or retrain (trainOrLoad with retrain: true).`);
+    super(`Weights file ${displayPath(filePath)} cannot be used: ${reason}. Delete it or retrain (pass retrain: true).`);
     this.name = "WeightsFileError";
   }
 }
@@ -48,7 +43,16 @@ function sha256(bytes: Uint8Array): string {
 
 /** Writes the model's weights atomically (temporary file, then rename). */
 export function saveWeights(model: ChapterModel, filePath: string, metadata: WeightsMetadata): void {
-  const values = model.variables.map((variable) => {
+  saveVariables(model.variables, filePath, metadata);
+}
+
+/**
+ * Writes `variables` and `metadata` (any JSON object: how they were made)
+ * atomically. Models that are not ChapterModels (airbench, with its running
+ * statistics) save their state this way.
+ */
+export function saveVariables(variables: readonly ModelVariable[], filePath: string, metadata: object): void {
+  const values = variables.map((variable) => {
     const value = variable.read();
     try {
       return Buffer.from((value.dataSync() as Float32Array).buffer.slice(0));
@@ -57,9 +61,9 @@ export function saveWeights(model: ChapterModel, filePath: string, metadata: Wei
     }
   });
   const data = Buffer.concat(values);
-  const header: WeightsHeader = {
+  const header = {
     ...metadata,
-    variables: model.variables.map((variable) => ({ name: variable.name, shape: [...variable.shape] })),
+    variables: variables.map((variable) => ({ name: variable.name, shape: [...variable.shape] })),
     sha256: sha256(data),
     createdAt: new Date().toISOString(),
   };
@@ -78,7 +82,7 @@ export function saveWeights(model: ChapterModel, filePath: string, metadata: Wei
   }
 }
 
-type Check = (value: unknown) => boolean;
+export type Check = (value: unknown) => boolean;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isNumber: Check = (value) => typeof value === "number" && Number.isFinite(value);
@@ -89,8 +93,26 @@ const record = (fields: Record<string, Check>): Check => (value) =>
   isObject(value) && Object.entries(fields).every(([name, check]) => check(value[name]));
 const measurement = record({ step: isCount, cost: isNumber, accuracy: isNumber });
 
+/** Building blocks for a header's field checks. */
+export const headerChecks = { isObject: isObject as Check, isNumber, isCount, isString, listOf, record };
+
 /** Each header field, what it must hold, and how that is said in an error. */
-const headerFields: Record<keyof WeightsHeader, { check: Check; expected: string }> = {
+export type HeaderFields<Header> = Record<keyof Header, { check: Check; expected: string }>;
+
+/** The fields every weights file has, whatever wrote it. */
+interface StoredVariablesHeader {
+  variables: { name: string; shape: number[] }[];
+  sha256: string;
+  createdAt: string;
+}
+
+const storedVariablesFields: HeaderFields<StoredVariablesHeader> = {
+  variables: { check: listOf(record({ name: isString, shape: listOf(isCount) })), expected: "a list of { name, shape }" },
+  sha256: { check: (value) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value), expected: "a SHA-256 hex digest" },
+  createdAt: { check: isString, expected: "a date" },
+};
+
+const headerFields: HeaderFields<WeightsMetadata> = {
   model: { check: isString, expected: "a model key" },
   steps: { check: isCount, expected: "a step count" },
   seed: { check: isCount, expected: "a seed" },
@@ -103,25 +125,29 @@ const headerFields: Record<keyof WeightsHeader, { check: Check; expected: string
   trainingSeconds: { check: isNumber, expected: "a number" },
   history: { check: listOf(measurement), expected: "a list of { step, cost, accuracy }" },
   curve: { check: listOf(measurement), expected: "a list of { step, cost, accuracy }" },
-  variables: { check: listOf(record({ name: isString, shape: listOf(isCount) })), expected: "a list of { name, shape }" },
-  sha256: { check: (value) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value), expected: "a SHA-256 hex digest" },
-  createdAt: { check: isString, expected: "a date" },
 };
 
-function checkedHeader(filePath: string, parsed: unknown): WeightsHeader {
+function checkedHeader<Header>(filePath: string, parsed: unknown, fields: HeaderFields<Header>): Header & StoredVariablesHeader {
   if (!isObject(parsed)) {
     throw new WeightsFileError(filePath, "its header is not a JSON object");
   }
-  const wrong = (Object.keys(headerFields) as (keyof WeightsHeader)[])
-    .filter((field) => !headerFields[field].check(parsed[field]))
-    .map((field) => `'${field}' ${parsed[field] === undefined ? "is missing" : "is not " + headerFields[field].expected}`);
+  const allFields: Record<string, { check: Check; expected: string }> = { ...fields, ...storedVariablesFields };
+  const wrong = Object.keys(allFields)
+    .filter((field) => !allFields[field].check(parsed[field]))
+    .map((field) => `'${field}' ${parsed[field] === undefined ? "is missing" : "is not " + allFields[field].expected}`);
   if (wrong.length > 0) {
     throw new WeightsFileError(filePath, `its header is invalid: ${wrong.join("; ")}`);
   }
-  return parsed as unknown as WeightsHeader;
+  return parsed as Header & StoredVariablesHeader;
 }
 
-function readWeightsFile(filePath: string): { header: WeightsHeader; data: Buffer } {
+/** A weights file's header, checked against `fields`, and its values; the checksum and value count are verified. */
+export interface StoredVariables<Header> {
+  header: Header & StoredVariablesHeader;
+  data: Buffer;
+}
+
+export function readWeightsFile<Header>(filePath: string, fields: HeaderFields<Header>): StoredVariables<Header> {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(filePath);
@@ -138,7 +164,7 @@ function readWeightsFile(filePath: string): { header: WeightsHeader; data: Buffe
   } catch {
     throw new WeightsFileError(filePath, "its header is damaged (not JSON)");
   }
-  const header = checkedHeader(filePath, parsed);
+  const header = checkedHeader(filePath, parsed, fields);
   const data = bytes.subarray(dataStart());
   const declaredValues = header.variables.reduce((total, { shape }) => total + shape.reduce((size, dim) => size * dim, 1), 0);
   if (data.length !== 4 * declaredValues) {
@@ -150,7 +176,7 @@ function readWeightsFile(filePath: string): { header: WeightsHeader; data: Buffe
   return { header, data };
 }
 
-function metadataOf(header: WeightsHeader): WeightsMetadata {
+function metadataOf(header: WeightsMetadata): WeightsMetadata {
   const { model, steps, seed, learningRate, keepProb, data, trainingSeconds, history, curve } = header;
   return { model, steps, seed, learningRate, keepProb, data, trainingSeconds, history, curve };
 }
@@ -172,9 +198,9 @@ function sameData(a: BatchesIdentity | null, b: BatchesIdentity | null): boolean
  * damaged, holds another model's variables, or differs from `expected`.
  */
 export function loadWeights(model: ChapterModel, filePath: string, expected: WeightsExpectation = {}): WeightsMetadata {
-  const { header, data } = readWeightsFile(filePath);
-  const modelVariables = model.variables.map((variable) => `${variable.name}[${variable.shape}]`).join(" ");
-  const fileVariables = header.variables.map((variable) => `${variable.name}[${variable.shape}]`).join(" ");
+  const { header, data } = readWeightsFile(filePath, headerFields);
+  const modelVariables = describeVariables(model.variables);
+  const fileVariables = describeVariables(header.variables);
   if (header.model !== model.key || modelVariables !== fileVariables) {
     throw new WeightsFileError(
       filePath,
@@ -191,9 +217,20 @@ export function loadWeights(model: ChapterModel, filePath: string, expected: Wei
   if (differences.length > 0) {
     throw new WeightsFileError(filePath, `it was trained with ${differences.join(", ")}`);
   }
+  assignValues(model.variables, data);
+  return metadataOf(header);
+}
+
+/** Variable names and shapes as one line, e.g. `weight1[5,5,1,32] bias1[32]`, to compare a file's with a model's. */
+export function describeVariables(variables: readonly { name: string; shape: readonly number[] }[]): string {
+  return variables.map((variable) => `${variable.name}[${variable.shape}]`).join(" ");
+}
+
+/** Assigns a file's values to `variables`, in order (check describeVariables first). */
+export function assignValues(variables: readonly ModelVariable[], data: Buffer): void {
   const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   let offset = 0;
-  for (const variable of model.variables) {
+  for (const variable of variables) {
     const value = tf.tensor(values.subarray(offset, offset + variable.size), [...variable.shape], "float32");
     offset += variable.size;
     try {
@@ -202,5 +239,4 @@ export function loadWeights(model: ChapterModel, filePath: string, expected: Wei
       value.dispose();
     }
   }
-  return metadataOf(header);
 }
