@@ -7,7 +7,6 @@
  * differentiates through it.
  */
 import { tf } from "../backend";
-import { asNodeKernelBackend } from "../native/binding";
 import { attr, runNativeOp, type NativeAttr } from "../native/ops";
 
 const BATCH_NORM_TRAINING = "ChapterBatchNormTraining";
@@ -27,15 +26,11 @@ export interface RunningStatistics {
   variance: tf.Tensor1D;
 }
 
-function floatAttr(name: string, value: number): NativeAttr {
-  return { name, type: asNodeKernelBackend(tf.backend()).binding.TF_ATTR_FLOAT, value };
-}
-
 function batchNormAttrs(epsilon: number, isTraining: boolean): NativeAttr[] {
   return [
     attr.dtype("T", "float32"),
     attr.dtype("U", "float32"),
-    floatAttr("epsilon", epsilon),
+    attr.float("epsilon", epsilon),
     attr.string("data_format", "NHWC"),
     attr.bool("is_training", isTraining),
   ];
@@ -57,7 +52,7 @@ tf.registerKernel({
       // with Bessel's correction), and three reserve spaces the gradient reads.
       return runNativeOp(
         "FusedBatchNormV3",
-        [...batchNormAttrs(epsilon, true), floatAttr("exponential_avg_factor", 1 - momentum)],
+        [...batchNormAttrs(epsilon, true), attr.float("exponential_avg_factor", 1 - momentum)],
         [x as tf.Tensor, scale, offset as tf.Tensor, runningMean as tf.Tensor, runningVariance as tf.Tensor],
         6,
       );

@@ -15,13 +15,15 @@ function normalCdf(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1), 0.5);
 }
 
+// The forward pass keeps Φ(x), so the gradient needs no second Erf.
 const geluWithGradient = tf.customGrad((x, save) => {
-  (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  const cdf = normalCdf(x as tf.Tensor);
+  (save as tf.GradSaveFunc)([x as tf.Tensor, cdf]);
   return {
-    value: tf.mul(x as tf.Tensor, normalCdf(x as tf.Tensor)),
-    gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
-      const density = tf.mul(tf.exp(tf.mul(tf.square(saved), -0.5)), NORMAL_DENSITY_SCALE);
-      return tf.mul(dy, tf.add(normalCdf(saved), tf.mul(saved, density)));
+    value: tf.mul(x as tf.Tensor, cdf),
+    gradFunc: (dy: tf.Tensor, [savedX, savedCdf]: tf.Tensor[]) => {
+      const density = tf.mul(tf.exp(tf.mul(tf.square(savedX), -0.5)), NORMAL_DENSITY_SCALE);
+      return tf.mul(dy, tf.add(savedCdf, tf.mul(savedX, density)));
     },
   };
 });

@@ -10,6 +10,7 @@
 import { tf } from "../backend";
 import { AIRBENCH_BATCH_NORM, batchNormInference, batchNormTraining, type BatchNormSettings } from "../layers/batch-norm";
 import { gelu } from "../layers/gelu";
+import { nativeMaxPool } from "../layers/pooling";
 import { recordMultiplyAdds, countMultiplyAdds } from "../layers/multiply-adds";
 import { SeedStream, statelessUniform } from "../layers/random";
 import { ModelVariable } from "../layers/variables";
@@ -31,10 +32,13 @@ export type AirbenchVariableRole = "whitening-bias" | "convolution" | "norm-offs
 const CLASSES = 10;
 const OUTPUT_SCALE = 1 / 9;
 
-interface NormLayer {
-  offset: ModelVariable;
-  mean: ModelVariable;
-  variance: ModelVariable;
+/** Everything the forward pass reads, as tensors. */
+export interface AirbenchState {
+  /** One value per `trainable` variable, in order. */
+  trainable: readonly tf.Tensor[];
+  whiteningFilter: tf.Tensor4D;
+  /** Per batch norm in forward order, its running mean then its running variance (`runningStatistics` order). */
+  runningStatistics: readonly tf.Tensor1D[];
 }
 
 function variableFrom(name: string, value: tf.Tensor): ModelVariable {
@@ -86,7 +90,6 @@ export class AirbenchModel {
   readonly roles: readonly AirbenchVariableRole[];
   /** Each batch norm's running mean and variance, in forward order: state to save with the weights, not trained. */
   readonly runningStatistics: readonly ModelVariable[];
-  private readonly norms: NormLayer[];
 
   constructor(options: AirbenchModelOptions = {}) {
     this.widths = options.widths ?? AIRBENCH93_WIDTHS;
@@ -103,19 +106,14 @@ export class AirbenchModel {
       this.whiteningFilter = create("whitening/filter", tf.zeros([2, 2, 3, whitening]));
       const trainable: ModelVariable[] = [create("whitening/bias", tf.zeros([whitening]))];
       const roles: AirbenchVariableRole[] = ["whitening-bias"];
-      this.norms = [];
+      const runningStatistics: ModelVariable[] = [];
       let inChannels = whitening;
       blocks.forEach((width, block) => {
         for (const layer of [1, 2]) {
           const name = `block${block + 1}/conv${layer}`;
           trainable.push(create(`${name}/filter`, convolutionInit(layer === 1 ? inChannels : width, width, seeds)));
-          const norm: NormLayer = {
-            offset: create(`${name}/norm-offset`, tf.zeros([width])),
-            mean: create(`${name}/running-mean`, tf.zeros([width])),
-            variance: create(`${name}/running-variance`, tf.ones([width])),
-          };
-          this.norms.push(norm);
-          trainable.push(norm.offset);
+          trainable.push(create(`${name}/norm-offset`, tf.zeros([width])));
+          runningStatistics.push(create(`${name}/running-mean`, tf.zeros([width])), create(`${name}/running-variance`, tf.ones([width])));
           roles.push("convolution", "norm-offset");
         }
         inChannels = width;
@@ -125,7 +123,7 @@ export class AirbenchModel {
       roles.push("linear");
       this.trainable = trainable;
       this.roles = roles;
-      this.runningStatistics = this.norms.flatMap(({ mean, variance }) => [mean, variance]);
+      this.runningStatistics = runningStatistics;
     } catch (error) {
       created.forEach((variable) => variable.dispose());
       throw error;
@@ -153,45 +151,60 @@ export class AirbenchModel {
     if (values !== undefined && values.length !== this.trainable.length) {
       throw new Error(`AirbenchModel: expected ${this.trainable.length} variable values, got ${values.length}.`);
     }
+    return tf.tidy(() => {
+      const state = this.readState();
+      const { logits, runningStatistics } = this.forward(x, training, { ...state, trainable: values ?? state.trainable });
+      runningStatistics.forEach((value, i) => this.runningStatistics[i].assign(value));
+      return logits;
+    });
+  }
+
+  /** The current values of everything the forward pass reads (new tensors: dispose them, or read inside tf.tidy). */
+  readState(): AirbenchState {
+    return {
+      trainable: this.trainable.map((variable) => variable.read()),
+      whiteningFilter: this.whiteningFilter.read() as tf.Tensor4D,
+      runningStatistics: this.runningStatistics.map((variable) => variable.read() as tf.Tensor1D),
+    };
+  }
+
+  /**
+   * The forward pass as a function of `state`, writing no variable: the
+   * logits and, in training mode, the running statistics blended towards the
+   * batch's (in `runningStatistics` order; none in inference mode). logits()
+   * assigns them; a compiled step traces this and assigns them in its graph.
+   */
+  forward(x: tf.Tensor4D, training: boolean, state: AirbenchState): { logits: tf.Tensor2D; runningStatistics: tf.Tensor1D[] } {
     if (x.shape[1] !== 32 || x.shape[2] !== 32 || x.shape[3] !== 3) {
       throw new Error(`AirbenchModel: expected CIFAR-10 images [batch, 32, 32, 3], got [${x.shape}].`);
     }
-    return tf.tidy(() => {
-      let next = 0;
-      const value = (): tf.Tensor => {
-        const index = next++;
-        return values === undefined ? this.trainable[index].read() : values[index];
-      };
-      const updates: Array<() => void> = [];
-      const normalise = (input: tf.Tensor4D, norm: NormLayer, offset: tf.Tensor): tf.Tensor4D => {
-        const running = { mean: norm.mean.read() as tf.Tensor1D, variance: norm.variance.read() as tf.Tensor1D };
-        if (!training) {
-          return batchNormInference(input, offset as tf.Tensor1D, running, this.batchNorm.epsilon);
-        }
-        const result = batchNormTraining(input, offset as tf.Tensor1D, running, this.batchNorm);
-        updates.push(() => {
-          norm.mean.assign(result.running.mean);
-          norm.variance.assign(result.running.variance);
-        });
-        return result.output;
-      };
-      const whiteningBias = value();
-      let h = gelu(tf.add(convolution(x, this.whiteningFilter.read() as tf.Tensor4D, "valid"), whiteningBias) as tf.Tensor4D);
-      let normIndex = 0;
-      for (let block = 0; block < 3; block++) {
-        h = tf.maxPool(convolution(h, value() as tf.Tensor4D, "same"), 2, 2, "valid");
-        h = gelu(normalise(h, this.norms[normIndex++], value()));
-        h = convolution(h, value() as tf.Tensor4D, "same");
-        h = gelu(normalise(h, this.norms[normIndex++], value()));
+    let next = 0;
+    const value = (): tf.Tensor => state.trainable[next++];
+    const updated: tf.Tensor1D[] = [];
+    let normIndex = 0;
+    const normalise = (input: tf.Tensor4D, offset: tf.Tensor): tf.Tensor4D => {
+      const running = { mean: state.runningStatistics[2 * normIndex], variance: state.runningStatistics[2 * normIndex + 1] };
+      normIndex++;
+      if (!training) {
+        return batchNormInference(input, offset as tf.Tensor1D, running, this.batchNorm.epsilon);
       }
-      h = tf.maxPool(h, 3, 3, "valid");
-      const features = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
-      const weight = value() as tf.Tensor2D;
-      recordMultiplyAdds(features.shape[0] * weight.shape[0] * weight.shape[1]);
-      const logits = tf.mul(tf.matMul(features, weight), OUTPUT_SCALE) as tf.Tensor2D;
-      updates.forEach((update) => update());
-      return logits;
-    });
+      const result = batchNormTraining(input, offset as tf.Tensor1D, running, this.batchNorm);
+      updated.push(result.running.mean, result.running.variance);
+      return result.output;
+    };
+    const whiteningBias = value();
+    let h = gelu(tf.add(convolution(x, state.whiteningFilter, "valid"), whiteningBias) as tf.Tensor4D);
+    for (let block = 0; block < 3; block++) {
+      h = nativeMaxPool(convolution(h, value() as tf.Tensor4D, "same"), 2, "valid");
+      h = gelu(normalise(h, value()));
+      h = convolution(h, value() as tf.Tensor4D, "same");
+      h = gelu(normalise(h, value()));
+    }
+    h = nativeMaxPool(h, 3, "valid");
+    const features = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
+    const weight = value() as tf.Tensor2D;
+    recordMultiplyAdds(features.shape[0] * weight.shape[0] * weight.shape[1]);
+    return { logits: tf.mul(tf.matMul(features, weight), OUTPUT_SCALE) as tf.Tensor2D, runningStatistics: updated };
   }
 
   /** Multiply-adds of the convolutions and the linear layer in one image's forward pass. */
