@@ -33,3 +33,21 @@ export {
   type RandomImagesOptions,
 } from "./images/random-images";
 export { normalizeEachTile, featureMapTiles, filterTiles, showFeatureMaps, showFilters } from "./images/feature-maps";
+export { epochAccuracyChart, type EpochAccuracy, type AccuracyReference, type EpochAccuracyOptions } from "./charts/epoch-accuracy";
+export { percentBarsChart, type LabelledBar, type PercentBarsOptions } from "./charts/percent-bars";
+export { perClassAccuracyChart } from "./charts/per-class-accuracy";
+export { ablationChart, ablationRunName } from "./charts/ablation";
+export {
+  ABLATION_RESULTS_FILE,
+  readAblationResults,
+  writeAblationResults,
+  type AblationResults,
+  type AblationRun,
+} from "./ablation-results";
+export {
+  misclassifiedIndices,
+  misclassifiedCaption,
+  showMisclassified,
+  type LabelledImages,
+  type MisclassifiedOptions,
+} from "./images/misclassified";

@@ -1,0 +1,111 @@
+/**
+ * The results file of the airbench ablation: scripts/ablation.ts (`npm run
+ * ablation`) writes it and notebook 4.4 draws it, so readers see what each
+ * ingredient is worth without re-running hours of training.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { displayPath } from "../cache";
+import type { EpochAccuracy } from "./charts/epoch-accuracy";
+
+/** results/airbench-ablation.json of this package (beside src/ and dist/), committed with the notebooks. */
+export const ABLATION_RESULTS_FILE = path.resolve(__dirname, "../../results/airbench-ablation.json");
+
+/** One training run of the ablation: the full recipe, or the recipe with one ingredient taken out. */
+export interface AblationRun {
+  /** The ingredient taken out (an AirbenchIngredient), or null for the full recipe. */
+  removed: string | null;
+  /** Final test accuracy without test-time augmentation, a fraction. */
+  testAccuracy: number;
+  /** Final test accuracy with the run's own test-time augmentation (none when that is what was removed). */
+  testAccuracyTta: number;
+  trainSeconds: number;
+  /** Test accuracy after each epoch, with the training seconds so far. */
+  epochs: Array<Required<EpochAccuracy>>;
+}
+
+export interface AblationResults {
+  /** The command that made the file, e.g. "npm run ablation -- --epochs 3". */
+  command: string;
+  /** When the first run started and the last one ended, ISO 8601 UTC. */
+  startedAt: string;
+  finishedAt: string;
+  /** Epochs of every run (may be fractional), the seed and the step scale they used. */
+  epochs: number;
+  seed: number;
+  stepScale: number;
+  /** Dataset ids of the training and test sets (see ImageSet.datasetId). */
+  trainSet: string;
+  testSet: string;
+  /** runInfo() at the start: date, backend, machine, load. */
+  machine: string;
+  /** The full recipe first, then one run per ingredient removed. */
+  runs: AblationRun[];
+}
+
+/** Writes `results` as JSON to a temporary file beside `file`, then renames it over `file`: a reader never sees half a file. */
+export function writeAblationResults(results: AblationResults, file: string = ABLATION_RESULTS_FILE): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, `${JSON.stringify(results, null, 2)}\n`);
+    fs.renameSync(temporary, file);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+function fieldProblem(value: unknown, where: string, kind: "string" | "number" | "array"): string | undefined {
+  const fits = kind === "array" ? Array.isArray(value) : kind === "number" ? typeof value === "number" && Number.isFinite(value) : typeof value === "string";
+  return fits ? undefined : `${where} is not a${kind === "array" ? "n array" : ` ${kind}`}`;
+}
+
+/** The first thing wrong with `data` as ablation results, or undefined. */
+function resultsProblem(data: unknown): string | undefined {
+  if (data === null || typeof data !== "object") return "it is not a JSON object";
+  const results = data as Record<string, unknown>;
+  const top: Array<[string, "string" | "number" | "array"]> = [
+    ["command", "string"], ["startedAt", "string"], ["finishedAt", "string"], ["epochs", "number"], ["seed", "number"],
+    ["stepScale", "number"], ["trainSet", "string"], ["testSet", "string"], ["machine", "string"], ["runs", "array"],
+  ];
+  for (const [key, kind] of top) {
+    const problem = fieldProblem(results[key], key, kind);
+    if (problem) return problem;
+  }
+  const runs = results.runs as unknown[];
+  if (runs.length === 0) return "runs is empty";
+  for (const [i, run] of runs.entries()) {
+    if (run === null || typeof run !== "object") return `runs[${i}] is not an object`;
+    const fields = run as Record<string, unknown>;
+    if (!(fields.removed === null || typeof fields.removed === "string")) return `runs[${i}].removed is neither null nor a string`;
+    for (const key of ["testAccuracy", "testAccuracyTta", "trainSeconds"]) {
+      const problem = fieldProblem(fields[key], `runs[${i}].${key}`, "number");
+      if (problem) return problem;
+    }
+    const epochs = fields.epochs;
+    if (!Array.isArray(epochs)) return `runs[${i}].epochs is not an array`;
+    for (const [j, record] of epochs.entries()) {
+      for (const key of ["epoch", "testAccuracy", "seconds"]) {
+        const problem = fieldProblem((record as Record<string, unknown> | null)?.[key], `runs[${i}].epochs[${j}].${key}`, "number");
+        if (problem) return problem;
+      }
+    }
+  }
+  if ((runs[0] as AblationRun).removed !== null) return "runs[0] is not the full recipe (its removed is not null)";
+  return undefined;
+}
+
+/** Reads and checks the ablation's results (default: the committed results/airbench-ablation.json). */
+export function readAblationResults(file: string = ABLATION_RESULTS_FILE): AblationResults {
+  const remake = "Run `npm run ablation` to make it (see scripts/ablation.ts).";
+  if (!fs.existsSync(file)) throw new Error(`Ablation results: ${displayPath(file)} does not exist. ${remake}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`Ablation results: ${displayPath(file)} is not valid JSON (${(error as Error).message}). ${remake}`);
+  }
+  const problem = resultsProblem(data);
+  if (problem) throw new Error(`Ablation results: ${displayPath(file)} is not an ablation results file: ${problem}. ${remake}`);
+  return data as AblationResults;
+}

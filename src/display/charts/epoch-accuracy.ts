@@ -1,0 +1,90 @@
+import type { TopLevelSpec } from "vega-lite";
+import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+
+/** Test accuracy (a fraction) after `epoch` epochs; `seconds` of training so far, when known, shows in the tooltip. */
+export interface EpochAccuracy {
+  epoch: number;
+  testAccuracy: number;
+  seconds?: number;
+}
+
+/** A result to beat, drawn as a horizontal line across the chart, e.g. `{ label: "chapter, 3 conv", accuracy: 0.7202 }`. */
+export interface AccuracyReference {
+  label: string;
+  /** A fraction, like the run's accuracies. */
+  accuracy: number;
+}
+
+export interface EpochAccuracyOptions extends ChartOptions {
+  /** Epochs the run will train: fixes the x axis, so a live chart does not rescale as epochs arrive. */
+  plannedEpochs?: number;
+  /** Name of the run's line in the legend (default "this run"). */
+  runLabel?: string;
+}
+
+const percent = (fraction: number) => +(100 * fraction).toFixed(2);
+
+/**
+ * Test accuracy (%) against epoch, one dot per evaluated epoch joined by a line,
+ * with each reference as a dashed horizontal rule named with its value in the
+ * legend: how a run climbs past earlier results. Works with no epochs yet (the
+ * rules alone), so a live chart can start before the first epoch ends.
+ */
+export function epochAccuracyChart(
+  epochs: readonly EpochAccuracy[],
+  references: readonly AccuracyReference[] = [],
+  options: EpochAccuracyOptions = {},
+): TopLevelSpec {
+  const runLabel = options.runLabel ?? "this run";
+  const points = epochs.map((record) => ({
+    series: runLabel,
+    epoch: record.epoch,
+    accuracy: percent(record.testAccuracy),
+    seconds: record.seconds === undefined ? null : +record.seconds.toFixed(0),
+  }));
+  const rules = references.map((reference) => ({
+    series: `${reference.label}: ${percent(reference.accuracy).toFixed(2)}%`,
+    accuracy: percent(reference.accuracy),
+  }));
+  const lastEpoch = Math.max(options.plannedEpochs ?? 0, ...epochs.map((record) => record.epoch), 1);
+  const x = { field: "epoch", type: "quantitative" as const, title: "Epoch", scale: { domain: [0, lastEpoch] } };
+  const y = { field: "accuracy", type: "quantitative" as const, title: "Test accuracy (%)", scale: { zero: false } };
+  // One legend for the run and the references: close references (70.8, 71.3, 72.0%) would make labels on the rules overlap.
+  const color = {
+    field: "series",
+    type: "nominal" as const,
+    title: null,
+    sort: [runLabel, ...rules.map((rule) => rule.series)],
+    legend: { labelLimit: 400 },
+  };
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: options.title ?? "Test accuracy per epoch",
+    description:
+      `Test accuracy per epoch, ${points.length} epochs` +
+      (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
+    width: options.width ?? 420,
+    height: options.height ?? 260,
+    layer: [
+      {
+        data: { values: rules },
+        mark: { type: "rule", strokeDash: [4, 4] },
+        encoding: { y, color },
+      },
+      {
+        data: { values: points },
+        mark: { type: "line", point: { filled: true, size: 40 } },
+        encoding: {
+          x,
+          y,
+          color,
+          tooltip: [
+            { field: "epoch", type: "quantitative" },
+            { field: "accuracy", type: "quantitative", title: "test accuracy (%)" },
+            { field: "seconds", type: "quantitative", title: "training seconds" },
+          ],
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,90 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../src/display/ablation-results";
+import { chartToSvg } from "../../src/display/chart-svg";
+import { ablationChart } from "../../src/display/charts/ablation";
+import { countMarks, svgTexts } from "./recorder";
+
+function run(removed: string | null, testAccuracyTta: number): AblationRun {
+  return {
+    removed,
+    testAccuracy: testAccuracyTta - 0.01,
+    testAccuracyTta,
+    trainSeconds: 270,
+    epochs: [1, 2, 3].map((epoch) => ({ epoch, testAccuracy: (testAccuracyTta * epoch) / 3, seconds: 90 * epoch })),
+  };
+}
+
+const results: AblationResults = {
+  command: "npm run ablation -- --epochs 3",
+  startedAt: "2026-12-01T12:00:00.000Z",
+  finishedAt: "2026-12-01T12:40:00.000Z",
+  epochs: 3,
+  seed: 42,
+  stepScale: 1,
+  trainSet: "cifar10-train:1a2b3c4d",
+  testSet: "cifar10-test:5e6f7a8b",
+  machine: "run 2026-12-01 12:00 UTC",
+  runs: [run(null, 0.8912), run("whitening", 0.8634), run("label-smoothing", 0.8851), run("lookahead", 0.8930)],
+};
+
+let dir = "";
+test.before.each(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-test-"));
+});
+test.after.each(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("ablation chart: a bar per run, each labelled with its accuracy and its difference from the full recipe", async () => {
+  const svg = await chartToSvg(ablationChart(results.runs));
+  assert.is(countMarks(svg, "bar"), 4);
+  assert.is(countMarks(svg, "rule mark"), 1);
+  const texts = svgTexts(svg);
+  const expected = ["full recipe", "without whitening", "without label-smoothing", "without lookahead", "89.12%", "86.34% (−2.78)", "88.51% (−0.61)", "89.30% (+0.18)", "full recipe: 89.12%"];
+  for (const text of expected) assert.ok(texts.includes(text), `missing text ${text} in ${texts}`);
+});
+
+test("ablation chart needs the full recipe's run to compare with", () => {
+  assert.throws(() => ablationChart(results.runs.slice(1)), /no full-recipe run \(removed: null\) among the 3 runs/);
+});
+
+test("results written are read back unchanged, and no temporary file stays beside them", () => {
+  const file = path.join(dir, "results", "airbench-ablation.json");
+  writeAblationResults(results, file);
+  assert.equal(readAblationResults(file), results);
+  assert.equal(fs.readdirSync(path.dirname(file)), ["airbench-ablation.json"]);
+});
+
+test("a failed write leaves the earlier results file whole and no temporary file", () => {
+  const file = path.join(dir, "airbench-ablation.json");
+  writeAblationResults(results, file);
+  const before = fs.readFileSync(file, "utf8");
+  // A cycle cannot be serialised: the write fails after the temporary file was named.
+  const cyclic = { ...results, runs: [...results.runs] } as AblationResults & { self?: unknown };
+  cyclic.self = cyclic;
+  assert.throws(() => writeAblationResults(cyclic, file), /circular/);
+  assert.is(fs.readFileSync(file, "utf8"), before);
+  assert.equal(fs.readdirSync(dir), ["airbench-ablation.json"]);
+
+  // A folder in the file's place: the temporary file is written, the rename fails, the temporary file goes.
+  const blocked = path.join(dir, "blocked.json");
+  fs.mkdirSync(path.join(blocked, "inside"), { recursive: true });
+  assert.throws(() => writeAblationResults(results, blocked));
+  assert.equal(fs.readdirSync(dir).sort(), ["airbench-ablation.json", "blocked.json"]);
+});
+
+test("reading a missing, broken or incomplete file says which file, what is wrong and how to remake it", () => {
+  const file = path.join(dir, "airbench-ablation.json");
+  assert.throws(() => readAblationResults(file), /airbench-ablation\.json does not exist\. Run `npm run ablation`/);
+  fs.writeFileSync(file, '{"runs": [');
+  assert.throws(() => readAblationResults(file), /is not valid JSON .*Run `npm run ablation`/);
+  const { testAccuracyTta, ...incomplete } = results.runs[1];
+  fs.writeFileSync(file, JSON.stringify({ ...results, runs: [results.runs[0], incomplete] }));
+  assert.throws(() => readAblationResults(file), /not an ablation results file: runs\[1\]\.testAccuracyTta is not a number/);
+  fs.writeFileSync(file, JSON.stringify({ ...results, runs: [...results.runs].reverse() }));
+  assert.throws(() => readAblationResults(file), /runs\[0\] is not the full recipe/);
+});
+
+test.run();
