@@ -28,10 +28,8 @@ export class Lookahead {
    */
   update(decay: number): void {
     this.variables.forEach((variable, i) => {
-      const average = tf.tidy(() => {
-        const current = variable.read();
-        return tf.add(tf.mul(this.averages[i], decay), tf.mul(current, 1 - decay));
-      });
+      // As a step towards the current value, so that a value that has not changed (a frozen one) stays exactly the same.
+      const average = tf.tidy(() => tf.add(this.averages[i], tf.mul(tf.sub(variable.read(), this.averages[i]), 1 - decay)));
       this.averages[i].dispose();
       this.averages[i] = average;
       variable.assign(average);

@@ -31,16 +31,21 @@ export class EagerAirbenchStep implements AirbenchStep {
   ) {}
 
   run(images: tf.Tensor4D, oneHot: tf.Tensor2D): StepMeasures {
+    let logits: tf.Tensor2D | null = null;
+    const loss = (...values: tf.Tensor[]) => {
+      // Kept past the gradient's own scope, for the accuracy; disposed below.
+      logits = tf.keep(this.model.logits(images, true, values));
+      return labelSmoothedCrossEntropy(logits, oneHot, this.labelSmoothing);
+    };
     const [cost, accuracy] = tf.tidy(() => {
-      let logits: tf.Tensor2D | null = null;
-      const loss = (...values: tf.Tensor[]) => {
-        logits = tf.keep(this.model.logits(images, true, values));
-        return labelSmoothedCrossEntropy(logits, oneHot, this.labelSmoothing);
-      };
-      const { value, grads } = tf.valueAndGrads(loss)(this.model.trainable.map((variable) => variable.read()));
-      this.optimizer.applyGradients(grads);
-      const correct = tf.equal(tf.argMax(logits as unknown as tf.Tensor2D, 1), tf.argMax(oneHot, 1));
-      return [value, tf.mean(tf.cast(correct, "float32"))];
+      try {
+        const { value, grads } = tf.valueAndGrads(loss)(this.model.trainable.map((variable) => variable.read()));
+        this.optimizer.applyGradients(grads);
+        const correct = tf.equal(tf.argMax(logits as unknown as tf.Tensor2D, 1), tf.argMax(oneHot, 1));
+        return [value, tf.mean(tf.cast(correct, "float32"))];
+      } finally {
+        (logits as tf.Tensor2D | null)?.dispose();
+      }
     });
     const measures = { cost: cost.dataSync()[0], accuracy: accuracy.dataSync()[0] };
     tf.dispose([cost, accuracy]);

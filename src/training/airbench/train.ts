@@ -11,7 +11,7 @@ import { deriveSeed, mulberry32 } from "../../data/random";
 import { ProgressReporter } from "../../display/progress-reporter";
 import { SeedStream, statelessUniform } from "../../layers/random";
 import type { AirbenchModel } from "../../models/airbench";
-import { checkSeed } from "../../seed";
+import { checkSeed, SEED_LIMIT } from "../../seed";
 import type { ProgressSink } from "../progress-sink";
 import { triangularMultiplier } from "../schedule";
 import { NesterovSgdOptimizer, type VariableUpdateSettings } from "../sgd";
@@ -65,6 +65,11 @@ export function stepCounts(imageCount: number, recipe: AirbenchRecipe): { perEpo
     );
   }
   return { perEpoch, total: Math.ceil(perEpoch * recipe.epochs) };
+}
+
+/** A seed for sub-stream `stream` of `seed`, in the range checkSeed accepts. */
+function subSeed(seed: number, stream: number): number {
+  return deriveSeed(seed, stream) % SEED_LIMIT;
 }
 
 /** A seeded random order of 0 … count − 1 (Fisher–Yates). */
@@ -130,7 +135,7 @@ export async function trainAirbench(
   const steps = stepCounts(trainSet.count, recipe);
   const progress = options.progress ?? new ProgressReporter({ label: "airbench" });
   const { learningRate } = sgdSettings(recipe);
-  const augmentation = recipe.translate > 0 || recipe.flip ? new AirbenchAugmentation(trainSet.count, deriveSeed(seed, 1), recipe.translate) : null;
+  const augmentation = recipe.translate > 0 || recipe.flip ? new AirbenchAugmentation(trainSet.count, subSeed(seed, 1), recipe.translate) : null;
   const whiteningBias = model.trainable[model.roles.indexOf("whitening-bias")];
   const records: EpochRecord[] = [];
 
@@ -149,7 +154,7 @@ export async function trainAirbench(
   try {
     process.on("SIGINT", onInterrupt);
     let started = performance.now();
-    initializeFirstLayer(model, trainSet, recipe, deriveSeed(seed, 3));
+    initializeFirstLayer(model, trainSet, recipe, subSeed(seed, 3));
     optimizer = new NesterovSgdOptimizer(model.trainable, { learningRate, momentum: recipe.momentum }, variableSettings(model, recipe));
     stepper = new EagerAirbenchStep(model, optimizer, recipe.labelSmoothing);
     let lastProgressAt = performance.now();
