@@ -30,10 +30,9 @@ export interface AblationResults {
   /** When the first run started and the last one ended, ISO 8601 UTC. */
   startedAt: string;
   finishedAt: string;
-  /** Epochs of every run (may be fractional), the seed and the step scale they used. */
+  /** Epochs of every run (may be fractional) and the seed they used. */
   epochs: number;
   seed: number;
-  stepScale: number;
   /** Dataset ids of the training and test sets (see ImageSet.datasetId). */
   trainSet: string;
   testSet: string;
@@ -66,7 +65,7 @@ function resultsProblem(data: unknown): string | undefined {
   const results = data as Record<string, unknown>;
   const top: Array<[string, "string" | "number" | "array"]> = [
     ["command", "string"], ["startedAt", "string"], ["finishedAt", "string"], ["epochs", "number"], ["seed", "number"],
-    ["stepScale", "number"], ["trainSet", "string"], ["testSet", "string"], ["machine", "string"], ["runs", "array"],
+    ["trainSet", "string"], ["testSet", "string"], ["machine", "string"], ["runs", "array"],
   ];
   for (const [key, kind] of top) {
     const problem = fieldProblem(results[key], key, kind);

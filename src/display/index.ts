@@ -33,7 +33,7 @@ export {
   type RandomImagesOptions,
 } from "./images/random-images";
 export { normalizeEachTile, featureMapTiles, filterTiles, showFeatureMaps, showFilters } from "./images/feature-maps";
-export { epochAccuracyChart, type EpochAccuracy, type AccuracyReference, type EpochAccuracyOptions } from "./charts/epoch-accuracy";
+export { epochAccuracyChart, accuracyAtSeconds, type EpochAccuracy, type AccuracyReference, type EpochAccuracyOptions } from "./charts/epoch-accuracy";
 export { percentBarsChart, type LabelledBar, type PercentBarsOptions } from "./charts/percent-bars";
 export { perClassAccuracyChart } from "./charts/per-class-accuracy";
 export { ablationChart, ablationRunName } from "./charts/ablation";

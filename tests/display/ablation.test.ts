@@ -24,7 +24,6 @@ const results: AblationResults = {
   finishedAt: "2026-12-01T12:40:00.000Z",
   epochs: 3,
   seed: 42,
-  stepScale: 1,
   trainSet: "cifar10-train:1a2b3c4d",
   testSet: "cifar10-test:5e6f7a8b",
   machine: "run 2026-12-01 12:00 UTC",
