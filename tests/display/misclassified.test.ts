@@ -53,9 +53,9 @@ test("showMisclassified shows the wrong images only, captioned true→predicted,
   assert.is(messages.length, 1);
   const svg = String(messages[0].content.data["image/svg+xml"]);
   assert.equal([...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((match) => match[1]), ["dog→ship", "cat→dog", "ship→cat"]);
-  // The grid's tiles are the gathered images: tile 2 is image 5, gray 0.5 (128 of 255). 4 px × 3, padding 2, 3 tiles in a row.
+  // The grid's tiles are the gathered images: tile 2 is image 5, gray 0.5 (128 of 255). 4 px × 4, padding 2, 3 tiles in a row.
   const png = tf.node.decodePng(Buffer.from(String(messages[0].content.data["image/png"]), "base64"));
-  const pixel = png.slice([2 + 6, 2 + 2 * 14 + 6, 0], [1, 1, 1]);
+  const pixel = png.slice([2 + 8, 2 + 2 * 18 + 8, 0], [1, 1, 1]);
   assert.is(pixel.dataSync()[0], 128);
   tf.dispose([png, pixel]);
 });

@@ -51,6 +51,25 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
     pngCount: 1,
     text: [/Number of train images: 500/, /cifar-reduced\s+\d+\.\d\d%/],
   },
+  "4.4-cifar10-beyond-the-chapter.ipynb": {
+    svgTitles: [
+      "GELU and ReLU",
+      "Triangular schedule",
+      "airbench93 on CIFAR-10: test accuracy after each epoch",
+      "each ingredient taken out in turn",
+      "airbench93: test accuracy per class (with TTA)",
+      "airbench93 on the CIFAR-10 test set: true class (rows) vs predicted (columns)",
+    ],
+    // Augmented examples, whitening filters, misclassified test images.
+    pngCount: 3,
+    text: [
+      /train: 500 images, test: 100/,
+      /test accuracy: \d+\.\d\d%; with test-time augmentation \(mirror-translate\): \d+\.\d\d%/,
+      /\d+ ms per step, \d+ GFLOP\/s/,
+      /made by `npm run ablation -- --epochs/,
+      /\d+ of 100 images misclassified/,
+    ],
+  },
 };
 
 const PASS_MARKER = "tensors after pass";

@@ -49,19 +49,19 @@ export function epochAccuracyChart(
   const lastEpoch = Math.max(options.plannedEpochs ?? 0, ...epochs.map((record) => record.epoch), 1);
   const x = { field: "epoch", type: "quantitative" as const, title: "Epoch", scale: { domain: [0, lastEpoch] } };
   const y = { field: "accuracy", type: "quantitative" as const, title: "Test accuracy (%)", scale: { zero: false } };
-  // One legend for the run and the references: close references (70.8, 71.3, 72.0%) would make labels on the rules overlap.
+  // One legend for the run and the references (labels on the rules would overlap: 70.8, 71.3, 72.0%), its labels never cut short.
   const color = {
     field: "series",
     type: "nominal" as const,
     title: null,
     sort: [runLabel, ...rules.map((rule) => rule.series)],
-    legend: { labelLimit: 400 },
+    legend: { labelLimit: 0 },
   };
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? "Test accuracy per epoch",
     description:
-      `Test accuracy per epoch, ${points.length} epochs` +
+      `Test accuracy per epoch, ${points.length} epoch${points.length === 1 ? "" : "s"}` +
       (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
     width: options.width ?? 420,
     height: options.height ?? 260,

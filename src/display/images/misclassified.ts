@@ -35,8 +35,8 @@ export function misclassifiedCaption(trueClass: number, predictedClass: number, 
 
 /**
  * Shows the first misclassified images of `images` (one prediction per image)
- * as a grid captioned true→predicted, three times their size so that the
- * captions fit under them; prints how many of all the images are wrong.
+ * as a grid captioned true→predicted, four times their size so that the
+ * longest captions ("automobile→airplane") fit under them; prints how many of all the images are wrong.
  * Returns nothing, so a cell ending with the call shows the grid once.
  */
 export async function showMisclassified(
@@ -56,7 +56,7 @@ export async function showMisclassified(
   try {
     await showImageGrid(batch.xs, {
       cols: 8,
-      scale: 3,
+      scale: 4,
       padding: 2,
       ...gridOptions,
       captions: shown.map((i) => misclassifiedCaption(images.labels[i], predictions[i], images.classNames)),
