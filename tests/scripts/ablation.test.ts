@@ -1,0 +1,76 @@
+/**
+ * scripts/ablation.ts as `npm run ablation` runs it, in a child process: bad
+ * flags stop it with one message, and a short run on the tiny data set writes
+ * a results file the notebook can read, the full recipe first.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { writeTinyDatasets } from "../../src/data";
+import { readAblationResults } from "../../src/display/ablation-results";
+import { AIRBENCH_INGREDIENTS } from "../../src/training";
+
+const root = path.resolve(__dirname, "../..");
+
+function runAblation(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/ablation.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test("bad flags stop the script with one message naming the flag, and the usage", () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--epochs", "three"], /^ablation: --epochs needs a number > 0, got 'three'\.$/m],
+    [["--epochs"], /^ablation: --epochs needs a value\.$/m],
+    [["--batch-size", "2.5"], /^ablation: --batch-size needs a whole number > 0, got '2\.5'\.$/m],
+    [["--seed", "-1"], /^ablation: --seed -1 is not valid/m],
+    [["--fast"], /^ablation: unknown argument '--fast'\.$/m],
+  ];
+  for (const [args, message] of cases) {
+    const { status, stdout, stderr } = runAblation(args);
+    assert.is(status, 1, `${args.join(" ")}: exit status`);
+    assert.match(stderr, message);
+    assert.is(stderr.match(/^ablation: /gm)?.length, 1, `${args.join(" ")}: one error message, got\n${stderr}`);
+    assert.is(stdout, "", `${args.join(" ")}: nothing trained`);
+  }
+});
+
+test("a short run on the tiny data set writes every run, the full recipe first and test-time augmentation from its training", async () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-script-"));
+  try {
+    await writeTinyDatasets(path.join(work, "data"));
+    const output = path.join(work, "ablation.json");
+    const env = { CNN_DATA_DIR: path.join(work, "data"), CNN_CACHE_DIR: path.join(work, "cache") };
+    const { status, stdout, stderr } = runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], env);
+    assert.is(status, 0, stderr);
+    const results = readAblationResults(output);
+    assert.is(results.epochs, 0.2);
+    assert.is(results.seed, 7);
+    assert.match(results.command, /^npm run ablation -- --epochs 0\.2 --seed 7 --batch-size 50 --output /);
+    const ingredients = Object.keys(AIRBENCH_INGREDIENTS);
+    assert.equal(results.runs.map((run) => run.removed).sort(), [null, ...ingredients].sort());
+    assert.is(results.runs[0].removed, null);
+    const withoutTta = results.runs.find((run) => run.removed === "test-time-augmentation")!;
+    assert.is(withoutTta.testAccuracyTta, results.runs[0].testAccuracy);
+    assert.is(withoutTta.trainSeconds, results.runs[0].trainSeconds);
+    // 500 images in batches of 50, 0.2 epochs: 2 steps, one evaluation.
+    for (const run of results.runs) assert.equal(run.epochs.map((record) => record.epoch), [0.2]);
+    assert.match(stdout, /\[8\/8\] without /);
+
+    // Run again: every training run comes from the cache.
+    const again = runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], env);
+    assert.is(again.status, 0, again.stderr);
+    assert.is(again.stdout.match(/^ {2}loaded airbench/gm)?.length, 8);
+    assert.equal(readAblationResults(output).runs, results.runs);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test.run();
