@@ -71,12 +71,13 @@ export function probedKernel(spec: ProbedKernelSpec): ProbedKernel {
 }
 
 /**
- * Which kernel each native-op family runs, probing those not probed yet.
- * Lists the families of the modules loaded so far; src/layers (loaded by
- * every model) defines conv2d + bias and max pooling.
+ * Which kernel each native-op family runs, probing those not probed yet,
+ * sorted by family name (module load order varies). Lists the families of the
+ * modules loaded so far; src/layers (loaded by every model) defines
+ * conv2d + bias and max pooling.
  */
 export function nativeKernelReport(): KernelReportEntry[] {
-  return reported.map((kernel) => kernel.report());
+  return reported.map((kernel) => kernel.report()).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
