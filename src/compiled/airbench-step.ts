@@ -14,7 +14,7 @@ import { withKernelFallbacks } from "../native/kernels";
 import type { AirbenchModel, AirbenchState } from "../models/airbench";
 import { labelSmoothedCrossEntropy } from "../training/label-smoothing";
 import { GraphBuilder, graphAttr, type CompiledFunction, type GraphTensor } from "./graph";
-import { traceInto } from "./trace";
+import { traceInto, type ConvolutionPrecision } from "./trace";
 
 /** "compiled": one graph function per batch size; "eager": tfjs's tape over model.logits, the reference. */
 export type AirbenchStepKind = "compiled" | "eager";
@@ -29,7 +29,7 @@ export interface AirbenchStepOptions {
    * their gradients compute in bfloat16 inside the graph function; weights,
    * gradients and everything else stay float32. Default "float32".
    */
-  convolutionPrecision?: "float32" | "bfloat16";
+  convolutionPrecision?: ConvolutionPrecision;
 }
 
 export interface AirbenchStepResult {

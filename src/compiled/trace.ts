@@ -24,6 +24,9 @@ export class UntraceableError extends Error {
   }
 }
 
+/** The arithmetic of the traced convolutions (weights and everything else stay float32). */
+export type ConvolutionPrecision = "float32" | "bfloat16";
+
 export interface TraceOptions {
   /**
    * "bfloat16": each Conv2D runs on bfloat16 copies of its input and filter
@@ -32,7 +35,7 @@ export interface TraceOptions {
    * registry differentiates through the casts, so the convolutions' gradients
    * run in bfloat16 too. Default "float32": the ops as they ran.
    */
-  convolutionPrecision?: "float32" | "bfloat16";
+  convolutionPrecision?: ConvolutionPrecision;
 }
 
 export interface Trace {
@@ -126,7 +129,7 @@ class OpRecorder {
   constructor(
     private readonly graph: GraphBuilder,
     binding: NativeBinding,
-    private readonly convolutionPrecision: "float32" | "bfloat16",
+    private readonly convolutionPrecision: ConvolutionPrecision,
   ) {
     this.dtypes = new Map<number, GraphDtype>([
       [binding.TF_FLOAT, "float32"],

@@ -21,9 +21,14 @@ function readCpuinfo(): string | null {
   }
 }
 
+/** True when the CPU computes in bfloat16 natively (avx512_bf16 or amx_bf16). */
+export function hasBfloat16Compute(flags: ReadonlySet<string> = cpuFlags()): boolean {
+  return flags.has("avx512_bf16") || flags.has("amx_bf16");
+}
+
 /** Throws, naming `what`, unless the CPU computes in bfloat16 natively (avx512_bf16 or amx_bf16). */
 export function assertBfloat16Compute(what: string, flags: ReadonlySet<string> = cpuFlags()): void {
-  if (!flags.has("avx512_bf16") && !flags.has("amx_bf16")) {
+  if (!hasBfloat16Compute(flags)) {
     throw new Error(
       `${what}: bfloat16 compute needs a CPU with avx512_bf16 or amx_bf16, and ${CPUINFO} lists neither here ` +
         "(oneDNN would emulate it, slower than float32); use float32.",

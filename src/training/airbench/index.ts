@@ -11,7 +11,7 @@ export {
   type TestTimeAugmentation,
 } from "./recipe";
 export { trainAirbench, stepCounts, type EpochRecord, type AirbenchTrainOptions, type AirbenchTraining } from "./train";
-export { EagerAirbenchStep, type AirbenchStep, type StepMeasures } from "./step";
+export { AirbenchTrainingStep, type AirbenchStepSettings, type StepMeasures } from "./step";
 export { Lookahead, lookaheadDecay } from "./lookahead";
 export {
   airbenchPredictions,

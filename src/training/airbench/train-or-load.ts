@@ -10,6 +10,7 @@ import { displayPath } from "../../cache";
 import type { ImageSet } from "../../data/image-set";
 import type { ModelVariable } from "../../layers/variables";
 import { AirbenchModel } from "../../models/airbench";
+import { hasBfloat16Compute } from "../../native/cpu";
 import { randomSeed } from "../../seed";
 import type { ProgressSink } from "../progress-sink";
 import { defaultWeightsDir } from "../train-or-load";
@@ -132,6 +133,15 @@ function figures(model: AirbenchModel, recipe: AirbenchRecipe, epochs: EpochReco
   };
 }
 
+/** The recipe as this CPU can run it: bfloat16 convolutions become float32, with one line saying why, where bfloat16 would be emulated. */
+function withAvailablePrecision(recipe: AirbenchRecipe): AirbenchRecipe {
+  if (recipe.convolutionPrecision !== "bfloat16" || hasBfloat16Compute()) {
+    return recipe;
+  }
+  console.warn("airbench: this CPU has neither avx512_bf16 nor amx_bf16, so the convolutions train in float32 (slower; the cached weights are named for float32).");
+  return { ...recipe, convolutionPrecision: "float32" };
+}
+
 /**
  * Trains airbench on CIFAR-10 (AIRBENCH93_RECIPE with `options.recipe`'s
  * changes), or loads the identical earlier run from the weights cache. A
@@ -144,7 +154,7 @@ export async function trainOrLoadAirbench(trainSet: ImageSet, testSet: ImageSet,
   if (!(stepScale > 0 && Number.isFinite(stepScale))) {
     throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the epochs.`);
   }
-  const base = { ...AIRBENCH93_RECIPE, ...options.recipe };
+  const base = withAvailablePrecision({ ...AIRBENCH93_RECIPE, ...options.recipe });
   const recipe = checkRecipe({ ...base, epochs: base.epochs * stepScale });
   const seed = options.seed ?? randomSeed();
   const model = new AirbenchModel({ widths: recipe.widths, seed });

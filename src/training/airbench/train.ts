@@ -19,7 +19,7 @@ import { TrainingInterruptedError } from "../train";
 import { airbenchAccuracy, normalizeCifar } from "./inference";
 import { Lookahead, lookaheadDecay } from "./lookahead";
 import { checkRecipe, sgdSettings, type AirbenchRecipe } from "./recipe";
-import { EagerAirbenchStep, type AirbenchStep } from "./step";
+import { AirbenchTrainingStep } from "./step";
 
 /** One epoch's figures, as the notebook charts them. */
 export interface EpochRecord {
@@ -147,7 +147,7 @@ export async function trainAirbench(
   await new Promise(setImmediate);
   progress.start(steps.total);
   let optimizer: NesterovSgdOptimizer | null = null;
-  let stepper: AirbenchStep | null = null;
+  let stepper: AirbenchTrainingStep | null = null;
   let lookahead: Lookahead | null = null;
   let stepsDone = 0;
   let seconds = 0;
@@ -156,7 +156,7 @@ export async function trainAirbench(
     let started = performance.now();
     initializeFirstLayer(model, trainSet, recipe, subSeed(seed, 3));
     optimizer = new NesterovSgdOptimizer(model.trainable, { learningRate, momentum: recipe.momentum }, variableSettings(model, recipe));
-    stepper = new EagerAirbenchStep(model, optimizer, recipe.labelSmoothing);
+    stepper = new AirbenchTrainingStep(model, optimizer, recipe);
     let lastProgressAt = performance.now();
     for (let epoch = 0; stepsDone < steps.total; epoch++) {
       if (epoch === recipe.whiteningBiasEpochs) {

@@ -57,6 +57,7 @@ test("checkRecipe names every field that makes no sense", () => {
         error.message,
       ),
   );
+  assert.throws(() => checkRecipe({ ...AIRBENCH93_RECIPE, convolutionPrecision: "float16" as never }), /convolutionPrecision must be "float32" or "bfloat16" \(got "float16"\)/);
   assert.is(checkRecipe(AIRBENCH93_RECIPE), AIRBENCH93_RECIPE);
 });
 
