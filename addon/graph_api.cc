@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tensorflow/c/c_api.h"
@@ -485,7 +486,36 @@ napi_value AddOperation(napi_env env, napi_callback_info info) {
   return DescribeOutputs(env, graph, outputs);
 }
 
+// TensorFlow's C++ gradient of Relu hands ReluGrad the Relu's input; Python's
+// hands it the Relu's output, which gives the same mask (relu(x) > 0 exactly
+// where x > 0). With the input, the bias addition before the Relu has a second
+// consumer, and Grappler's remapper then cannot fuse Conv2D or MatMul + BiasAdd
+// + Relu into one oneDNN primitive as it does for Python's tf.function.
+void FeedReluGradsReluOutputs(TF_Graph *graph) {
+  std::vector<std::pair<TF_Output, TF_Input>> edges;
+  size_t position = 0;
+  while (TF_Operation *operation = TF_GraphNextOperation(graph, &position)) {
+    if (std::strcmp(TF_OperationOpType(operation), "ReluGrad") != 0) continue;
+    const TF_Input features{operation, 1};
+    const TF_Output source = TF_OperationInput(features);
+    std::vector<TF_Input> consumers(TF_OperationOutputNumConsumers(source));
+    TF_OperationOutputConsumers(source, consumers.data(), static_cast<int>(consumers.size()));
+    for (const TF_Input &consumer : consumers) {
+      if (std::strcmp(TF_OperationOpType(consumer.oper), "Relu") == 0) {
+        edges.push_back({TF_Output{consumer.oper, 0}, features});
+        break;
+      }
+    }
+  }
+  for (const auto &edge : edges) {
+    Status status = NewStatus();
+    TF_UpdateEdge(graph, edge.first, edge.second, status.get());
+    ThrowIfFailed(status, "addGradients: giving ReluGrad the Relu's output");
+  }
+}
+
 // addGradients(graph, ys, xs, dys | null): Output[], d(sum of ys)/d(each x)
+// (with ReluGrad fed the Relu's output, as in Python)
 napi_value AddGradients(napi_env env, napi_callback_info info) {
   const CallInfo call = ReadCall(env, info, 4, "addGradients(graph, ys, xs, dys)");
   TF_Graph *graph = ReadGraph(env, call.args[0]);
@@ -506,6 +536,7 @@ napi_value AddGradients(napi_env env, napi_callback_info info) {
   for (const TF_Output &gradient : gradients) {
     if (gradient.oper == nullptr) throw GraphApiError("addGradients: TensorFlow returned no gradient for an x");
   }
+  FeedReluGradsReluOutputs(graph);
   return DescribeOutputs(env, graph, gradients);
 }
 

@@ -2,10 +2,11 @@
  * Training speed of the chapter's four models at batch 50 on random data.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/models.ts \
- *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--no-eager] [--python] [--json out.json]
+ *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--no-eager] [--bfloat16] [--python] [--json out.json]
  *
  * It times the compiled training step (train()'s default) and, unless
- * --no-eager, the eager reference step beside it.
+ * --no-eager, the eager reference step beside it; --bfloat16 adds the
+ * compiled step with bfloat16 convolutions (CPUs with avx512_bf16 only).
  * The models take turns, one repetition each, so that they all see the same
  * background load; other processes on the machine still change the figures,
  * so compare runs made under similar load and look at the min–max spread.
@@ -30,12 +31,13 @@ interface BenchArguments {
   models: ModelKey[];
   peak: boolean;
   eager: boolean;
+  bfloat16: boolean;
   python: boolean;
   jsonPath: string | null;
 }
 
 function parseArguments(argv: string[]): BenchArguments {
-  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, eager: true, python: false, jsonPath: null };
+  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, eager: true, bfloat16: false, python: false, jsonPath: null };
   const positiveInteger = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value <= 0) {
@@ -50,6 +52,7 @@ function parseArguments(argv: string[]): BenchArguments {
     else if (flag === "--repetitions") parsed.repetitions = positiveInteger(flag, argv[++i]);
     else if (flag === "--no-peak") parsed.peak = false;
     else if (flag === "--no-eager") parsed.eager = false;
+    else if (flag === "--bfloat16") parsed.bfloat16 = true;
     else if (flag === "--python") parsed.python = true;
     else if (flag === "--json") parsed.jsonPath = argv[++i] ?? "";
     else if (flag === "--models") {
@@ -61,7 +64,7 @@ function parseArguments(argv: string[]): BenchArguments {
       parsed.models = requested as ModelKey[];
     } else {
       throw new Error(
-        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--no-eager] [--python] [--json out.json]`,
+        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--no-eager] [--bfloat16] [--python] [--json out.json]`,
       );
     }
   }
@@ -79,7 +82,7 @@ interface Column {
 
 const columns: Column[] = [
   { title: "model", width: 14, cell: (t) => t.model },
-  { title: "step", width: 8, cell: (t) => t.step },
+  { title: "step", width: 17, cell: (t) => t.step },
   { title: "params", width: 10, cell: (t) => t.parameters.toLocaleString("en-US") },
   {
     title: "ms/step median (min–max)",
@@ -122,21 +125,31 @@ interface PythonTiming {
   ratio: number;
 }
 
-/** Per model: the compiled step, the eager step (or null) and Python's tf.function step (or null), side by side. */
-function printComparison(compiled: StepTiming[], eager: (StepTiming | null)[], python: (PythonTiming | null)[], peak: MatMulPeak | null): void {
-  const widths = [14, 20, 20, 20, 6, 6, 18];
+/** Per model: the compiled step, the eager and bfloat16 steps (or null) and Python's tf.function step (or null), side by side. */
+function printComparison(
+  compiled: StepTiming[],
+  eager: (StepTiming | null)[],
+  bfloat16: (StepTiming | null)[],
+  python: (PythonTiming | null)[],
+  peak: MatMulPeak | null,
+): void {
+  const widths = [14, 20, 20, 20, 20, 6, 6, 6, 18];
   const ofPeak = (gflops: number) => (peak === null ? "" : ` (${((100 * gflops) / peak.gflopsPerSecond).toFixed(0)}%)`);
   const range = (timing: { msPerStep: { median: number; min: number; max: number } } | null) =>
     timing === null ? "-" : `${timing.msPerStep.median.toFixed(1)} (${timing.msPerStep.min.toFixed(1)}–${timing.msPerStep.max.toFixed(1)})`;
   const ratio = (other: { msPerStep: { median: number } } | null, timing: StepTiming) =>
     other === null ? "-" : (timing.msPerStep.median / other.msPerStep.median).toFixed(2);
-  console.log("\nms per training step, median (min–max); GFLOP/s of the compiled step and of Python's:");
-  console.log(formatLine(["model", "eager", "compiled", "Python", "C/E", "C/Py", "GFLOP/s C / Py"], widths));
+  console.log("\nms per training step, median (min–max); C = compiled, B = compiled with bfloat16 convolutions; GFLOP/s of the compiled step and of Python's:");
+  console.log(formatLine(["model", "eager", "compiled", "compiled bfloat16", "Python", "C/E", "C/Py", "B/Py", "GFLOP/s C / Py"], widths));
   compiled.forEach((timing, i) => {
     const py = python[i];
+    const bf = bfloat16[i];
     const gflops = `${timing.gflopsPerSecond.toFixed(0)}${ofPeak(timing.gflopsPerSecond)}` +
       (py === null ? "" : ` / ${py.gflopsPerSecond.toFixed(0)}${ofPeak(py.gflopsPerSecond)}`);
-    console.log(formatLine([timing.model, range(eager[i]), range(timing), range(py), ratio(eager[i], timing), ratio(py, timing), gflops], widths));
+    const bfloat16Ratio = bf === null || py === null ? "-" : (bf.msPerStep.median / py.msPerStep.median).toFixed(2);
+    console.log(
+      formatLine([timing.model, range(eager[i]), range(timing), range(bf), range(py), ratio(eager[i], timing), ratio(py, timing), bfloat16Ratio, gflops], widths),
+    );
   });
 }
 
@@ -159,7 +172,9 @@ function main(): void {
   }
   const compiledTimers = args.models.map((key) => new TrainingStepTimer(key, 50, { step: "compiled" }));
   const eagerTimers = args.models.map((key) => (args.eager ? new TrainingStepTimer(key, 50, { step: "eager" }) : null));
-  [...compiledTimers, ...eagerTimers].forEach((timer) => timer?.warmUp(args.warmupSteps));
+  const bfloat16Timers = args.models.map((key) => (args.bfloat16 ? new TrainingStepTimer(key, 50, { step: "compiled-bfloat16" }) : null));
+  const allTimers = [...compiledTimers, ...eagerTimers, ...bfloat16Timers];
+  allTimers.forEach((timer) => timer?.warmUp(args.warmupSteps));
   // The kernels are probed on first use, so the report is complete once every model has run.
   const kernels = nativeKernelReport();
   kernels.forEach(({ name, kernel, fallbackReason }) =>
@@ -170,15 +185,17 @@ function main(): void {
     args.models.forEach((model, i) => {
       compiledTimers[i].timeRepetition(args.steps);
       eagerTimers[i]?.timeRepetition(args.steps);
+      bfloat16Timers[i]?.timeRepetition(args.steps);
       if (args.python) pythonMs[i].push(timePythonRepetition(model, args.steps, args.warmupSteps));
     });
     console.log(`repetition ${repetition + 1}/${args.repetitions} done`);
   }
   const timings: StepTiming[] = compiledTimers.map((timer) => timer.summary());
   const eagerTimings = eagerTimers.map((timer) => timer?.summary() ?? null);
-  [...compiledTimers, ...eagerTimers].forEach((timer) => timer?.dispose());
+  const bfloat16Timings = bfloat16Timers.map((timer) => timer?.summary() ?? null);
+  allTimers.forEach((timer) => timer?.dispose());
   console.log(formatLine(columns.map((column) => column.title)));
-  [...timings, ...eagerTimings].forEach((timing) => {
+  [...timings, ...eagerTimings, ...bfloat16Timings].forEach((timing) => {
     if (timing !== null) console.log(formatLine(columns.map((column) => column.cell(timing, peak))));
   });
   const python: PythonTiming[] = args.python
@@ -187,7 +204,7 @@ function main(): void {
         return { model: timing.model, msPerStep, gflopsPerSecond: timing.flopsPerStep / msPerStep.median / 1e6, ratio: timing.msPerStep.median / msPerStep.median };
       })
     : [];
-  printComparison(timings, eagerTimings, timings.map((_, i) => python[i] ?? null), peak);
+  printComparison(timings, eagerTimings, bfloat16Timings, timings.map((_, i) => python[i] ?? null), peak);
   if (args.jsonPath !== null) {
     const report = {
       date: new Date().toISOString(),
@@ -199,6 +216,7 @@ function main(): void {
       peak,
       timings,
       eagerTimings: eagerTimings.filter((timing) => timing !== null),
+      bfloat16Timings: bfloat16Timings.filter((timing) => timing !== null),
       python,
     };
     fs.writeFileSync(args.jsonPath, JSON.stringify(report, null, 2) + "\n");

@@ -14,11 +14,17 @@ import type { AdamOptimizer } from "../training/adam";
 import type { Batch } from "../training/data";
 import { accuracy, crossEntropyCost } from "../training/loss";
 import { GraphBuilder, graphAttr, type CompiledFunction, type GraphTensor } from "./graph";
-import { traceInto, type Trace } from "./trace";
+import { traceInto, type ConvolutionPrecision, type Trace } from "./trace";
 
 export interface CompiledStepOptions {
   /** Also return each variable's gradient, for checks against the eager step (default false). */
   returnGradients?: boolean;
+  /**
+   * "bfloat16": the convolutions and their gradients compute in bfloat16
+   * (see TraceOptions); the caller checks that the CPU does so natively.
+   * Default "float32".
+   */
+  convolutionPrecision?: ConvolutionPrecision;
 }
 
 export interface CompiledStepResult {
@@ -68,7 +74,7 @@ export class CompiledTrainingStep {
       const {
         outputs: [loss, batchAccuracy],
         seedInputs,
-      } = traceCostAndAccuracy(graph, model, batch, keepProb, { images, labels, weights });
+      } = traceCostAndAccuracy(graph, model, batch, keepProb, { images, labels, weights }, options.convolutionPrecision ?? "float32");
       const gradients = graph.gradients([loss], weights);
       const firstMoments = handle("adam_m");
       const secondMoments = handle("adam_v");
@@ -133,6 +139,7 @@ function traceCostAndAccuracy(
   batch: Batch,
   keepProb: number,
   { images, labels, weights }: { images: GraphTensor; labels: GraphTensor; weights: readonly GraphTensor[] },
+  convolutionPrecision: ConvolutionPrecision,
 ): Trace {
   const values = model.readVariables();
   try {
@@ -143,10 +150,15 @@ function traceCostAndAccuracy(
     ]);
     return withKernelFallbacks("the compiled step is traced on TensorFlow's standard ops", () =>
       model.seeds.withoutAdvancing(() =>
-        traceInto(graph, inputs, () => {
-          const logits = model.logitsWithValues(values, batch.xs, keepProb);
-          return [crossEntropyCost(logits, batch.ys), accuracy(logits, batch.ys)];
-        }),
+        traceInto(
+          graph,
+          inputs,
+          () => {
+            const logits = model.logitsWithValues(values, batch.xs, keepProb);
+            return [crossEntropyCost(logits, batch.ys), accuracy(logits, batch.ys)];
+          },
+          { convolutionPrecision },
+        ),
       ),
     );
   } finally {

@@ -1,7 +1,7 @@
 export type { Batch, BatchSource, BatchesIdentity, TestSet } from "./data";
 export { crossEntropyCost, accuracy } from "./loss";
 export { AdamOptimizer, type AdamSettings } from "./adam";
-export { trainingStep, evaluateBatch, TrainingStepper, type BatchEvaluation, type StepKind } from "./step";
+export { trainingStep, evaluateBatch, TrainingStepper, STEP_KINDS, type BatchEvaluation, type StepKind } from "./step";
 export { silentProgress, type ProgressInfo, type ProgressSink } from "./progress-sink";
 export {
   train,

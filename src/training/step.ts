@@ -2,6 +2,7 @@
 import { tf } from "../backend";
 import { CompiledTrainingStep } from "../compiled/training-step";
 import type { ChapterModel } from "../models/model";
+import { assertBfloat16Compute } from "../native/cpu";
 import type { AdamOptimizer } from "./adam";
 import type { Batch } from "./data";
 import type { CurveAccumulator } from "./curve";
@@ -46,9 +47,14 @@ export function trainingStep(
 /**
  * How train() runs a step: "compiled" (the default) runs the whole step as
  * one TensorFlow graph function traced from the model's forward code
- * (src/compiled/); "eager" runs trainingStep's ops one by one, the reference.
+ * (src/compiled/); "compiled-bfloat16" is the same function with its
+ * convolutions computing in bfloat16 (weights, updates and evaluation stay
+ * float32; CPUs with avx512_bf16 or amx_bf16 only); "eager" runs
+ * trainingStep's ops one by one, the reference.
  */
-export type StepKind = "compiled" | "eager";
+export type StepKind = "compiled" | "compiled-bfloat16" | "eager";
+
+export const STEP_KINDS: readonly StepKind[] = ["compiled", "compiled-bfloat16", "eager"];
 
 /**
  * Training steps of one model with one optimizer. The compiled kind builds a
@@ -65,11 +71,15 @@ export class TrainingStepper {
     readonly optimizer: AdamOptimizer,
     readonly kind: StepKind = "compiled",
     private readonly warn: (line: string) => void = console.warn,
-  ) {}
+  ) {
+    if (kind === "compiled-bfloat16") {
+      assertBfloat16Compute(`${model.key}: the "compiled-bfloat16" training step`);
+    }
+  }
 
   /** One training step; with `curve`, its cost and batch accuracy are added to it on the device. */
   step(batch: Batch, keepProb: number, curve?: CurveAccumulator): void {
-    const compiled = this.kind === "compiled" ? this.compiledStep(batch, keepProb) : null;
+    const compiled = this.kind === "eager" ? null : this.compiledStep(batch, keepProb);
     if (compiled === null) {
       trainingStep(this.model, this.optimizer, batch, keepProb, curve);
       return;
@@ -92,10 +102,11 @@ export class TrainingStepper {
     const key = `${batch.xs.shape}|${batch.ys.shape}|${keepProb}`;
     if (!this.compiled.has(key)) {
       try {
-        this.compiled.set(key, CompiledTrainingStep.build(this.model, batch, keepProb));
+        const convolutionPrecision = this.kind === "compiled-bfloat16" ? "bfloat16" : "float32";
+        this.compiled.set(key, CompiledTrainingStep.build(this.model, batch, keepProb, { convolutionPrecision }));
       } catch (error) {
         const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
-        this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager step for batches of [${batch.xs.shape}].`);
+        this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager ${this.kind === "compiled-bfloat16" ? "float32 " : ""}step for batches of [${batch.xs.shape}].`);
         this.compiled.set(key, null);
       }
     }

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { cacheRoot, displayPath } from "../cache";
 import type { ChapterModel } from "../models/model";
 import type { BatchesIdentity, BatchSource } from "./data";
+import type { StepKind } from "./step";
 import { resolveTrainingSettings, train, type CurvePoint, type HistoryEntry, type TrainOptions } from "./train";
 import { loadWeights, saveWeights, WeightsFileError } from "./weights-file";
 
@@ -40,11 +41,21 @@ function fileNamePart(text: string): string {
 
 /**
  * The cache file of one run: model, steps, seed, data set and batch size
- * (`unidentified` for batch sources that do not say what they draw).
+ * (`unidentified` for batch sources that do not say what they draw). Runs
+ * with bfloat16 convolutions are cached apart; the float32 steps, compiled
+ * and eager, share a file (they agree to float32 rounding).
  */
-export function weightsFilePath(weightsDir: string, modelKey: string, steps: number, seed: number, data: BatchesIdentity | null): string {
+export function weightsFilePath(
+  weightsDir: string,
+  modelKey: string,
+  steps: number,
+  seed: number,
+  data: BatchesIdentity | null,
+  step: StepKind = "compiled",
+): string {
   const dataPart = data === null ? "unidentified" : `${fileNamePart(data.dataset)}-batch${data.batchSize}`;
-  return path.join(weightsDir, `${modelKey}-steps${steps}-seed${seed}-${dataPart}.weights`);
+  const precisionPart = step === "compiled-bfloat16" ? "-bfloat16" : "";
+  return path.join(weightsDir, `${modelKey}${precisionPart}-steps${steps}-seed${seed}-${dataPart}.weights`);
 }
 
 /**
@@ -78,7 +89,7 @@ export async function trainOrLoad(
   }
 
   const data = batches.identity ?? null;
-  const filePath = weightsFilePath(options.weightsDir ?? defaultWeightsDir(), model.key, settings.steps, seed, data);
+  const filePath = weightsFilePath(options.weightsDir ?? defaultWeightsDir(), model.key, settings.steps, seed, data, options.step);
   if (!options.retrain && fs.existsSync(filePath)) {
     try {
       const made = loadWeights(model, filePath, {

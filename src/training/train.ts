@@ -33,7 +33,7 @@ export interface TrainOptions {
   onCurve?: (point: CurvePoint, curve: readonly CurvePoint[]) => void;
   /** Default: a ProgressReporter (one line updated in place in a notebook or a terminal). */
   progress?: ProgressSink;
-  /** "compiled" (default): each step is one TensorFlow graph function; "eager": the op-by-op reference step. */
+  /** "compiled" (default): each step is one TensorFlow graph function; "compiled-bfloat16": the same with bfloat16 convolutions; "eager": the op-by-op reference step. */
   step?: StepKind;
 }
 

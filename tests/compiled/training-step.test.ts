@@ -14,6 +14,7 @@ import type { ModelVariable } from "../../src/layers/variables";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
 import { createModel, modelKeys } from "../../src/models/registry";
 import { asNodeKernelBackend } from "../../src/native/binding";
+import { hasBfloat16Compute } from "../../src/native/cpu";
 import { liveNativeHandles } from "../../src/native/ops";
 import { AdamOptimizer, accuracy, crossEntropyCost, trainingStep, TrainingStepper, type Batch } from "../../src/training";
 import { CurveAccumulator } from "../../src/training/curve";
@@ -140,6 +141,58 @@ for (const key of modelKeys) {
     }
   });
 }
+
+/** The cosine of the angle between two tensors' directions. */
+function cosine(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0] / (tf.norm(a).dataSync()[0] * tf.norm(b).dataSync()[0]));
+}
+
+test("cifar-3conv, bfloat16 convolutions: loss within 1e-2 and gradient directions within cosine 0.97 of float32's, yet not float32's; the stepper runs it or refuses it", () => {
+  const model = createModel("cifar-3conv", { seed: 5 });
+  const optimizer = new AdamOptimizer(model.variables, { learningRate: 1e-3 });
+  const batch = randomBatch(model, 8);
+  try {
+    if (!hasBfloat16Compute()) {
+      assert.throws(() => new TrainingStepper(model, optimizer, "compiled-bfloat16"), /needs a CPU with avx512_bf16/);
+      console.log("  (this CPU has no bfloat16 compute: only the refusal is checked)");
+      return;
+    }
+    const float32Step = CompiledTrainingStep.build(model, batch, KEEP_PROB, { returnGradients: true });
+    const bfloat16Step = CompiledTrainingStep.build(model, batch, KEEP_PROB, { returnGradients: true, convolutionPrecision: "bfloat16" });
+    const seeds = Array.from({ length: float32Step.dropoutSeeds }, (_, i): [number, number] => [i + 1, 7]);
+    try {
+      // Each run updates the weights: both steps start from the same weights on a fresh optimizer's first step.
+      const before = model.readVariables();
+      const expected = float32Step.run(optimizer, batch, seeds);
+      model.variables.forEach((variable, i) => variable.assign(before[i]));
+      const freshOptimizer = new AdamOptimizer(model.variables, { learningRate: 1e-3 });
+      const actual = bfloat16Step.run(freshOptimizer, batch, seeds);
+      freshOptimizer.dispose();
+      tf.dispose(before);
+      const lossDifference = relativeDifference(actual.loss, expected.loss);
+      assert.ok(lossDifference < 1e-2, `loss differs by ${lossDifference} (relative)`);
+      // bfloat16 keeps 8 significant bits (0.4% rounding per value): a gradient's direction moves by about 1%.
+      actual.gradients.forEach((gradient, i) => {
+        const similarity = cosine(gradient, expected.gradients[i]);
+        assert.ok(similarity > 0.97, `${model.variables[i].name}'s gradient is at cosine ${similarity} to float32's`);
+      });
+      const largest = Math.max(...actual.gradients.map((gradient, i) => relativeDifference(gradient, expected.gradients[i])));
+      assert.ok(largest > 1e-4, `the convolutions ran in bfloat16 (float32 agrees to 1e-5; largest difference ${largest})`);
+      tf.dispose([actual.loss, actual.accuracy, ...actual.gradients, expected.loss, expected.accuracy, ...expected.gradients]);
+    } finally {
+      [float32Step, bfloat16Step].forEach((step) => step.dispose());
+    }
+    const stepper = new TrainingStepper(model, optimizer, "compiled-bfloat16");
+    const weightsBefore = valuesOf(model.variables[0]);
+    stepper.step(batch, KEEP_PROB);
+    assert.not.equal(valuesOf(model.variables[0]), weightsBefore, "the bfloat16 stepper trains");
+    stepper.dispose();
+  } finally {
+    tf.dispose([batch.xs, batch.ys]);
+    optimizer.dispose();
+    model.dispose();
+  }
+});
 
 test("a seeded compiled run reproduces itself; other dropout seeds train differently", () => {
   const weightsAfterSteps = (seed: number) => {

@@ -128,6 +128,9 @@ test("trainOrLoad trains and caches, then loads the same weights without touchin
   assert.is(trained.outcome, "trained");
   assert.is(trained.weightsPath, weightsFilePath(weightsDir, "tiny", 40, 7, { dataset: "tiny-train:0001", batchSize: 8 }));
   assert.is(path.basename(trained.weightsPath as string), "tiny-steps40-seed7-tiny-train-0001-batch8.weights");
+  const data = { dataset: "tiny-train:0001", batchSize: 8 };
+  assert.is(weightsFilePath(weightsDir, "tiny", 40, 7, data, "eager"), trained.weightsPath, "the float32 steps share a file");
+  assert.is(path.basename(weightsFilePath(weightsDir, "tiny", 40, 7, data, "compiled-bfloat16")), "tiny-bfloat16-steps40-seed7-tiny-train-0001-batch8.weights");
   assert.equal(
     trained.curve.map((point) => point.step),
     [0, 10, 20, 30, 40],
