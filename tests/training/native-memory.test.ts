@@ -57,6 +57,8 @@ test(`${CYCLES} MNIST-model create, train and dispose cycles: resident memory gr
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
+    // The cycles take seconds; a hung process (seen now and then with the compiled step) fails here instead of stalling the suite.
+    timeout: 180_000,
   });
   const line = run.stdout.split("\n").find((text) => text.startsWith("rss "));
   assert.ok(run.status === 0 && line !== undefined, `the cycles did not finish (${run.status ?? run.signal}):\n${run.stderr.slice(-2000)}`);
