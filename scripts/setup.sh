@@ -134,7 +134,7 @@ native_addon() {
   patch --batch --forward --fuzz=0 --quiet -p1 -d "$build" < "$ROOT/addon/tfjs-binding.patch" \
     || { rm -rf "$build"; fail "addon/tfjs-binding.patch does not apply to tfjs-node's binding (see the output above)" \
          "The patch fits @tensorflow/tfjs-node as pinned in package-lock.json; if tfjs-node was upgraded," \
-         "update the patch's two hunks to the new binding/tfjs_backend.h and binding/tfjs_binding.cc."; }
+         "update the patch (see addon/README.md) to the new binding/tfjs_backend.h, tfjs_backend.cc and tfjs_binding.cc."; }
 
   step "compiling tfjs-node's addon with addon/ against TensorFlow $TF_VERSION (about 20 s)"
   local napi_version

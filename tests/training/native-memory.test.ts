@@ -57,7 +57,7 @@ test(`${CYCLES} MNIST-model create, train and dispose cycles: resident memory gr
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
-    // The cycles take seconds; a hung process (seen now and then with the compiled step) fails here instead of stalling the suite.
+    // The cycles take seconds; should a process hang (as the compiled step once did, see addon/README.md), the test fails instead of stalling the suite.
     timeout: 180_000,
   });
   const line = run.stdout.split("\n").find((text) => text.startsWith("rss "));
