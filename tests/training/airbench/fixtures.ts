@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadCifar10, writeTinyDatasets, type ImageSet } from "../../../src/data";
+import { hasBfloat16Compute } from "../../../src/native/cpu";
 import { AIRBENCH93_RECIPE, silentProgress, type AirbenchRecipe } from "../../../src/training";
 
 const folders: string[] = [];
@@ -29,9 +30,15 @@ export function tinyCifar(): Promise<{ train: ImageSet; test: ImageSet }> {
   return loaded;
 }
 
-/** airbench93's recipe on a narrow network, in batches of 50 (an epoch of tiny CIFAR is 10 steps), the whitening bias trained 2 epochs. */
+/**
+ * airbench93's recipe on a narrow network, in batches of 50 (an epoch of tiny
+ * CIFAR is 10 steps), the whitening bias trained 2 epochs. Its bfloat16
+ * convolutions become float32 on CPUs without bfloat16 compute, where
+ * trainAirbench refuses them (CI's machines may lack avx512_bf16).
+ */
 export const SMALL_RECIPE: AirbenchRecipe = {
   ...AIRBENCH93_RECIPE,
+  convolutionPrecision: hasBfloat16Compute() ? AIRBENCH93_RECIPE.convolutionPrecision : "float32",
   widths: { whitening: 24, blocks: [16, 32, 32] },
   batchSize: 50,
   epochs: 4,
