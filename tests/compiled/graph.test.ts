@@ -30,6 +30,35 @@ test("a hand-built function computes what the same ops compute eagerly, gradient
   assert.not.ok(hasCompiledFunction(square.name), "dispose removes the function from the eager context");
 });
 
+test("a matrix product's input gradient runs as BatchMatMulV2 (oneDNN's fast path), with the same values", () => {
+  const graph = new GraphBuilder();
+  let product: CompiledFunction;
+  let inputGradientOperation: string;
+  try {
+    const x = graph.placeholder("float32", [2, 3], "x");
+    const w = graph.placeholder("float32", [3, 4], "w");
+    const y = graph.op("MatMul", [x, w], [graphAttr.type("T", "float32")]);
+    const total = graph.op("Sum", [y, graph.constant({ dtype: "int32", shape: [2], values: [0, 1] })], [
+      graphAttr.type("T", "float32"),
+      graphAttr.type("Tidx", "int32"),
+    ]);
+    const [dx, dw] = graph.gradients([total], [x, w]);
+    inputGradientOperation = dx.operation;
+    product = graph.toFunction("matmul_gradients", { inputs: [x, w], outputs: [dx, dw] });
+  } finally {
+    graph.dispose();
+  }
+  assert.match(inputGradientOperation, /as_batch_matmul$/, "d total/dx = ones · wᵀ is the BatchMatMulV2 that replaced MatMul(transpose_b)");
+  const [x, w] = [tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([1, -1, 2, 0, 3, 1, -2, 4, 0.5, 2, 1, -3], [3, 4])];
+  const [dx, dw] = product.call([x, w]);
+  const ones = tf.ones([2, 4]);
+  const [expectedDx, expectedDw] = [tf.matMul(ones, w, false, true), tf.matMul(x, ones, true, false)];
+  assert.equal(Array.from(dx.dataSync()), Array.from(expectedDx.dataSync()));
+  assert.equal(Array.from(dw.dataSync()), Array.from(expectedDw.dataSync()));
+  tf.dispose([x, w, dx, dw, ones, expectedDx, expectedDw]);
+  product.dispose();
+});
+
 test("a bad graph or a bad call is one clear error, and the process carries on", () => {
   const graph = new GraphBuilder();
   try {
