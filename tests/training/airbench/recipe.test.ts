@@ -14,9 +14,10 @@ const close = (actual: number, expected: number, what: string) =>
 
 test("sgdSettings: airbench's 11.5 per 1024 examples at momentum 0.85 is a rate of 1.5 on the batch-mean loss of 1024 images", () => {
   // airbench sums the loss and steps by 11.5 / (1024 · (1 + 1/0.15)) = 11.5 / 7850.67 per example.
-  close(sgdSettings(AIRBENCH93_RECIPE).learningRate, 1.5, "batch 1024");
+  close(sgdSettings({ ...AIRBENCH93_RECIPE, batchSize: 1024 }).learningRate, 1.5, "batch 1024");
+  close(sgdSettings(AIRBENCH93_RECIPE).learningRate, 0.75, "the recipe's batch of 512");
   close(sgdSettings({ ...AIRBENCH93_RECIPE, batchSize: 256 }).learningRate, 0.375, "batch 256: the same rate per example");
-  close(sgdSettings({ ...AIRBENCH93_RECIPE, momentum: 0.9 }).learningRate, 11.5 / 11, "momentum 0.9: steps 1 + 1/0.1 = 11 times the gradient");
+  close(sgdSettings({ ...AIRBENCH93_RECIPE, batchSize: 1024, momentum: 0.9 }).learningRate, 11.5 / 11, "momentum 0.9: steps 1 + 1/0.1 = 11 times the gradient");
 });
 
 test("sgdSettings: the weights shrink per step by airbench's 0.0153 · batch / 7850.67, for batch-norm offsets too", () => {
