@@ -66,7 +66,7 @@ export interface AirbenchRecipe {
  * airbench93's recipe, adapted to two CPU cores: blocks of 192 channels
  * instead of 128 (airbench94 has 256), 10 epochs, batches of 512. On these
  * cores 512 images a step train an epoch a little faster than airbench's 1024
- * and as accurately; the wider blocks cost about 1.35 times as much per epoch
+ * and as accurately; the wider blocks cost about 1.4 times as much per epoch
  * and reach in 10 epochs more than the narrow ones in 12 (README, 4.4).
  */
 export const AIRBENCH93_RECIPE: AirbenchRecipe = {
