@@ -63,6 +63,45 @@ test("the project's Jupyter runs a TypeScript notebook that imports the package 
   }
 });
 
+test("a cell that sends a thousand outputs in one go gets them all, in order (zeromq's busy socket is waited out)", () => {
+  assertCompiledPackageCurrent();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
+  try {
+    const source = path.join(dir, "burst.ipynb");
+    // Unpatched, tslab's socket refuses the 514th send of such a burst (src/display/kernel-sends.ts).
+    const burst = [
+      'import { displayBundle } from "cnn-chapter4";',
+      "for (let i = 0; i < 600; i++) {",
+      "  displayBundle({ \"text/plain\": `output ${i}` });",
+      "  console.log(`line ${i}`);",
+      "}",
+    ].join("\n");
+    fs.writeFileSync(source, JSON.stringify(notebook([burst, 'console.log("next cell");'])));
+    execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
+      stdio: "pipe",
+    });
+    const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/burst.ipynb"), "utf8")) as {
+      cells: { outputs: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[] }[];
+    };
+    const outputs = executed.cells[0].outputs;
+    const joined = (text: string | string[] | undefined) => (Array.isArray(text) ? text.join("") : text ?? "");
+    const shown = outputs.filter((o) => o.output_type === "display_data").map((o) => joined(o.data?.["text/plain"]));
+    const printed = outputs
+      .filter((o) => o.output_type === "stream")
+      .map((o) => joined(o.text))
+      .join("")
+      .trim()
+      .split("\n");
+    const numbered = (prefix: string) => Array.from({ length: 600 }, (_, i) => `${prefix} ${i}`);
+    assert.equal(shown, numbered("output"));
+    assert.equal(printed, numbered("line"));
+    assert.is(outputs.filter((o) => o.output_type === "error").length, 0);
+    assert.is(streamText(executed.cells[1] as Cell).trim(), "next cell");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the runner fails on a cell that does not compile", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
   try {

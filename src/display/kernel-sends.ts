@@ -1,0 +1,117 @@
+/**
+ * Makes the tslab kernel's message sends wait for a busy socket instead of failing.
+ *
+ * tslab sends every Jupyter message with zeromq's send() and does not wait for
+ * it. After 512 sends on one socket with no turn of the event loop, zeromq
+ * defers the next send to the event loop, and a send made before that one has
+ * gone out throws EBUSY ("Socket is busy writing"). In a kernel, console.log
+ * then drops its line silently and a rich output throws into the running cell:
+ * a 10000-step training cell stopped after 6000 steps with no message, since
+ * the error could not be sent either. Here a message that finds its socket
+ * busy is queued and sent once the deferred one has gone out; later messages
+ * queue behind it, so a cell's outputs still arrive before its "idle" status.
+ */
+
+interface SendingSocket {
+  send(message: unknown): Promise<void>;
+}
+
+/** The part of the zeromq module this patches: the socket classes tslab sends on. */
+export interface ZeromqSocketClasses {
+  Publisher: { prototype: SendingSocket };
+  Router: { prototype: SendingSocket };
+}
+
+interface QueuedMessage {
+  message: unknown;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface SendQueue {
+  /** The socket's latest send: while a deferred one is pending, the socket is busy. */
+  lastSend: Promise<void>;
+  waiting: QueuedMessage[];
+  draining: boolean;
+}
+
+type NativeSend = (this: SendingSocket, message: unknown) => Promise<void>;
+
+const SENDS_WAIT = Symbol.for("cnn-chapter4.sends-wait");
+
+function isSocketBusy(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === "EBUSY";
+}
+
+/**
+ * Gives zeromq's Publisher and Router sockets a send() that queues a message
+ * finding the socket busy, instead of throwing EBUSY. Patching twice does nothing.
+ */
+export function makeSendsWait(zeromq: ZeromqSocketClasses): void {
+  for (const { prototype } of [zeromq.Publisher, zeromq.Router]) {
+    if (Object.prototype.hasOwnProperty.call(prototype, SENDS_WAIT)) continue;
+    const nativeSend: NativeSend = prototype.send;
+    const queues = new WeakMap<SendingSocket, SendQueue>();
+    // zeromq's send is a read-only inherited property: define, not assign.
+    const send = function send(this: SendingSocket, message: unknown): Promise<void> {
+      let queue = queues.get(this);
+      if (queue === undefined) {
+        queue = { lastSend: Promise.resolve(), waiting: [], draining: false };
+        queues.set(this, queue);
+      }
+      if (queue.waiting.length === 0) {
+        try {
+          queue.lastSend = nativeSend.call(this, message);
+          return queue.lastSend;
+        } catch (error) {
+          if (!isSocketBusy(error)) throw error;
+        }
+      }
+      const target = queue;
+      const queued = new Promise<void>((resolve, reject) => target.waiting.push({ message, resolve, reject }));
+      void drain(this, nativeSend, target);
+      return queued;
+    };
+    Object.defineProperty(prototype, "send", { value: send, writable: true, configurable: true });
+    Object.defineProperty(prototype, SENDS_WAIT, { value: true });
+  }
+}
+
+/** Sends the queued messages in order, each once the socket's previous send has gone out. */
+async function drain(socket: SendingSocket, nativeSend: NativeSend, queue: SendQueue): Promise<void> {
+  if (queue.draining) return;
+  queue.draining = true;
+  try {
+    while (queue.waiting.length > 0) {
+      await queue.lastSend.catch(() => undefined);
+      const next = queue.waiting[0];
+      try {
+        queue.lastSend = nativeSend.call(socket, next.message);
+      } catch (error) {
+        if (isSocketBusy(error)) {
+          await new Promise(setImmediate);
+          continue;
+        }
+        queue.waiting.shift();
+        next.reject(error);
+        continue;
+      }
+      queue.waiting.shift();
+      queue.lastSend.then(next.resolve, next.reject);
+    }
+  } finally {
+    queue.draining = false;
+  }
+}
+
+/**
+ * In a tslab kernel, makes the sends of the zeromq it loaded wait (see above);
+ * elsewhere zeromq is not loaded and this does nothing.
+ */
+export function makeKernelSendsWait(): void {
+  for (const [filename, cached] of Object.entries(require.cache)) {
+    if (/[\\/]zeromq[\\/]lib[\\/]index\.js$/.test(filename) && cached?.loaded) {
+      makeSendsWait(cached.exports as ZeromqSocketClasses);
+    }
+  }
+}
