@@ -19,7 +19,7 @@ import { writeAblationResults, ABLATION_RESULTS_FILE, type AblationRun } from ".
 import { runInfo } from "../src/notebook";
 import { checkSeed } from "../src/seed";
 import {
-  AIRBENCH93_RECIPE,
+  AIRBENCH_RECIPE,
   AIRBENCH_INGREDIENTS,
   trainOrLoadAirbench,
   withoutIngredient,
@@ -38,7 +38,7 @@ interface AblationArguments {
 const usage = "usage: npm run ablation -- [--epochs N (default 3; fractions allowed)] [--seed N] [--batch-size N] [--output FILE] [--retrain]";
 
 function parseArguments(argv: readonly string[]): AblationArguments {
-  const parsed: AblationArguments = { epochs: 3, seed: 42, batchSize: AIRBENCH93_RECIPE.batchSize, output: ABLATION_RESULTS_FILE, retrain: false };
+  const parsed: AblationArguments = { epochs: 3, seed: 42, batchSize: AIRBENCH_RECIPE.batchSize, output: ABLATION_RESULTS_FILE, retrain: false };
   const valueOf = (flag: string, text: string | undefined): string => {
     if (text === undefined || text.startsWith("--")) throw new Error(`${flag} needs a value.\n${usage}`);
     return text;
@@ -65,7 +65,7 @@ function parseArguments(argv: readonly string[]): AblationArguments {
 /** The command line that makes the same file, for the record in it. */
 function commandLine(args: AblationArguments): string {
   const flags = [`--epochs ${args.epochs}`, `--seed ${args.seed}`];
-  if (args.batchSize !== AIRBENCH93_RECIPE.batchSize) flags.push(`--batch-size ${args.batchSize}`);
+  if (args.batchSize !== AIRBENCH_RECIPE.batchSize) flags.push(`--batch-size ${args.batchSize}`);
   if (args.output !== ABLATION_RESULTS_FILE) flags.push(`--output ${path.relative(process.cwd(), args.output)}`);
   return `npm run ablation -- ${flags.join(" ")}`;
 }
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = runInfo(startedAt);
   const cifar = await loadCifar10();
-  const full: AirbenchRecipe = { ...AIRBENCH93_RECIPE, epochs: args.epochs, batchSize: args.batchSize };
+  const full: AirbenchRecipe = { ...AIRBENCH_RECIPE, epochs: args.epochs, batchSize: args.batchSize };
   const ingredients = Object.keys(AIRBENCH_INGREDIENTS) as AirbenchIngredient[];
   const trained = ingredients.filter((ingredient) => ingredient !== "test-time-augmentation");
   const variants: Array<{ removed: AirbenchIngredient | null; recipe: AirbenchRecipe }> = [

@@ -40,7 +40,7 @@ function parseArguments(argv: string[]): TrainArguments {
     else if (flag === "--steps") parsed.steps = wholeNumber(flag, argv[++i]);
     else if (flag === "--step") {
       const kind = argv[++i];
-      if (!(STEP_KINDS as string[]).includes(kind)) throw new Error(`--step must be one of ${STEP_KINDS.join(", ")}, got '${kind ?? ""}'.`);
+      if (!(STEP_KINDS as readonly string[]).includes(kind)) throw new Error(`--step must be one of ${STEP_KINDS.join(", ")}, got '${kind ?? ""}'.`);
       parsed.step = kind as StepKind;
     } else if (flag === "--retrain") parsed.retrain = true;
     else throw new Error(`Unknown argument '${flag}'.\n${usage}`);

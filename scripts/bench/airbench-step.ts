@@ -1,6 +1,7 @@
 /**
- * Speed of airbench's training step (forward, backward, Nesterov update) on
- * random CIFAR-shaped data, each step variant side by side.
+ * Speed of airbench's training step (forward, backward, Nesterov update) at
+ * notebook 4.4's widths, on random CIFAR-shaped data, each step variant side
+ * by side.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/airbench-step.ts \
  *     [--batch 256,512] [--steps 8] [--warmup 2] [--repetitions 3] [--variants eager,compiled,compiled-bf16]
@@ -14,6 +15,7 @@ import { backendInfo, tf } from "../../src/backend";
 import { AirbenchGradientStep, type AirbenchStepOptions } from "../../src/compiled/airbench-step";
 import { AirbenchModel } from "../../src/models/airbench";
 import { spread } from "../../src/training/benchmark";
+import { AIRBENCH_RECIPE } from "../../src/training/airbench/recipe";
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
 
 interface BenchArguments {
@@ -67,7 +69,7 @@ function parseArguments(argv: string[]): BenchArguments {
 
 /** One variant's model, optimizer and step, trained on one fixed random batch. */
 class StepRunner {
-  private readonly model = new AirbenchModel({ seed: 1 });
+  private readonly model = new AirbenchModel({ seed: 1, widths: AIRBENCH_RECIPE.widths });
   private readonly optimizer: NesterovSgdOptimizer;
   private readonly step: AirbenchGradientStep;
 
@@ -138,7 +140,7 @@ function benchBatchSize(batchSize: number, args: BenchArguments): void {
 function main(): void {
   const args = parseArguments(process.argv.slice(2));
   const info = backendInfo();
-  console.log(`airbench93 step on ${info.backend} (TensorFlow ${info.tensorflowVersion}): ${args.steps} steps × ${args.repetitions} repetitions after ${args.warmupSteps} warm-up`);
+  console.log(`airbench step (4.4's widths: blocks of ${AIRBENCH_RECIPE.widths.blocks.join(", ")}) on ${info.backend} (TensorFlow ${info.tensorflowVersion}): ${args.steps} steps × ${args.repetitions} repetitions after ${args.warmupSteps} warm-up`);
   args.batchSizes.forEach((batchSize) => benchBatchSize(batchSize, args));
 }
 

@@ -52,9 +52,9 @@ export function trainingStep(
  * float32; CPUs with avx512_bf16 or amx_bf16 only); "eager" runs
  * trainingStep's ops one by one, the reference.
  */
-export type StepKind = "compiled" | "compiled-bfloat16" | "eager";
+export const STEP_KINDS = ["compiled", "compiled-bfloat16", "eager"] as const;
 
-export const STEP_KINDS: readonly StepKind[] = ["compiled", "compiled-bfloat16", "eager"];
+export type StepKind = (typeof STEP_KINDS)[number];
 
 /**
  * Training steps of one model with one optimizer. The compiled kind builds a

@@ -55,10 +55,10 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
     svgTitles: [
       "GELU and ReLU",
       "Triangular schedule",
-      "airbench93 on CIFAR-10: test accuracy after each epoch",
+      "airbench (64/192/192) on CIFAR-10: test accuracy after each epoch",
       "each ingredient taken out in turn",
-      "airbench93: test accuracy per class (with TTA)",
-      "airbench93 on the CIFAR-10 test set: true class (rows) vs predicted (columns)",
+      "airbench (64/192/192): test accuracy per class (with TTA)",
+      "airbench (64/192/192) on the CIFAR-10 test set: true class (rows) vs predicted (columns)",
     ],
     // Augmented examples, whitening filters, misclassified test images.
     pngCount: 3,

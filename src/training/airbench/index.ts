@@ -1,5 +1,5 @@
 export {
-  AIRBENCH93_RECIPE,
+  AIRBENCH_RECIPE,
   AIRBENCH_INGREDIENTS,
   withoutIngredient,
   sgdSettings,

@@ -69,7 +69,7 @@ export interface AirbenchRecipe {
  * and as accurately; the wider blocks cost about 1.4 times as much per epoch
  * and reach in 10 epochs more than the narrow ones in 12 (README, 4.4).
  */
-export const AIRBENCH93_RECIPE: AirbenchRecipe = {
+export const AIRBENCH_RECIPE: AirbenchRecipe = {
   widths: { ...AIRBENCH93_WIDTHS, blocks: [64, 192, 192] },
   // The PyTorch peer trained airbench93 for 8 epochs (694 s here); this project's bfloat16 step fits 10 of these in about 14 minutes.
   epochs: 10,

@@ -24,11 +24,11 @@ import {
   type HeaderFields,
 } from "../weights-file";
 import { airbenchAccuracy } from "./inference";
-import { AIRBENCH93_RECIPE, canonicalJson, checkRecipe, shortHash, type AirbenchRecipe } from "./recipe";
+import { AIRBENCH_RECIPE, canonicalJson, checkRecipe, shortHash, type AirbenchRecipe } from "./recipe";
 import { trainAirbench, type EpochRecord } from "./train";
 
 export interface AirbenchRunOptions {
-  /** Changes to AIRBENCH93_RECIPE. */
+  /** Changes to AIRBENCH_RECIPE. */
   recipe?: Partial<AirbenchRecipe>;
   /** The model's initial weights, the shuffling and the augmentation; without one the run is random and not cached. */
   seed?: number;
@@ -143,7 +143,7 @@ function withAvailablePrecision(recipe: AirbenchRecipe): AirbenchRecipe {
 }
 
 /**
- * Trains airbench on CIFAR-10 (AIRBENCH93_RECIPE with `options.recipe`'s
+ * Trains airbench on CIFAR-10 (AIRBENCH_RECIPE with `options.recipe`'s
  * changes), or loads the identical earlier run from the weights cache. A
  * cached file that is damaged or does not match throws a WeightsFileError
  * saying so (delete it, or pass retrain: true). An interrupted run
@@ -154,7 +154,7 @@ export async function trainOrLoadAirbench(trainSet: ImageSet, testSet: ImageSet,
   if (!(stepScale > 0 && Number.isFinite(stepScale))) {
     throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the epochs.`);
   }
-  const base = withAvailablePrecision({ ...AIRBENCH93_RECIPE, ...options.recipe });
+  const base = withAvailablePrecision({ ...AIRBENCH_RECIPE, ...options.recipe });
   const recipe = checkRecipe({ ...base, epochs: base.epochs * stepScale });
   const seed = options.seed ?? randomSeed();
   const model = new AirbenchModel({ widths: recipe.widths, seed });

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadCifar10, writeTinyDatasets, type ImageSet } from "../../../src/data";
 import { hasBfloat16Compute } from "../../../src/native/cpu";
-import { AIRBENCH93_RECIPE, silentProgress, type AirbenchRecipe } from "../../../src/training";
+import { AIRBENCH_RECIPE, silentProgress, type AirbenchRecipe } from "../../../src/training";
 
 const folders: string[] = [];
 
@@ -37,8 +37,8 @@ export function tinyCifar(): Promise<{ train: ImageSet; test: ImageSet }> {
  * trainAirbench refuses them (CI's machines may lack avx512_bf16).
  */
 export const SMALL_RECIPE: AirbenchRecipe = {
-  ...AIRBENCH93_RECIPE,
-  convolutionPrecision: hasBfloat16Compute() ? AIRBENCH93_RECIPE.convolutionPrecision : "float32",
+  ...AIRBENCH_RECIPE,
+  convolutionPrecision: hasBfloat16Compute() ? AIRBENCH_RECIPE.convolutionPrecision : "float32",
   widths: { whitening: 24, blocks: [16, 32, 32] },
   batchSize: 50,
   epochs: 4,

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  AIRBENCH93_RECIPE,
+  AIRBENCH_RECIPE,
   AIRBENCH_INGREDIENTS,
   checkRecipe,
   sgdSettings,
@@ -14,15 +14,15 @@ const close = (actual: number, expected: number, what: string) =>
 
 test("sgdSettings: airbench's 11.5 per 1024 examples at momentum 0.85 is a rate of 1.5 on the batch-mean loss of 1024 images", () => {
   // airbench sums the loss and steps by 11.5 / (1024 · (1 + 1/0.15)) = 11.5 / 7850.67 per example.
-  close(sgdSettings({ ...AIRBENCH93_RECIPE, batchSize: 1024 }).learningRate, 1.5, "batch 1024");
-  close(sgdSettings(AIRBENCH93_RECIPE).learningRate, 0.75, "the recipe's batch of 512");
-  close(sgdSettings({ ...AIRBENCH93_RECIPE, batchSize: 256 }).learningRate, 0.375, "batch 256: the same rate per example");
-  close(sgdSettings({ ...AIRBENCH93_RECIPE, batchSize: 1024, momentum: 0.9 }).learningRate, 11.5 / 11, "momentum 0.9: steps 1 + 1/0.1 = 11 times the gradient");
+  close(sgdSettings({ ...AIRBENCH_RECIPE, batchSize: 1024 }).learningRate, 1.5, "batch 1024");
+  close(sgdSettings(AIRBENCH_RECIPE).learningRate, 0.75, "the recipe's batch of 512");
+  close(sgdSettings({ ...AIRBENCH_RECIPE, batchSize: 256 }).learningRate, 0.375, "batch 256: the same rate per example");
+  close(sgdSettings({ ...AIRBENCH_RECIPE, batchSize: 1024, momentum: 0.9 }).learningRate, 11.5 / 11, "momentum 0.9: steps 1 + 1/0.1 = 11 times the gradient");
 });
 
 test("sgdSettings: the weights shrink per step by airbench's 0.0153 · batch / 7850.67, for batch-norm offsets too", () => {
   for (const batchSize of [1024, 256]) {
-    const recipe = { ...AIRBENCH93_RECIPE, batchSize };
+    const recipe = { ...AIRBENCH_RECIPE, batchSize };
     const settings = sgdSettings(recipe);
     const airbenchShrinkPerStep = (0.0153 * batchSize) / 7850.666666666667;
     close(settings.learningRate * settings.weightDecay, airbenchShrinkPerStep, `weights, batch ${batchSize}`);
@@ -32,8 +32,8 @@ test("sgdSettings: the weights shrink per step by airbench's 0.0153 · batch / 7
 
 test("withoutIngredient switches off exactly its own fields; every ingredient has its one-line description", () => {
   const changed = (ingredient: AirbenchIngredient) => {
-    const recipe = withoutIngredient(AIRBENCH93_RECIPE, ingredient) as unknown as Record<string, unknown>;
-    const original = AIRBENCH93_RECIPE as unknown as Record<string, unknown>;
+    const recipe = withoutIngredient(AIRBENCH_RECIPE, ingredient) as unknown as Record<string, unknown>;
+    const original = AIRBENCH_RECIPE as unknown as Record<string, unknown>;
     return Object.fromEntries(Object.keys(original).filter((key) => recipe[key] !== original[key]).map((key) => [key, recipe[key]]));
   };
   assert.equal(changed("whitening"), { whitening: false });
@@ -46,20 +46,20 @@ test("withoutIngredient switches off exactly its own fields; every ingredient ha
   assert.equal(changed("test-time-augmentation"), { testTimeAugmentation: "none" });
   for (const [ingredient, description] of Object.entries(AIRBENCH_INGREDIENTS)) {
     assert.ok(description.length > 20 && !description.includes("\n"), ingredient);
-    checkRecipe(withoutIngredient(AIRBENCH93_RECIPE, ingredient as AirbenchIngredient));
+    checkRecipe(withoutIngredient(AIRBENCH_RECIPE, ingredient as AirbenchIngredient));
   }
 });
 
 test("checkRecipe names every field that makes no sense", () => {
   assert.throws(
-    () => checkRecipe({ ...AIRBENCH93_RECIPE, epochs: 0, batchSize: 10.5, momentum: 1, testTimeAugmentation: "flips" as never }),
+    () => checkRecipe({ ...AIRBENCH_RECIPE, epochs: 0, batchSize: 10.5, momentum: 1, testTimeAugmentation: "flips" as never }),
     (error: Error) =>
       /^airbench recipe: epochs must be a number > 0 \(got 0\); batchSize must be a whole number ≥ 1 \(got 10\.5\); momentum must be from 0 up to \(not including\) 1 \(got 1\); testTimeAugmentation must be/.test(
         error.message,
       ),
   );
-  assert.throws(() => checkRecipe({ ...AIRBENCH93_RECIPE, convolutionPrecision: "float16" as never }), /convolutionPrecision must be "float32" or "bfloat16" \(got "float16"\)/);
-  assert.is(checkRecipe(AIRBENCH93_RECIPE), AIRBENCH93_RECIPE);
+  assert.throws(() => checkRecipe({ ...AIRBENCH_RECIPE, convolutionPrecision: "float16" as never }), /convolutionPrecision must be "float32" or "bfloat16" \(got "float16"\)/);
+  assert.is(checkRecipe(AIRBENCH_RECIPE), AIRBENCH_RECIPE);
 });
 
 test.run();
