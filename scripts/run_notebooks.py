@@ -6,7 +6,9 @@ Each notebook is executed by nbclient with the tslab kernel, saved (in place, or
 into --out) and exported to HTML by nbconvert. The kernel runs in the folder the
 executed notebook is saved to, and inherits this process's environment
 (CNN_DATA_DIR, CNN_STEP_SCALE, ...). Exits 1 on the first notebook whose cells
-report an error, after saving what ran so the failure can be read.
+report an error: that notebook (and its HTML) is left as it was, and what ran is
+saved beside it as NAME.failed.ipynb, so the failure can be read without losing
+the outputs of an earlier good run.
 
 The HTML loads nothing from the network (scripts/html-export/offline.html.j2); an
 export that would is refused (exit 1). --export-only exports the notebooks' saved
@@ -146,14 +148,33 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
         ok = False
         print(f"  {source.name}: error output(s):\n    " + "\n    ".join(errors), file=sys.stderr)
 
-    partial = target.with_suffix(".ipynb.partial")
-    nbformat.write(nb, partial)
-    os.replace(partial, target)
+    failed_copy = target.with_suffix(".failed.ipynb")
+    seconds = time.monotonic() - started
+    if not ok:
+        save(nb, failed_copy)
+        print(
+            f"  {source.name}: FAILED after {seconds:.1f} s; {target} and its HTML are unchanged,"
+            f" what ran is in {failed_copy}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return False
     html = write_html(nb, source, html_dir)
-    ok = ok and html is not None
-    status = "ok" if ok else "FAILED"
-    print(f"  {source.name}: {status} in {time.monotonic() - started:.1f} s -> {target}, {html or 'no HTML'}", flush=True)
-    return ok
+    if html is None:
+        save(nb, failed_copy)
+        print(f"  {source.name}: FAILED (HTML export); {target} is unchanged, what ran is in {failed_copy}", file=sys.stderr, flush=True)
+        return False
+    save(nb, target)
+    failed_copy.unlink(missing_ok=True)
+    print(f"  {source.name}: ok in {seconds:.1f} s -> {target}, {html}", flush=True)
+    return True
+
+
+def save(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Writes `nb` to `path` in one step: a reader never sees half a notebook."""
+    partial = path.with_suffix(".partial")
+    nbformat.write(nb, partial)
+    os.replace(partial, path)
 
 
 def main() -> int:

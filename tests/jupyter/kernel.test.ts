@@ -102,21 +102,37 @@ test("a cell that sends a thousand outputs in one go gets them all, in order (ze
   }
 });
 
-test("the runner fails on a cell that does not compile", () => {
+test("a failed run leaves the notebook and its HTML as they were and saves what ran beside them", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
   try {
     const source = path.join(dir, "broken.ipynb");
-    fs.writeFileSync(source, JSON.stringify(notebook(['const count: number = "three";'])));
-    let failed = false;
+    const html = path.join(dir, "html");
+    fs.mkdirSync(html);
+    fs.writeFileSync(path.join(html, "broken.html"), "the export of an earlier good run");
+    const original = JSON.stringify(notebook(['const count: number = "three";']));
+    fs.writeFileSync(source, original);
+    const runInPlace = () => execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--html", html, source], { stdio: "pipe" });
+    let stderr = "";
     try {
-      execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
-        stdio: "pipe",
-      });
+      runInPlace();
     } catch (error) {
-      failed = true;
-      assert.match(String((error as { stderr: Buffer }).stderr), /not assignable to type 'number'/);
+      stderr = String((error as { stderr: Buffer }).stderr);
     }
-    assert.ok(failed, "run_notebooks.py exited 0 on a notebook with a compile error");
+    assert.match(stderr, /not assignable to type 'number'/, "run_notebooks.py exited 0 on a notebook with a compile error");
+    assert.match(stderr, /broken\.ipynb and its HTML are unchanged, what ran is in .*broken\.failed\.ipynb/);
+    assert.is(fs.readFileSync(source, "utf8"), original);
+    assert.is(fs.readFileSync(path.join(html, "broken.html"), "utf8"), "the export of an earlier good run");
+    const failed = JSON.parse(fs.readFileSync(path.join(dir, "broken.failed.ipynb"), "utf8")) as { cells: Cell[] };
+    assert.match(streamText(failed.cells[0]), /not assignable to type 'number'/);
+    assert.equal(fs.readdirSync(dir).filter((name) => name.includes("partial")), []);
+
+    // Once the notebook runs, it is saved and the failed copy goes.
+    fs.writeFileSync(source, JSON.stringify(notebook(['const count: number = 3;\nconsole.log(`count ${count}`);'])));
+    runInPlace();
+    const executed = JSON.parse(fs.readFileSync(source, "utf8")) as { cells: Cell[] };
+    assert.is(streamText(executed.cells[0]).trim(), "count 3");
+    assert.ok(fs.readFileSync(path.join(html, "broken.html"), "utf8").includes("count 3"));
+    assert.not.ok(fs.existsSync(path.join(dir, "broken.failed.ipynb")));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
