@@ -119,6 +119,8 @@ async function main(): Promise<void> {
       finishedAt: new Date().toISOString(),
       epochs: args.epochs,
       seed: args.seed,
+      blockWidths: [...full.widths.blocks],
+      batchSize: args.batchSize,
       trainSet: cifar.train.datasetId,
       testSet: cifar.test.datasetId,
       machine,

@@ -33,6 +33,9 @@ export interface AblationResults {
   /** Epochs of every run (may be fractional) and the seed they used. */
   epochs: number;
   seed: number;
+  /** The full recipe's three block widths (channels) and batch size. */
+  blockWidths: number[];
+  batchSize: number;
   /** Dataset ids of the training and test sets (see ImageSet.datasetId). */
   trainSet: string;
   testSet: string;
@@ -65,11 +68,15 @@ function resultsProblem(data: unknown): string | undefined {
   const results = data as Record<string, unknown>;
   const top: Array<[string, "string" | "number" | "array"]> = [
     ["command", "string"], ["startedAt", "string"], ["finishedAt", "string"], ["epochs", "number"], ["seed", "number"],
-    ["trainSet", "string"], ["testSet", "string"], ["machine", "string"], ["runs", "array"],
+    ["blockWidths", "array"], ["batchSize", "number"], ["trainSet", "string"], ["testSet", "string"], ["machine", "string"], ["runs", "array"],
   ];
   for (const [key, kind] of top) {
     const problem = fieldProblem(results[key], key, kind);
     if (problem) return problem;
+  }
+  const widths = results.blockWidths as unknown[];
+  if (widths.length === 0 || !widths.every((width) => Number.isInteger(width) && (width as number) > 0)) {
+    return "blockWidths is not a list of channel counts";
   }
   const runs = results.runs as unknown[];
   if (runs.length === 0) return "runs is empty";

@@ -24,6 +24,8 @@ const results: AblationResults = {
   finishedAt: "2026-12-01T12:40:00.000Z",
   epochs: 3,
   seed: 42,
+  blockWidths: [64, 192, 192],
+  batchSize: 512,
   trainSet: "cifar10-train:1a2b3c4d",
   testSet: "cifar10-test:5e6f7a8b",
   machine: "run 2026-12-01 12:00 UTC",
@@ -82,6 +84,8 @@ test("reading a missing, broken or incomplete file says which file, what is wron
   const { testAccuracyTta, ...incomplete } = results.runs[1];
   fs.writeFileSync(file, JSON.stringify({ ...results, runs: [results.runs[0], incomplete] }));
   assert.throws(() => readAblationResults(file), /not an ablation results file: runs\[1\]\.testAccuracyTta is not a number/);
+  fs.writeFileSync(file, JSON.stringify({ ...results, blockWidths: [64, "wide", 192] }));
+  assert.throws(() => readAblationResults(file), /blockWidths is not a list of channel counts/);
   fs.writeFileSync(file, JSON.stringify({ ...results, runs: [...results.runs].reverse() }));
   assert.throws(() => readAblationResults(file), /runs\[0\] is not the full recipe/);
 });

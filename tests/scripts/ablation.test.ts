@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
 import { readAblationResults } from "../../src/display/ablation-results";
-import { AIRBENCH_INGREDIENTS } from "../../src/training";
+import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE } from "../../src/training";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -52,6 +52,8 @@ test("a short run on the tiny data set writes every run, the full recipe first a
     const results = readAblationResults(output);
     assert.is(results.epochs, 0.2);
     assert.is(results.seed, 7);
+    assert.equal(results.blockWidths, [...AIRBENCH_RECIPE.widths.blocks]);
+    assert.is(results.batchSize, 50);
     assert.match(results.command, /^npm run ablation -- --epochs 0\.2 --seed 7 --batch-size 50 --output /);
     const ingredients = Object.keys(AIRBENCH_INGREDIENTS);
     assert.equal(results.runs.map((run) => run.removed).sort(), [null, ...ingredients].sort());
