@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -22,10 +24,41 @@ namespace cnn_graph {
 namespace {
 
 // Thrown for a bad argument or a TensorFlow error; becomes a JavaScript Error.
+// `code` is TensorFlow's status code when TensorFlow reported the error (the
+// JavaScript Error then has `tfStatus`, e.g. "NOT_FOUND"), TF_OK otherwise.
 class GraphApiError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit GraphApiError(const std::string &message, TF_Code code = TF_OK)
+      : std::runtime_error(message), code_(code) {}
+  TF_Code code() const { return code_; }
+
+ private:
+  TF_Code code_;
 };
+
+// TF_Code's names, as TensorFlow's Python and C++ APIs spell them.
+const char *TfCodeName(TF_Code code) {
+  switch (code) {
+    case TF_OK: return "OK";
+    case TF_CANCELLED: return "CANCELLED";
+    case TF_UNKNOWN: return "UNKNOWN";
+    case TF_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case TF_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case TF_NOT_FOUND: return "NOT_FOUND";
+    case TF_ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case TF_PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case TF_UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case TF_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case TF_FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case TF_ABORTED: return "ABORTED";
+    case TF_OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case TF_UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case TF_INTERNAL: return "INTERNAL";
+    case TF_UNAVAILABLE: return "UNAVAILABLE";
+    case TF_DATA_LOSS: return "DATA_LOSS";
+  }
+  return "UNKNOWN";
+}
 
 struct StatusDeleter {
   void operator()(TF_Status *status) const { TF_DeleteStatus(status); }
@@ -36,6 +69,9 @@ struct FunctionDeleter {
 struct TensorDeleter {
   void operator()(TF_Tensor *tensor) const { TF_DeleteTensor(tensor); }
 };
+struct GraphDeleter {
+  void operator()(TF_Graph *graph) const { TF_DeleteGraph(graph); }
+};
 using Status = std::unique_ptr<TF_Status, StatusDeleter>;
 using Function = std::unique_ptr<TF_Function, FunctionDeleter>;
 using Tensor = std::unique_ptr<TF_Tensor, TensorDeleter>;
@@ -44,7 +80,7 @@ Status NewStatus() { return Status(TF_NewStatus()); }
 
 void ThrowIfFailed(const Status &status, const std::string &what) {
   if (TF_GetCode(status.get()) != TF_OK) {
-    throw GraphApiError(what + ": " + TF_Message(status.get()));
+    throw GraphApiError(what + ": " + TF_Message(status.get()), TF_GetCode(status.get()));
   }
 }
 
@@ -160,6 +196,13 @@ std::string DtypeToName(TF_DataType dtype) {
 // object is garbage-collected if deleteGraph was never called.
 struct GraphHolder {
   TF_Graph *graph = TF_NewGraph();
+  // Set when a failure may have left the graph half-changed: every later call
+  // on it refuses with this reason instead of building on a wrong graph.
+  std::string broken;
+  // failNextAttributeForTesting(): the next tensor attribute fails as if
+  // TensorFlow rejected it (the constants JavaScript can give never make it
+  // do), so tests can reach that path.
+  bool fail_next_attribute = false;
   ~GraphHolder() {
     if (graph != nullptr) TF_DeleteGraph(graph);
   }
@@ -181,11 +224,17 @@ GraphHolder *ReadGraphHolder(napi_env env, napi_value value) {
   return static_cast<GraphHolder *>(data);
 }
 
-TF_Graph *ReadGraph(napi_env env, napi_value value) {
-  TF_Graph *graph = ReadGraphHolder(env, value)->graph;
-  if (graph == nullptr) throw GraphApiError("the graph was deleted (graphApi.deleteGraph)");
-  return graph;
+// A graph that can still be built on: not deleted, not left half-changed.
+GraphHolder *ReadUsableGraphHolder(napi_env env, napi_value value) {
+  GraphHolder *holder = ReadGraphHolder(env, value);
+  if (holder->graph == nullptr) throw GraphApiError("the graph was deleted (graphApi.deleteGraph)");
+  if (!holder->broken.empty()) {
+    throw GraphApiError("the graph is unusable: " + holder->broken + ". Build the graph again in a new graph (a new GraphBuilder).");
+  }
+  return holder;
 }
+
+TF_Graph *ReadGraph(napi_env env, napi_value value) { return ReadUsableGraphHolder(env, value)->graph; }
 
 TF_Operation *FindOperation(TF_Graph *graph, const std::string &name, const std::string &what) {
   TF_Operation *operation = TF_GraphOperationByName(graph, name.c_str());
@@ -288,9 +337,15 @@ Tensor ReadTensorValue(napi_env env, napi_value value, const std::string &what) 
   const TF_DataType dtype = ParseDtype(ReadString(env, Property(env, value, "dtype", what), what + ".dtype"), what);
   const std::vector<int64_t> shape = ReadIntegers(env, Property(env, value, "shape", what), what + ".shape");
   const std::vector<napi_value> values = ReadArray(env, Property(env, value, "values", what), what + ".values");
+  // Checked before each product so that a huge shape is refused instead of wrapping around.
+  const int64_t max_count = std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(int64_t));
   int64_t count = 1;
   for (int64_t dim : shape) {
     if (dim < 0) throw GraphApiError(what + ": a constant's shape cannot have negative dimensions");
+    if (dim > 0 && count > max_count / dim) {
+      throw GraphApiError(what + ": the shape holds more than " + std::to_string(max_count) + " values (" +
+                          std::to_string(values.size()) + " were given)");
+    }
     count *= dim;
   }
   if (count != static_cast<int64_t>(values.size())) {
@@ -304,14 +359,27 @@ Tensor ReadTensorValue(napi_env env, napi_value value, const std::string &what) 
     case TF_INT64: element_size = sizeof(int64_t); break;
     default: throw GraphApiError(what + ": constants can be float32, int32 or int64");
   }
-  Tensor tensor(TF_AllocateTensor(dtype, shape.data(), static_cast<int>(shape.size()), element_size * count));
-  if (!tensor) throw GraphApiError(what + ": could not allocate the constant");
-  void *data = TF_TensorData(tensor.get());
+  const size_t byte_size = element_size * static_cast<size_t>(count);
+  Tensor tensor(TF_AllocateTensor(dtype, shape.data(), static_cast<int>(shape.size()), byte_size));
+  void *data = tensor ? TF_TensorData(tensor.get()) : nullptr;
+  if (!tensor || (byte_size > 0 && data == nullptr)) {
+    throw GraphApiError(what + ": out of memory: could not allocate " + std::to_string(byte_size) +
+                            " bytes for the constant; free tensors or make the constant smaller",
+                        TF_RESOURCE_EXHAUSTED);
+  }
   for (int64_t i = 0; i < count; ++i) {
     const std::string element = what + ".values[" + std::to_string(i) + "]";
     switch (dtype) {
       case TF_FLOAT: static_cast<float *>(data)[i] = static_cast<float>(ReadNumber(env, values[i], element)); break;
-      case TF_INT32: static_cast<int32_t *>(data)[i] = static_cast<int32_t>(ReadInteger(env, values[i], element)); break;
+      case TF_INT32: {
+        const int64_t value = ReadInteger(env, values[i], element);
+        if (value < std::numeric_limits<int32_t>::min() || value > std::numeric_limits<int32_t>::max()) {
+          throw GraphApiError(element + " = " + std::to_string(value) +
+                              " is outside int32's range [-2147483648, 2147483647]; make the constant int64");
+        }
+        static_cast<int32_t *>(data)[i] = static_cast<int32_t>(value);
+        break;
+      }
       default: static_cast<int64_t *>(data)[i] = ReadInteger(env, values[i], element); break;
     }
   }
@@ -426,12 +494,38 @@ napi_value DeleteGraph(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// TF_SetAttrTensor is the one attribute setter that can fail, and a started
+// description can only end in TF_FinishOperation, which may add the node
+// without the attribute. So each tensor attribute is first set on a Const in
+// a scratch graph: a tensor TensorFlow rejects is reported before the real
+// graph is touched.
+void CheckTensorAttributes(GraphHolder *holder, const std::vector<Attribute> &attributes, const std::string &what) {
+  for (const Attribute &attribute : attributes) {
+    if (attribute.type != "tensor") continue;
+    const std::string where = "could not set attribute '" + attribute.name + "' of " + what;
+    if (holder->fail_next_attribute) {
+      holder->fail_next_attribute = false;
+      throw GraphApiError(where + ": rejected on purpose (graphApi.failNextAttributeForTesting)", TF_INVALID_ARGUMENT);
+    }
+    std::unique_ptr<TF_Graph, GraphDeleter> scratch(TF_NewGraph());
+    Status status = NewStatus();
+    TF_OperationDescription *description = TF_NewOperation(scratch.get(), "Const", "tensor_check");
+    TF_SetAttrType(description, "dtype", TF_TensorType(attribute.tensor.get()));
+    TF_SetAttrTensor(description, "value", attribute.tensor.get(), status.get());
+    // Only to free the description; whatever it adds goes with the scratch graph.
+    Status finish_status = NewStatus();
+    TF_FinishOperation(description, finish_status.get());
+    ThrowIfFailed(status, where);
+  }
+}
+
 // addOperation(graph, opType, name, inputs, attributes, controlInputs): Output[]
 // An input is one tensor { operation, index } or an array of them (a list input).
 napi_value AddOperation(napi_env env, napi_callback_info info) {
   const CallInfo call =
       ReadCall(env, info, 6, "addOperation(graph, opType, name, inputs, attributes, controlInputs)");
-  TF_Graph *graph = ReadGraph(env, call.args[0]);
+  GraphHolder *holder = ReadUsableGraphHolder(env, call.args[0]);
+  TF_Graph *graph = holder->graph;
   const std::string op_type = ReadString(env, call.args[1], "opType");
   const std::string name = ReadString(env, call.args[2], "name");
   const std::string what = op_type + " operation '" + name + "'";
@@ -456,6 +550,7 @@ napi_value AddOperation(napi_env env, napi_callback_info info) {
   if (TF_GraphOperationByName(graph, name.c_str()) != nullptr) {
     throw GraphApiError(what + ": the graph already has an operation of that name");
   }
+  CheckTensorAttributes(holder, attributes, what);
 
   // From here on the description must reach TF_FinishOperation, which frees it.
   Status status = NewStatus();
@@ -469,15 +564,24 @@ napi_value AddOperation(napi_env env, napi_callback_info info) {
   }
   for (TF_Operation *control_input : control_inputs) TF_AddControlInput(description, control_input);
   Status attribute_status = NewStatus();
+  const Attribute *failed_attribute = nullptr;
   for (const Attribute &attribute : attributes) {
     SetAttribute(description, attribute, attribute_status.get());
-    if (TF_GetCode(attribute_status.get()) != TF_OK) break;
+    if (TF_GetCode(attribute_status.get()) != TF_OK) {
+      failed_attribute = &attribute;
+      break;
+    }
   }
   TF_Operation *operation = TF_FinishOperation(description, status.get());
-  if (TF_GetCode(attribute_status.get()) != TF_OK) {
-    // The operation may have been added without the attribute; an unusable graph
-    // is better than a silently different one, so report it.
-    ThrowIfFailed(attribute_status, "could not set an attribute of " + what + " (the graph is now unusable)");
+  if (failed_attribute != nullptr) {
+    // Passed CheckTensorAttributes yet failed here: if the node went in without
+    // the attribute, no later function of this graph could be trusted.
+    std::string message = "could not set attribute '" + failed_attribute->name + "' of " + what;
+    if (operation != nullptr) {
+      holder->broken = what + " was added without its attribute '" + failed_attribute->name + "'";
+      message += " (the operation was added without it, so the graph is unusable)";
+    }
+    ThrowIfFailed(attribute_status, message);
   }
   ThrowIfFailed(status, "could not add " + what);
 
@@ -562,7 +666,8 @@ void TransposedMatMulsAsBatchMatMuls(TF_Graph *graph, size_t first_new_position,
 // (with ReluGrad fed the Relu's output, as in Python, and dy * b^T as BatchMatMulV2)
 napi_value AddGradients(napi_env env, napi_callback_info info) {
   const CallInfo call = ReadCall(env, info, 4, "addGradients(graph, ys, xs, dys)");
-  TF_Graph *graph = ReadGraph(env, call.args[0]);
+  GraphHolder *holder = ReadUsableGraphHolder(env, call.args[0]);
+  TF_Graph *graph = holder->graph;
   std::vector<TF_Output> ys = ReadOutputs(env, graph, call.args[1], "addGradients: ys");
   std::vector<TF_Output> xs = ReadOutputs(env, graph, call.args[2], "addGradients: xs");
   std::vector<TF_Output> dys;
@@ -579,12 +684,28 @@ napi_value AddGradients(napi_env env, napi_callback_info info) {
   Status status = NewStatus();
   TF_AddGradients(graph, ys.data(), static_cast<int>(ys.size()), xs.data(), static_cast<int>(xs.size()),
                   dys.empty() ? nullptr : dys.data(), status.get(), gradients.data());
-  ThrowIfFailed(status, "addGradients");
-  for (const TF_Output &gradient : gradients) {
-    if (gradient.oper == nullptr) throw GraphApiError("addGradients: TensorFlow returned no gradient for an x");
+  if (TF_GetCode(status.get()) != TF_OK) {
+    // TensorFlow may have added part of the gradient before it failed.
+    size_t position = first_new_position;
+    if (TF_GraphNextOperation(graph, &position) != nullptr) {
+      holder->broken = std::string("addGradients failed after adding part of the gradient (") +
+                       TF_Message(status.get()) + ")";
+    }
+    ThrowIfFailed(status, "addGradients");
   }
-  FeedReluGradsReluOutputs(graph);
-  TransposedMatMulsAsBatchMatMuls(graph, first_new_position, gradients);
+  for (size_t i = 0; i < gradients.size(); ++i) {
+    if (gradients[i].oper == nullptr) {
+      throw GraphApiError("addGradients: xs[" + std::to_string(i) +
+                          "] gets no gradient: TensorFlow found no differentiable path from the ys to it");
+    }
+  }
+  try {
+    FeedReluGradsReluOutputs(graph);
+    TransposedMatMulsAsBatchMatMuls(graph, first_new_position, gradients);
+  } catch (const GraphApiError &error) {
+    holder->broken = std::string("rewriting the gradient failed part-way (") + error.what() + ")";
+    throw;
+  }
   return DescribeOutputs(env, graph, gradients);
 }
 
@@ -650,24 +771,77 @@ napi_value HasFunction(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// Runs an exported function; a GraphApiError becomes a JavaScript Error.
+// failNextAttributeForTesting(graph): the next tensor attribute addOperation
+// sets on this graph fails (tests of the failure path; see GraphHolder).
+napi_value FailNextAttributeForTesting(napi_env env, napi_callback_info info) {
+  const CallInfo call = ReadCall(env, info, 1, "failNextAttributeForTesting(graph)");
+  ReadUsableGraphHolder(env, call.args[0])->fail_next_attribute = true;
+  return nullptr;
+}
+
+// Throws `message` as a JavaScript Error, with `tfStatus` (TF_Code's name)
+// when TensorFlow reported it.
+void ThrowJsError(napi_env env, const std::string &message, TF_Code code) {
+  napi_value text, error;
+  if (napi_create_string_utf8(env, message.c_str(), message.size(), &text) != napi_ok ||
+      napi_create_error(env, nullptr, text, &error) != napi_ok) {
+    napi_throw_error(env, nullptr, message.c_str());
+    return;
+  }
+  if (code != TF_OK) {
+    napi_value name;
+    if (napi_create_string_utf8(env, TfCodeName(code), NAPI_AUTO_LENGTH, &name) == napi_ok) {
+      napi_set_named_property(env, error, "tfStatus", name);
+    }
+  }
+  napi_throw(env, error);
+}
+
+// Runs an exported function; a C++ exception becomes a JavaScript Error.
 template <napi_value (*Body)(napi_env, napi_callback_info)>
 napi_value Guarded(napi_env env, napi_callback_info info) {
+  std::string message;
+  TF_Code code = TF_OK;
   try {
     return Body(env, info);
+  } catch (const GraphApiError &error) {
+    message = error.what();
+    code = error.code();
+  } catch (const std::bad_alloc &) {
+    message = "out of memory";
+    code = TF_RESOURCE_EXHAUSTED;
   } catch (const std::exception &error) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) napi_throw_error(env, nullptr, (std::string("graphApi: ") + error.what()).c_str());
-    return nullptr;
+    message = error.what();
   }
+  // A JavaScript exception already pending (e.g. from a property getter) is the better report.
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) ThrowJsError(env, "graphApi: " + message, code);
+  return nullptr;
+}
+
+// Leaves a pending JavaScript exception naming the N-API call that failed, so
+// loading the addon fails with it instead of lacking graphApi without a word.
+void ThrowExportFailure(napi_env env, const char *what) {
+  // Read first: every N-API call, napi_is_exception_pending included, resets it.
+  const napi_extended_error_info *info = nullptr;
+  napi_get_last_error_info(env, &info);
+  const std::string detail = info != nullptr && info->error_message != nullptr ? info->error_message : "no detail";
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return;
+  const std::string message = std::string("graphApi: could not add the graph API to tfjs-node's addon: ") + what +
+                              " failed (" + detail +
+                              "). This is an N-API failure while the addon loads, not a build problem: "
+                              "retry in a fresh process.";
+  napi_throw_error(env, nullptr, message.c_str());
 }
 
 }  // namespace
 
 void ExportGraphApi(napi_env env, napi_value exports, TFE_Context *context) {
   napi_value api;
-  if (napi_create_object(env, &api) != napi_ok) return;
+  if (napi_create_object(env, &api) != napi_ok) return ThrowExportFailure(env, "napi_create_object");
   const napi_property_descriptor functions[] = {
       {"newGraph", nullptr, Guarded<NewGraph>, nullptr, nullptr, nullptr, napi_default, context},
       {"deleteGraph", nullptr, Guarded<DeleteGraph>, nullptr, nullptr, nullptr, napi_default, context},
@@ -676,9 +850,15 @@ void ExportGraphApi(napi_env env, napi_value exports, TFE_Context *context) {
       {"addFunction", nullptr, Guarded<AddFunction>, nullptr, nullptr, nullptr, napi_default, context},
       {"removeFunction", nullptr, Guarded<RemoveFunction>, nullptr, nullptr, nullptr, napi_default, context},
       {"hasFunction", nullptr, Guarded<HasFunction>, nullptr, nullptr, nullptr, napi_default, context},
+      {"failNextAttributeForTesting", nullptr, Guarded<FailNextAttributeForTesting>, nullptr, nullptr, nullptr,
+       napi_default, context},
   };
-  if (napi_define_properties(env, api, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok) return;
-  napi_set_named_property(env, exports, "graphApi", api);
+  if (napi_define_properties(env, api, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok) {
+    return ThrowExportFailure(env, "napi_define_properties (graphApi's functions)");
+  }
+  if (napi_set_named_property(env, exports, "graphApi", api) != napi_ok) {
+    return ThrowExportFailure(env, "napi_set_named_property (exports.graphApi)");
+  }
 }
 
 }  // namespace cnn_graph

@@ -21,7 +21,10 @@ import { checkSeed } from "../src/seed";
 import {
   AIRBENCH_RECIPE,
   AIRBENCH_INGREDIENTS,
-  trainOrLoadAirbench,
+  airbenchModel,
+  airbenchTraining,
+  testAccuracy,
+  trainOrLoad,
   withoutIngredient,
   type AirbenchIngredient,
   type AirbenchRecipe,
@@ -89,23 +92,30 @@ async function main(): Promise<void> {
   for (const [i, { removed, recipe }] of variants.entries()) {
     const name = removed === null ? "full recipe" : `without ${removed} (${AIRBENCH_INGREDIENTS[removed]})`;
     console.log(`[${i + 1}/${variants.length}] ${name}`);
-    const result = await trainOrLoadAirbench(cifar.train, cifar.test, {
-      recipe,
-      seed: args.seed,
-      retrain: args.retrain,
-      onEpoch: (record) =>
-        console.log(`  epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy)}, ${record.seconds.toFixed(1)} s of training`),
-    });
-    result.model.dispose();
-    console.log(`  ${result.message}`);
-    console.log(`  test accuracy ${percent(result.testAccuracy)}, with test-time augmentation ${percent(result.testAccuracyTta)}; ${result.msPerStep.toFixed(0)} ms per step`);
-    const run: AblationRun = {
-      removed,
-      testAccuracy: result.testAccuracy,
-      testAccuracyTta: result.testAccuracyTta,
-      trainSeconds: result.trainSeconds,
-      epochs: result.epochs,
-    };
+    const model = airbenchModel(recipe, { seed: args.seed });
+    let run: AblationRun;
+    try {
+      const { batches, options } = airbenchTraining(model, cifar.train, cifar.test, { recipe, seed: args.seed, retrain: args.retrain });
+      const result = await trainOrLoad(model, batches, {
+        ...options,
+        onEpoch: (record) =>
+          console.log(`  epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
+      });
+      console.log(`  ${result.message}`);
+      const silent = { log: () => {} };
+      const accuracy = testAccuracy(model, cifar.test, silent);
+      const accuracyTta = testAccuracy(model, cifar.test, { ...silent, testTimeAugmentation: recipe.testTimeAugmentation });
+      console.log(`  test accuracy ${percent(accuracy)}, with test-time augmentation ${percent(accuracyTta)}; ${result.msPerStep.toFixed(0)} ms per step`);
+      run = {
+        removed,
+        testAccuracy: accuracy,
+        testAccuracyTta: accuracyTta,
+        trainSeconds: result.seconds,
+        epochs: result.epochs.map(({ epoch, seconds, testAccuracy: epochAccuracy }) => ({ epoch, seconds, testAccuracy: epochAccuracy ?? 0 })),
+      };
+    } finally {
+      model.dispose();
+    }
     runs.push(run);
     if (removed === null) {
       // The same training; only the final evaluation differs.

@@ -6,8 +6,8 @@
 #      own script would download libtensorflow from a CDN; we build it ourselves)
 #   2. tfjs-node's native addon, compiled against TensorFlow's C library taken
 #      from the pinned TensorFlow wheel on PyPI (see environment.md)
-#   3. the project's Python environment (.venv) with Jupyter and the tslab kernel
-#   4. the compiled `src` package (dist/) that the notebooks import
+#   3. the project's Python environment (.venv) with Jupyter, and the tslab kernel specs
+#   4. the compiled `src` package (dist/) that the notebooks import (and the kernel preloads)
 #
 # Environment:
 #   CNN_TF_WHEEL   path to a local tensorflow_cpu wheel (air-gapped machines)
@@ -171,17 +171,38 @@ native_addon() {
 python_environment() {
   local stamp="$VENV/.cnn-setup" want
   want="$(hash_of requirements.txt requirements-test.txt) $ROOT"
-  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$VENV/share/jupyter/kernels/tslab/kernel.json" ]] && return 0
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
   step "creating the Python environment .venv with Jupyter (requirements.txt, requirements-test.txt)"
   [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV" \
     || fail "python3 -m venv failed" "Install Python's venv module (Debian: apt-get install python3-venv)."
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt \
     || fail "pip could not install requirements.txt and requirements-test.txt into .venv" "Check that PyPI is reachable and retry."
-  step "registering the tslab TypeScript kernel inside .venv"
-  node_modules/.bin/tslab install --python="$VENV/bin/python" --sys-prefix \
-      --binary="$ROOT/node_modules/.bin/tslab" >&2 \
-    || fail "tslab install failed"
   echo "$want" > "$stamp"
+}
+
+# $1 as a JSON string (a project path may hold quotes or backslashes).
+json_string() {
+  local text="${1//\\/\\\\}"
+  printf '"%s"' "${text//\"/\\\"}"
+}
+
+# The kernel specs in .venv (what `tslab install --sys-prefix` writes), except that node loads
+# dist/output/kernel-preload.js before tslab: it makes tslab's zeromq sends wait for a busy
+# socket, for every cell, before the package is imported too (environment.md, "Many outputs").
+# The spec files are their own stamp: rewritten whenever they differ (new spec, moved project).
+kernel_specs() {
+  local name language display flag spec folder
+  for name in tslab jslab; do
+    if [[ "$name" == tslab ]]; then language=typescript display=TypeScript flag=""
+    else language=javascript display=JavaScript flag=', "--js"'; fi
+    spec="{\"argv\": [\"node\", \"--require\", $(json_string "$ROOT/dist/output/kernel-preload.js"), $(json_string "$ROOT/node_modules/tslab/bin/tslab"), \"kernel\", \"--config-path\", \"{connection_file}\"$flag], \"display_name\": \"$display\", \"language\": \"$language\"}"
+    folder="$VENV/share/jupyter/kernels/$name"
+    [[ -f "$folder/kernel.json" && "$(cat "$folder/kernel.json")" == "$spec" ]] && continue
+    step "registering the $name ($display) kernel inside .venv, with the kernel's output fix preloaded"
+    mkdir -p "$folder" || fail "could not create $folder"
+    printf '%s\n' "$spec" > "$folder/kernel.json.partial" && mv "$folder/kernel.json.partial" "$folder/kernel.json" \
+      || fail "could not write $folder/kernel.json"
+  done
 }
 
 # 4. compiled src package -----------------------------------------------------
@@ -203,4 +224,5 @@ require_tools
 npm_dependencies
 native_backend
 python_environment
+kernel_specs
 compiled_package

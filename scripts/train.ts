@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const result = await trainOrLoad(model, batches, { ...options, steps: args.steps ?? options.steps, step: args.step });
     console.log(result.message);
     const accuracy = testAccuracy(model, data.test);
-    console.log(`${args.model} seed ${args.seed}, ${args.step} step: test accuracy ${(100 * accuracy).toFixed(2)}%, training ${result.trainingSeconds.toFixed(1)} s`);
+    console.log(`${args.model} seed ${args.seed}, ${args.step} step: test accuracy ${(100 * accuracy).toFixed(2)}%, training ${result.seconds.toFixed(1)} s`);
   } finally {
     model.dispose();
   }

@@ -3,6 +3,7 @@
  * weights), and how it prints paths. scripts/setup.sh and bench/python/setup.sh
  * apply the same rule in shell (scripts/cache-dir.sh).
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -29,4 +30,20 @@ export function displayPath(file: string, home: string = os.homedir()): string {
   const outside = relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
   if (home === "" || outside) return file;
   return relative === "" ? "~" : `~/${relative}`;
+}
+
+/**
+ * Writes `data` to `file` through a temporary file beside it and a rename, so
+ * a reader sees the old file or the whole new one, never half of it; creates
+ * the folder; leaves no temporary file behind on failure.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
 }

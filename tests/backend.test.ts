@@ -1,8 +1,11 @@
-import { spawnSync } from "child_process";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { assertNativeBackend, backendInfo, tf } from "../src/backend";
+import { runProcess } from "./wait";
+
+// A hang guard for loading TensorFlow in a new process, far above a busy machine's time.
+const LOAD_TIMEOUT_MS = 3 * 60 * 1000;
 
 test("tfjs runs on the native TensorFlow backend", () => {
   assert.is(tf.getBackend(), "tensorflow");
@@ -13,21 +16,21 @@ test("tfjs runs on the native TensorFlow backend", () => {
 });
 
 /** TensorFlow's INFO lines (absl format "I<date> ...") written while a new process loads src/backend, but the oneDNN banner. */
-function infoLinesOnLoad(logLevel: string | undefined): string[] {
+async function infoLinesOnLoad(logLevel: string | undefined): Promise<string[]> {
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: logLevel };
   if (logLevel === undefined) delete env.TF_CPP_MIN_LOG_LEVEL;
-  const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", 'require("./src/backend")'], {
+  const child = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", 'require("./src/backend")'], {
     cwd: path.resolve(__dirname, ".."),
     env,
-    encoding: "utf8",
+    timeoutMs: LOAD_TIMEOUT_MS,
   });
   assert.is(child.status, 0, child.stderr);
   return child.stderr.split("\n").filter((line) => /^I\d{4} /.test(line) && !line.includes("oneDNN custom operations are on"));
 }
 
-test("loading the backend hides TensorFlow's INFO lines unless TF_CPP_MIN_LOG_LEVEL asks for them", () => {
-  assert.ok(infoLinesOnLoad("0").length > 0, "at level 0 TensorFlow logs INFO lines while loading (the check below needs some)");
-  assert.equal(infoLinesOnLoad(undefined), []);
+test("loading the backend hides TensorFlow's INFO lines unless TF_CPP_MIN_LOG_LEVEL asks for them", async () => {
+  assert.ok((await infoLinesOnLoad("0")).length > 0, "at level 0 TensorFlow logs INFO lines while loading (the check below needs some)");
+  assert.equal(await infoLinesOnLoad(undefined), []);
 });
 
 test("a 3x3 SAME convolution matches a reference computed by hand", () => {

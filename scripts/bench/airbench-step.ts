@@ -12,11 +12,11 @@
  * layer, a training step as 3 forward passes.
  */
 import { backendInfo, tf } from "../../src/backend";
-import { AirbenchGradientStep, type AirbenchStepOptions } from "../../src/compiled/airbench-step";
 import { AirbenchModel } from "../../src/models/airbench";
+import { AIRBENCH_RECIPE } from "../../src/training/airbench-recipe";
 import { spread } from "../../src/training/benchmark";
-import { AIRBENCH_RECIPE } from "../../src/training/airbench/recipe";
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
+import { TrainingStepper, type StepKind } from "../../src/training/step";
 
 interface BenchArguments {
   batchSizes: number[];
@@ -30,10 +30,10 @@ interface BenchArguments {
 const TRAINING_IMAGES = 50000;
 /** The step variants, by the name --variants takes. */
 const VARIANTS = {
-  eager: { kind: "eager" },
-  compiled: { kind: "compiled" },
-  "compiled-bf16": { kind: "compiled", convolutionPrecision: "bfloat16" },
-} satisfies Record<string, Omit<AirbenchStepOptions, "labelSmoothing">>;
+  eager: "eager",
+  compiled: "compiled",
+  "compiled-bf16": "compiled-bfloat16",
+} satisfies Record<string, StepKind>;
 type Variant = keyof typeof VARIANTS;
 const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
 const USAGE = `Usage: airbench-step.ts [--batch 256,512] [--steps N] [--warmup N] [--repetitions N] [--variants ${VARIANT_NAMES.join(",")}]`;
@@ -71,7 +71,7 @@ function parseArguments(argv: string[]): BenchArguments {
 class StepRunner {
   private readonly model = new AirbenchModel({ seed: 1, widths: AIRBENCH_RECIPE.widths });
   private readonly optimizer: NesterovSgdOptimizer;
-  private readonly step: AirbenchGradientStep;
+  private readonly step: TrainingStepper;
 
   constructor(
     readonly variant: Variant,
@@ -80,11 +80,11 @@ class StepRunner {
   ) {
     tf.tidy(() => this.model.initializeWhitening(images));
     this.optimizer = new NesterovSgdOptimizer(
-      this.model.trainable,
+      this.model.variables,
       { learningRate: 0.01, momentum: 0.85 },
-      this.model.roles.map((role) => ({ learningRateScale: role === "norm-offset" ? 64 : 1, weightDecay: 5e-4 })),
+      this.model.variableRoles.map((role) => ({ learningRateScale: role === "norm-offset" ? 64 : 1, weightDecay: 5e-4 })),
     );
-    this.step = new AirbenchGradientStep(this.model, { labelSmoothing: 0.2, ...VARIANTS[variant] });
+    this.step = new TrainingStepper(this.model, this.optimizer, VARIANTS[variant], { keepProb: 1, labelSmoothing: 0.2 });
   }
 
   get multiplyAddsPerImage(): number {
@@ -95,11 +95,9 @@ class StepRunner {
   time(steps: number): number {
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
-      tf.tidy(() => {
-        const { loss, gradients } = this.step.run(this.images, this.labels);
-        this.optimizer.applyGradients(gradients);
-        loss.dataSync();
-      });
+      const { loss, accuracy } = this.step.step({ xs: this.images, ys: this.labels });
+      loss.dataSync();
+      tf.dispose([loss, accuracy]);
     }
     return (performance.now() - start) / steps;
   }

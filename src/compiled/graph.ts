@@ -13,7 +13,86 @@
  */
 import { tf, assertNativeBackend } from "../backend";
 import { asNodeKernelBackend } from "../native/binding";
-import { attr, NativeHandle, runNativeOp, type NativeInput } from "../native/ops";
+import {
+  attr,
+  isNotRegisteredError,
+  NativeHandle,
+  runNativeOp,
+  tfStatusOf,
+  withCause,
+  type NativeInput,
+  type TfStatusCode,
+} from "../native/ops";
+
+export type { TfStatusCode };
+
+/**
+ * What genuinely cannot be compiled here: the tracer cannot put an op,
+ * attribute or dtype into a graph (then `tfStatus` is null), or TensorFlow has
+ * no op type, kernel or gradient for what the graph holds (`tfStatus` is the
+ * code TensorFlow reported). The original error, if any, is `cause`.
+ */
+export class GraphCompileError extends Error {
+  readonly cause?: unknown;
+
+  constructor(
+    message: string,
+    readonly tfStatus: TfStatusCode | null,
+    cause?: unknown,
+  ) {
+    super(message);
+    this.name = "GraphCompileError";
+    if (cause !== undefined) withCause(this, cause);
+  }
+}
+
+/** TensorFlow's word for a gradient its C++ registry does not have. */
+const NO_GRADIENT = /No gradient defined for op/;
+
+/** A native error that means "TensorFlow cannot do this here" (see isUncompilable). */
+function isUncompilableNativeError(error: unknown): boolean {
+  const status = tfStatusOf(error);
+  return (
+    status === "UNIMPLEMENTED" ||
+    isNotRegisteredError(error) ||
+    (status === "NOT_FOUND" && NO_GRADIENT.test((error as Error).message))
+  );
+}
+
+/**
+ * True when `error` (or an error in its `cause` chain) is a GraphCompileError:
+ * the computation cannot be compiled on this TensorFlow build, and running it
+ * eagerly instead is the remedy. The rule: only an op, kernel or gradient that
+ * TensorFlow or the tracer does not support counts. Wrong shapes, invalid
+ * arguments, out of memory, a missing variable or a bug do not: the eager step
+ * would fail too, or hide the bug.
+ */
+export function isUncompilable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    if (current instanceof GraphCompileError) {
+      return true;
+    }
+    seen.add(current);
+  }
+  return false;
+}
+
+/** Runs a graph API call; what TensorFlow cannot compile becomes a GraphCompileError, anything else stays as it is. */
+function compiling<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (isUncompilableNativeError(error)) {
+      throw new GraphCompileError(
+        `${(error as Error).message}\nThis TensorFlow build cannot compile it; run the computation eagerly instead.`,
+        tfStatusOf(error),
+        error,
+      );
+    }
+    throw error;
+  }
+}
 
 /** Element types a graph tensor can have. */
 export type GraphDtype = "float32" | "int32" | "int64" | "bool" | "uint8" | "float16" | "bfloat16" | "resource";
@@ -131,6 +210,8 @@ interface NativeGraphApi {
   ): void;
   removeFunction(name: string): void;
   hasFunction(name: string): boolean;
+  /** Tests only: the next tensor attribute addOperation sets on `graph` fails as if TensorFlow rejected it. */
+  failNextAttributeForTesting(graph: NativeGraph): void;
 }
 
 declare const nativeGraphBrand: unique symbol;
@@ -191,7 +272,8 @@ export class GraphBuilder {
   ): GraphOperation {
     const name = options.name ?? this.uniqueName(type);
     const controlInputs = (options.controlInputs ?? []).map((operation) => operation.name);
-    const outputs = this.api.addOperation(this.nativeGraph(), type, name, inputs, attrs, controlInputs);
+    const graph = this.nativeGraph();
+    const outputs = compiling(() => this.api.addOperation(graph, type, name, inputs, attrs, controlInputs));
     return { name, outputs };
   }
 
@@ -206,7 +288,8 @@ export class GraphBuilder {
 
   /** d(sum of ys)/dx for each of `xs`, as graph tensors; `dys` seed the ys' gradients (default ones). */
   gradients(ys: readonly GraphTensor[], xs: readonly GraphTensor[], dys?: readonly GraphTensor[]): GraphTensor[] {
-    return this.api.addGradients(this.nativeGraph(), ys, xs, dys ?? null);
+    const graph = this.nativeGraph();
+    return compiling(() => this.api.addGradients(graph, ys, xs, dys ?? null));
   }
 
   /**
@@ -225,13 +308,16 @@ export class GraphBuilder {
       throw new Error(`GraphBuilder.toFunction '${name}': placeholders ${unlisted.join(", ")} are not among its inputs.`);
     }
     const uniqueName = `${name}_${++functionsMade}`;
-    this.api.addFunction(
-      this.nativeGraph(),
-      uniqueName,
-      inputs,
-      outputs,
-      outputs.map((_, i) => `output_${i}`),
-      effects.map((operation) => operation.name),
+    const graph = this.nativeGraph();
+    compiling(() =>
+      this.api.addFunction(
+        graph,
+        uniqueName,
+        inputs,
+        outputs,
+        outputs.map((_, i) => `output_${i}`),
+        effects.map((operation) => operation.name),
+      ),
     );
     return new CompiledFunction(uniqueName, inputs, outputs, options.optimize ?? true);
   }
@@ -291,7 +377,17 @@ export class CompiledFunction {
       const attrs = this.optimized ? [attr.string("config_proto", "")] : [];
       return runNativeOp(this.name, attrs, inputs, this.outputs.length);
     } catch (error) {
-      throw new Error(`Compiled function '${this.name}' failed: ${(error as Error).message}`);
+      const message = error instanceof Error ? error.message : String(error);
+      // A missing kernel shows at the first call, when TensorFlow instantiates the
+      // function's kernels, before any of its ops (variable updates included) runs.
+      if (isUncompilableNativeError(error)) {
+        throw new GraphCompileError(
+          `Compiled function '${this.name}' cannot run on this TensorFlow build: ${message}`,
+          tfStatusOf(error),
+          error,
+        );
+      }
+      throw withCause(new Error(`Compiled function '${this.name}' failed: ${message}`), error);
     }
   }
 

@@ -14,12 +14,16 @@
  */
 import { tf } from "../backend";
 import { asNodeKernelBackend, type NativeAttr, type NativeBinding, type NodeKernelBackend } from "../native/binding";
-import { graphAttr, type GraphAttr, type GraphBuilder, type GraphDtype, type GraphTensor } from "./graph";
+import { GraphCompileError, graphAttr, type GraphAttr, type GraphBuilder, type GraphDtype, type GraphTensor } from "./graph";
 
-/** Why an eager computation cannot be traced (an op input, attribute or dtype the tracer cannot map). */
-export class UntraceableError extends Error {
+/**
+ * Why an eager computation cannot be traced: an op, attribute, dtype or seed
+ * the tracer cannot map. A GraphCompileError (isUncompilable), since running
+ * the computation eagerly is the remedy.
+ */
+export class UntraceableError extends GraphCompileError {
   constructor(message: string) {
-    super(message);
+    super(`cannot trace: ${message}`, null);
     this.name = "UntraceableError";
   }
 }
@@ -176,7 +180,11 @@ class OpRecorder {
     }
     const constant = this.pending.get(id);
     if (constant === undefined) {
-      throw new UntraceableError(`${what} is a tensor the traced code neither computed nor was given`);
+      // A caller's mistake (an input left out of `inputs`), not a limit of the tracer: no fallback.
+      throw new Error(
+        `traceInto: ${what} is a tensor the traced code neither computed nor was given; ` +
+          "pass a tensor made before the trace in `inputs`, with the graph tensor standing for it.",
+      );
     }
     const graphTensor = this.graph.constant(constant);
     this.known.set(id, graphTensor);

@@ -57,18 +57,50 @@ export function decodeCifarRecords(
   return count;
 }
 
-/** Reads batch files into one pair of arrays, allocated once (peak memory: the result plus one file). */
-export async function readCifarFiles(paths: readonly string[]): Promise<CifarRecords> {
-  const sizes = await Promise.all(
+/** The sizes in bytes of the batch files, as a clear error if one cannot be read. */
+async function fileSizes(paths: readonly string[]): Promise<number[]> {
+  return Promise.all(
     paths.map(async (path) => {
       try {
         return (await fs.stat(path)).size;
       } catch (error) {
-        throw new DatasetError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+        throw new DatasetError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, { cause: error });
       }
     }),
   );
-  const total = paths.reduce((sum, path, i) => sum + recordCount(path, sizes[i]), 0);
+}
+
+/** How many records each batch file holds (from its size), with the record-size check. */
+export async function cifarRecordCounts(paths: readonly string[]): Promise<number[]> {
+  const sizes = await fileSizes(paths);
+  return paths.map((path, i) => recordCount(path, sizes[i]));
+}
+
+function records(count: number): string {
+  return `${count} record${count === 1 ? "" : "s"} (${count * CIFAR_RECORD_BYTES} bytes)`;
+}
+
+function checkRecordCount(file: string, count: number, expected: number): void {
+  if (count === expected) return;
+  throw new DatasetError(
+    `${file} holds ${records(count)}, but every batch file of the official CIFAR-10 holds exactly ${records(expected)}: ` +
+      `it is ${records(Math.abs(count - expected))} too ${count < expected ? "short, an incomplete copy" : "long, not an intact copy"}.`,
+  );
+}
+
+export interface ReadCifarOptions {
+  /** The number of records every file must hold (the official files' count); any number if unset. */
+  recordsPerFile?: number;
+}
+
+/** Reads batch files into one pair of arrays, allocated once (peak memory: the result plus one file). */
+export async function readCifarFiles(paths: readonly string[], options: ReadCifarOptions = {}): Promise<CifarRecords> {
+  const sizes = await fileSizes(paths);
+  const counts = paths.map((path, i) => recordCount(path, sizes[i]));
+  if (options.recordsPerFile !== undefined) {
+    for (let i = 0; i < paths.length; i++) checkRecordCount(paths[i], counts[i], options.recordsPerFile);
+  }
+  const total = counts.reduce((sum, count) => sum + count, 0);
   const target = { pixels: new Uint8Array(total * CIFAR_IMAGE_BYTES), labels: new Uint8Array(total) };
   let offset = 0;
   for (let i = 0; i < paths.length; i++) {

@@ -1,13 +1,14 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import * as tar from "tar";
-import { CIFAR_CHANNELS, CIFAR_NUM_CLASSES, CIFAR_SIDE, parseCifarClassNames, readCifarFiles } from "./cifar-format";
-import { downloadFile, unwritableCacheError } from "./download";
+import { CIFAR_CHANNELS, CIFAR_NUM_CLASSES, CIFAR_SIDE, cifarRecordCounts, parseCifarClassNames, readCifarFiles } from "./cifar-format";
+import { downloadFile, makeCacheFolder, removeStaleTemporaries, startTemporaryWork, unwritableCacheError } from "./download";
 import { DatasetError, withRemedy } from "./errors";
 import { datasetIdOfFiles } from "./identity";
 import { ImageSet, ImageSetData } from "./image-set";
 import {
   CIFAR10_ARCHIVE,
+  CIFAR10_BATCH_RECORDS,
   CIFAR10_CLASS_NAMES,
   CIFAR10_FOLDER,
   CIFAR10_META_FILE,
@@ -16,23 +17,39 @@ import {
 } from "./layout";
 import { DatasetSource, DatasetSplits, FetchRequest, LoadOptions, locateDataset } from "./locate";
 
+/** The temporary folder's name before the pid: the archive is downloaded and extracted there. */
+const STAGING_PREFIX = `.${CIFAR10_FOLDER}.extracting-`;
+
 /**
- * Downloads the archive next to the dataset folder, extracts it into a
- * temporary folder and renames the result into place: the cache never holds
- * a half-extracted dataset.
+ * Downloads the archive into a temporary folder next to the dataset folder,
+ * extracts it there and renames the result into place: the cache never holds
+ * a half-extracted dataset, and one folder holds all that an interrupt or a
+ * failure must remove.
  */
 async function downloadCifarArchive(request: FetchRequest): Promise<void> {
   const datasets = path.dirname(request.cacheFolder);
-  const archive = path.join(datasets, CIFAR10_ARCHIVE);
-  const staging = path.join(datasets, `.${CIFAR10_FOLDER}.extracting-${process.pid}`);
+  await removeStaleTemporaries(datasets, STAGING_PREFIX);
+  const staging = path.join(datasets, `${STAGING_PREFIX}${process.pid}`);
+  const archive = path.join(staging, CIFAR10_ARCHIVE);
+  let interrupted = false;
+  const work = startTemporaryWork(() => {
+    interrupted = true;
+  });
+  work.add(staging);
+  const stopIfInterrupted = () => {
+    if (interrupted) {
+      throw new DatasetError(
+        `Installing CIFAR-10 into ${request.cacheFolder} was interrupted (SIGINT); nothing was kept. Load it again to restart.`,
+      );
+    }
+  };
   try {
+    await makeCacheFolder(staging);
     await downloadFile(new URL(CIFAR10_ARCHIVE, request.baseUrl), archive, request.checksums[CIFAR10_ARCHIVE], {
       progress: request.progress,
       remedy: request.remedy,
     });
-    await fs.mkdir(staging, { recursive: true }).catch((error) => {
-      throw unwritableCacheError(error, staging);
-    });
+    stopIfInterrupted();
     const wanted = new Set([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_META_FILE]);
     try {
       await tar.x({
@@ -47,14 +64,19 @@ async function downloadCifarArchive(request: FetchRequest): Promise<void> {
     } catch (error) {
       const cacheError = unwritableCacheError(error, staging);
       if (cacheError instanceof DatasetError) throw cacheError;
-      throw new DatasetError(`Extracting ${archive} failed (${(error as Error).message}). ${request.remedy}`);
+      throw new DatasetError(`Extracting ${request.baseUrl.href}${CIFAR10_ARCHIVE} failed (${(error as Error).message}). ${request.remedy}`, {
+        cause: error,
+      });
     }
+    stopIfInterrupted();
     const extracted = path.join(staging, CIFAR10_FOLDER);
     for (const file of [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]) {
       try {
         await fs.access(path.join(extracted, file));
-      } catch {
-        throw new DatasetError(`The archive ${request.baseUrl.href}${CIFAR10_ARCHIVE} lacks ${CIFAR10_FOLDER}/${file}. ${request.remedy}`);
+      } catch (error) {
+        throw new DatasetError(`The archive ${request.baseUrl.href}${CIFAR10_ARCHIVE} lacks ${CIFAR10_FOLDER}/${file}. ${request.remedy}`, {
+          cause: error,
+        });
       }
     }
     // An incomplete folder left by hand would block the rename.
@@ -62,7 +84,7 @@ async function downloadCifarArchive(request: FetchRequest): Promise<void> {
     await fs.rename(extracted, request.cacheFolder);
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
-    await fs.rm(archive, { force: true });
+    work.done();
   }
 }
 
@@ -78,19 +100,41 @@ export const CIFAR10_SOURCE: DatasetSource = {
   fetch: downloadCifarArchive,
 };
 
+/** The class names from batches.meta.txt, or the built-in ones if the folder has none (the file is optional). */
 async function readClassNames(folder: string): Promise<readonly string[]> {
   const file = path.join(folder, CIFAR10_META_FILE);
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
-  } catch {
-    return CIFAR10_CLASS_NAMES;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return CIFAR10_CLASS_NAMES;
+    throw new DatasetError(
+      `Cannot read ${file} (${code ?? String(error)}). It is optional: make it a readable text file with one class name ` +
+        "per line, or delete it to use the built-in names.",
+      { cause: error },
+    );
   }
   return parseCifarClassNames(text, file);
 }
 
-async function readCifarSplit(files: readonly string[], classNames: readonly string[]): Promise<ImageSetData> {
-  const { pixels, labels } = await readCifarFiles(files);
+/**
+ * The record count every batch file must hold, if the folder holds the
+ * official set: one file with the official 10000 records marks it (the
+ * project's tiny stand-ins hold far fewer), so a file cut or grown by whole
+ * records is refused. Any other set is a stand-in and may hold any counts.
+ */
+async function expectedRecordsPerFile(files: readonly string[]): Promise<number | undefined> {
+  const counts = await cifarRecordCounts(files);
+  return counts.includes(CIFAR10_BATCH_RECORDS) ? CIFAR10_BATCH_RECORDS : undefined;
+}
+
+async function readCifarSplit(
+  files: readonly string[],
+  classNames: readonly string[],
+  recordsPerFile: number | undefined,
+): Promise<ImageSetData> {
+  const { pixels, labels } = await readCifarFiles(files, { recordsPerFile });
   return {
     pixels,
     labels,
@@ -112,12 +156,12 @@ export async function loadCifar10(options: LoadOptions = {}): Promise<DatasetSpl
   const { folder, remedy, digests } = await locateDataset(CIFAR10_SOURCE, options);
   try {
     const classNames = await readClassNames(folder);
+    const trainFiles = CIFAR10_TRAIN_FILES.map((file) => path.join(folder, file));
+    const testFile = path.join(folder, CIFAR10_TEST_FILE);
+    const recordsPerFile = await expectedRecordsPerFile([...trainFiles, testFile]);
     // One split after the other: the peak holds one split plus one file, not both reads at once.
-    const train = await readCifarSplit(
-      CIFAR10_TRAIN_FILES.map((file) => path.join(folder, file)),
-      classNames,
-    );
-    const test = await readCifarSplit([path.join(folder, CIFAR10_TEST_FILE)], classNames);
+    const train = await readCifarSplit(trainFiles, classNames, recordsPerFile);
+    const test = await readCifarSplit([testFile], classNames, recordsPerFile);
     const batchDigests = await digests([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]);
     const trainDigests = batchDigests.slice(0, CIFAR10_TRAIN_FILES.length);
     const testDigests = batchDigests.slice(CIFAR10_TRAIN_FILES.length);

@@ -3,7 +3,7 @@
  * in place in a tslab notebook, and a start and an end line elsewhere (logs).
  */
 import * as cliProgress from "cli-progress";
-import { inNotebook, liveDisplay } from "../display/output";
+import { inNotebook, liveDisplay } from "../output/output";
 
 export interface DownloadProgress {
   /** `bytes` more have arrived. */

@@ -12,6 +12,7 @@ import { createHash, Hash } from "crypto";
 import { createReadStream, promises as fs } from "fs";
 import * as path from "path";
 import type { Checksum } from "./download";
+import { writeFileAtomic } from "../cache";
 import { DatasetError } from "./errors";
 
 /** What was known about a file when it was last hashed. */
@@ -62,20 +63,16 @@ async function readRecords(file: string): Promise<Records> {
   return Object.fromEntries(Object.entries(parsed).filter(([, record]) => isRecord(record))) as Records;
 }
 
-/** Writes `records` (dropping files that no longer exist) via a temporary file and a rename; failures are ignored. */
+/** Writes `records` (dropping files that no longer exist) atomically; failures are ignored. */
 async function saveRecords(file: string, records: Records): Promise<void> {
   const present = await Promise.all(
     Object.keys(records).map((recorded) => fs.access(recorded).then(() => true, () => false)),
   );
   const kept = Object.fromEntries(Object.entries(records).filter((_, i) => present[i]));
-  const temporary = `${file}.tmp-${process.pid}`;
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(temporary, `${JSON.stringify(kept, null, 1)}\n`);
-    await fs.rename(temporary, file);
+    writeFileAtomic(file, `${JSON.stringify(kept, null, 1)}\n`);
   } catch {
     // A read-only cache still loads; the files are hashed again next time.
-    await fs.rm(temporary, { force: true });
   }
 }
 
@@ -87,7 +84,7 @@ async function hashFile(file: string, algorithms: readonly string[]): Promise<st
       for (const hash of hashes) hash.update(chunk as Buffer);
     }
   } catch (error) {
-    throw new DatasetError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    throw new DatasetError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, { cause: error });
   }
   return hashes.map((hash) => hash.digest("hex"));
 }
@@ -96,7 +93,7 @@ async function statOf(file: string): Promise<{ size: number; mtimeMs: number }> 
   try {
     return await fs.stat(file);
   } catch (error) {
-    throw new DatasetError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    throw new DatasetError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, { cause: error });
   }
 }
 

@@ -14,6 +14,8 @@ export const MNIST_CLASS_NAMES: readonly string[] = ["0", "1", "2", "3", "4", "5
 export const CIFAR10_FOLDER = "cifar-10-batches-bin";
 export const CIFAR10_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILE = "test_batch.bin";
+/** Records in each official batch file, training and test alike. */
+export const CIFAR10_BATCH_RECORDS = 10000;
 /** Optional: the class names, one per line (the built-in list is used without it). */
 export const CIFAR10_META_FILE = "batches.meta.txt";
 export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";

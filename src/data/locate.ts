@@ -12,7 +12,7 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import { cacheRoot } from "../cache";
-import { Checksum, makeCacheFolder } from "./download";
+import { Checksum, makeCacheFolder, unwritableCacheError } from "./download";
 import { DatasetError } from "./errors";
 import { fileDigests } from "./file-digests";
 import type { ImageSet } from "./image-set";
@@ -93,18 +93,67 @@ function fromEnv(name: string): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
+/** What a failed look-up means, for messages. */
+function lookupProblem(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOTDIR":
+      return "part of the path is a file, not a folder";
+    case "ELOOP":
+      return "the path has a loop of symbolic links";
+    default:
+      return error.message;
   }
 }
 
-async function missingFiles(folder: string, files: readonly string[]): Promise<string[]> {
-  const present = await Promise.all(files.map((file) => exists(path.join(folder, file))));
+/** Makes the error for a path that cannot be checked: what it is, where, and what to do. */
+type LookupError = (file: string, error: NodeJS.ErrnoException) => Error;
+
+/**
+ * Whether `file` exists. Only "no such file" means no: any other failure
+ * (no permission, a file where a folder should be) would otherwise pass for a
+ * missing dataset, so it becomes the error `fail` makes.
+ */
+async function exists(file: string, fail: LookupError): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw fail(file, error as NodeJS.ErrnoException);
+  }
+}
+
+async function missingFiles(folder: string, files: readonly string[], fail: LookupError): Promise<string[]> {
+  const present = await Promise.all(files.map((file) => exists(path.join(folder, file), fail)));
   return files.filter((_, i) => !present[i]);
+}
+
+/** For paths in the data folder named by `setting`. */
+function dataDirLookupError(setting: string): LookupError {
+  return (file, error) => {
+    const permissions = error.code === "EACCES" || error.code === "EPERM";
+    return new DatasetError(
+      `Cannot check ${file} (${error.code ?? "error"}: ${lookupProblem(error)}), so the data folder that ` +
+        `${setting} names cannot be searched. ` +
+        (permissions ? "Check the permissions of the folders on that path (this user needs read and search permission), or point " : "Point ") +
+        `${setting} at another folder.`,
+      { cause: error },
+    );
+  };
+}
+
+/** For paths in the cache, which must be a usable folder anyway. */
+function cacheLookupError(file: string, error: NodeJS.ErrnoException): Error {
+  const cacheError = unwritableCacheError(error, file);
+  if (cacheError instanceof DatasetError) return cacheError;
+  return new DatasetError(
+    `Cannot check ${file} in the dataset cache (${error.code ?? "error"}: ${lookupProblem(error)}). ` +
+      "Set CNN_CACHE_DIR (or the cacheDir option) to a writable folder.",
+    { cause: error },
+  );
 }
 
 function layout(source: DatasetSource): string {
@@ -113,15 +162,16 @@ function layout(source: DatasetSource): string {
 
 /** The dataset's folder inside the configured data folder, or null if that has none. */
 async function findInDataDir(source: DatasetSource, dataDir: string, setting: string): Promise<string | null> {
-  if (!(await exists(dataDir))) {
+  const fail = dataDirLookupError(setting);
+  if (!(await exists(dataDir, fail))) {
     throw new DatasetError(
       `${setting} is ${dataDir}, which does not exist. Point it at the folder that contains ` +
         `${source.folder}/ (the official layout), or unset it to use the download cache.`,
     );
   }
   const folder = path.join(dataDir, source.folder);
-  if (!(await exists(folder))) {
-    if (await exists(path.join(dataDir, source.files[0]))) {
+  if (!(await exists(folder, fail))) {
+    if (await exists(path.join(dataDir, source.files[0]), fail)) {
       throw new DatasetError(
         `${setting} is ${dataDir}, which holds the ${source.title} files themselves; ` +
           `set it to the parent folder, the one that contains ${source.folder}/.`,
@@ -129,7 +179,7 @@ async function findInDataDir(source: DatasetSource, dataDir: string, setting: st
     }
     return null;
   }
-  const missing = await missingFiles(folder, source.files);
+  const missing = await missingFiles(folder, source.files, fail);
   if (missing.length > 0) {
     throw new DatasetError(
       `${folder} lacks ${missing.join(", ")}. Put the official files there (${layout(source)}), ` +
@@ -144,8 +194,10 @@ function baseUrlOf(source: DatasetSource, options: LoadOptions): URL {
   const text = options.baseUrl ?? fromEnv(source.baseUrlEnv) ?? source.defaultBaseUrl;
   try {
     return new URL(text.endsWith("/") ? text : `${text}/`);
-  } catch {
-    throw new DatasetError(`${setting} is "${text}", which is not a URL; give a folder URL such as ${source.defaultBaseUrl}.`);
+  } catch (error) {
+    throw new DatasetError(`${setting} is "${text}", which is not a URL; give a folder URL such as ${source.defaultBaseUrl}.`, {
+      cause: error,
+    });
   }
 }
 
@@ -167,7 +219,7 @@ export async function locateDataset(source: DatasetSource, options: LoadOptions)
     }
   }
   const cacheFolder = path.join(cacheDatasets, source.folder);
-  const missing = await missingFiles(cacheFolder, source.files);
+  const missing = await missingFiles(cacheFolder, source.files, cacheLookupError);
   const lookedIn =
     (dataDir === undefined ? "CNN_DATA_DIR is not set" : `${path.resolve(dataDir)} has no ${source.folder}/`) +
     `, and the cache ${cacheFolder} lacks ${missing.length === source.files.length ? "all its files" : missing.join(", ")}`;

@@ -1,12 +1,24 @@
 import { tf } from "../backend";
 import { randomSeed } from "../seed";
-import type { BatchesIdentity } from "../training/data";
 import { deriveSeed, mulberry32 } from "./random";
 
 /** One batch: float32 images [n, H, W, C] in [0, 1] and one-hot labels [n, classes]. The caller disposes both. */
 export interface Batch {
   xs: tf.Tensor4D;
   ys: tf.Tensor2D;
+}
+
+/**
+ * What a batch source draws: the data set (its name and a hash of its contents)
+ * and the batch size. Cached weights record it, so weights trained on other
+ * data or other batches are never reused silently.
+ */
+export interface BatchesIdentity {
+  /** E.g. "mnist-train:1a2b3c4d": the set's name and a short hash of its files. */
+  dataset: string;
+  batchSize: number;
+  /** How the batches are drawn, e.g. "shuffle(buffer 60000, seed 42), repeat(Infinity)". */
+  order?: string;
 }
 
 /** What a pipeline draws from: a numbered collection that can gather a batch (an ImageSet). */
@@ -120,6 +132,8 @@ export class Pipeline {
     private readonly open: () => IndexStream,
     /** Elements per full iteration; Infinity after an endless repeat(). */
     readonly length: number,
+    /** The stages so far, for the batches' identity. */
+    private readonly stages: readonly string[] = [],
   ) {}
 
   /** All elements of `source`, in order. */
@@ -143,7 +157,8 @@ export class Pipeline {
     // Counts passes over this stage across all iterators, so each pass gets its own order (as tf.data).
     let passes = 0;
     const open = () => new ShuffleStream(upstream(), capacity, mulberry32(deriveSeed(seed, reshuffle ? passes++ : 0)));
-    return new Pipeline(this.source, open, this.length);
+    const stage = `shuffle(buffer ${capacity}, seed ${seed}${reshuffle ? "" : ", same order each pass"})`;
+    return new Pipeline(this.source, open, this.length, [...this.stages, stage]);
   }
 
   /** Repeats the elements `count` times (default: endlessly), one pass after the other. */
@@ -151,13 +166,13 @@ export class Pipeline {
     if (count !== Infinity) checkWholeNumber("repeat: count", count, 0);
     const upstream = this.open;
     const length = this.length === 0 || count === 0 ? 0 : this.length * count;
-    return new Pipeline(this.source, () => new RepeatStream(upstream, count), length);
+    return new Pipeline(this.source, () => new RepeatStream(upstream, count), length, [...this.stages, `repeat(${count})`]);
   }
 
   /** Groups consecutive elements into batches of `size` (the last one may be smaller unless `dropRemainder`). */
   batch(size: number, options: BatchOptions = {}): BatchPipeline {
     checkWholeNumber("batch: size", size, 1);
-    return new BatchPipeline(this.source, this.open, this.length, size, options.dropRemainder ?? false);
+    return new BatchPipeline(this.source, this.open, this.length, size, options.dropRemainder ?? false, this.stages.join(", ") || "in order");
   }
 }
 
@@ -178,9 +193,10 @@ export class BatchPipeline implements Iterable<Batch> {
     elements: number,
     readonly batchSize: number,
     private readonly dropRemainder: boolean,
+    order: string,
   ) {
     this.length = dropRemainder ? Math.floor(elements / batchSize) : Math.ceil(elements / batchSize);
-    this.identity = { dataset: source.datasetId, batchSize };
+    this.identity = { dataset: source.datasetId, batchSize, order: dropRemainder ? `${order}, full batches only` : order };
   }
 
   /** A new pass over the pipeline. */

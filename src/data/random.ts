@@ -25,3 +25,27 @@ export function deriveSeed(seed: number, stream: number): number {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
+
+/** A uniform permutation of 0 … count − 1 drawn from `random` (Fisher–Yates, from the last position down). */
+export function permutation(count: number, random: () => number): Int32Array {
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
+ * The independent random streams one training seed feeds. Each stream's seed
+ * is deriveSeed(seed, number): the numbers are fixed, so a seed keeps giving
+ * the same run.
+ */
+export const SEED_STREAMS = { augmentation: 1, order: 2, firstLayer: 3 } as const;
+
+export type SeedStreamName = keyof typeof SEED_STREAMS;
+
+/** The 32-bit seed of stream `name` of `seed`. */
+export function streamSeed(seed: number, name: SeedStreamName): number {
+  return deriveSeed(seed, SEED_STREAMS[name]);
+}

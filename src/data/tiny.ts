@@ -18,7 +18,7 @@ import {
   MNIST_FILES,
   MNIST_FOLDER,
 } from "./layout";
-import { deriveSeed, mulberry32 } from "./random";
+import { deriveSeed, mulberry32, permutation } from "./random";
 
 export interface TinyDatasetSizes {
   /** MNIST training images (default 500). */
@@ -41,12 +41,7 @@ const MAX_JITTER = 2;
 
 /** `count` labels with every class equally often (±1), in random order. */
 function balancedLabels(count: number, random: () => number): Uint8Array {
-  const labels = Uint8Array.from({ length: count }, (_, i) => i % NUM_CLASSES);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [labels[i], labels[j]] = [labels[j], labels[i]];
-  }
-  return labels;
+  return Uint8Array.from(permutation(count, random), (i) => i % NUM_CLASSES);
 }
 
 function jitter(random: () => number): number {

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { displayPath } from "../cache";
+import { displayPath, writeFileAtomic } from "../cache";
 import type { EpochAccuracy } from "./charts/epoch-accuracy";
 
 /** results/airbench-ablation.json of this package (beside src/ and dist/), committed with the notebooks. */
@@ -47,14 +47,7 @@ export interface AblationResults {
 
 /** Writes `results` as JSON to a temporary file beside `file`, then renames it over `file`: a reader never sees half a file. */
 export function writeAblationResults(results: AblationResults, file: string = ABLATION_RESULTS_FILE): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(temporary, `${JSON.stringify(results, null, 2)}\n`);
-    fs.renameSync(temporary, file);
-  } finally {
-    fs.rmSync(temporary, { force: true });
-  }
+  writeFileAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 function fieldProblem(value: unknown, where: string, kind: "string" | "number" | "array"): string | undefined {

@@ -1,15 +1,4 @@
-/** Notebook display: charts (vega-lite + SVG), image grids, live charts and progress lines. */
-export {
-  setDisplayWriter,
-  currentDisplayWriter,
-  inNotebook,
-  displayBundle,
-  liveDisplay,
-  type MimeBundle,
-  type DisplayContent,
-  type DisplayWriter,
-  type LiveDisplay,
-} from "./output";
+/** Notebook display: charts (vega-lite + SVG), image grids, live charts. */
 export { chartToSvg } from "./chart-svg";
 export { showChart, chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
 export { VEGA_LITE_SCHEMA, type ChartOptions } from "./charts/common";
@@ -23,7 +12,6 @@ export { functionChart, type Point, type FunctionChartOptions } from "./charts/f
 export { comparisonChart, type ComparisonRow } from "./charts/comparison";
 export { heatmapChart, confusionMatrixChart, type HeatmapOptions } from "./charts/heatmap";
 export { LiveChart, LiveTrainingCurves, type LiveChartOptions } from "./live-chart";
-export { ProgressReporter, formatDuration, type ProgressOptions, type TerminalStream } from "./progress-reporter";
 export { imageGrid, gridLayout, tileOrigin, PngBytes, type ImageGridOptions, type GridLayout } from "./images/image-grid";
 export { showImageGrid, type ShowImageGridOptions } from "./images/show-images";
 export {

@@ -1,7 +1,7 @@
 /** Charts redrawn in place while something runs, e.g. training curves during training. */
 import type { TopLevelSpec } from "vega-lite";
 import { trainingCurvesChart, type TrainingCurve, type TrainingCurvesOptions } from "./charts/training-curves";
-import { inNotebook, liveDisplay } from "./output";
+import { inNotebook, liveDisplay } from "../output/output";
 import { chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
 
 export interface LiveChartOptions {

@@ -1,7 +1,7 @@
 /** Showing vega-lite charts in a notebook as one bundle: interactive, static SVG and text. */
 import type { TopLevelSpec } from "vega-lite";
 import { chartToSvg } from "./chart-svg";
-import { displayBundle, inNotebook, type MimeBundle } from "./output";
+import { displayBundle, inNotebook, type MimeBundle } from "../output/output";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 

@@ -4,8 +4,8 @@
  * norm → GELU → conv 3×3 → batch norm → GELU], a 3×3 max pool and a linear
  * layer without bias scaled by 1/9. Pooling is VALID (31 → 15 → 7 → 3 → 1).
  * Batch norm keeps running statistics, so the model is a class of its own
- * rather than a chapter ModelDefinition; its trainable variables are still
- * ModelVariables, so the chapter's optimizers and weight files apply.
+ * rather than a chapter ModelDefinition; like the chapter's models it is a
+ * TrainableModel, trained and cached by the same engine.
  */
 import { tf } from "../backend";
 import { AIRBENCH_BATCH_NORM, batchNormInference, batchNormTraining, type BatchNormSettings } from "../layers/batch-norm";
@@ -15,7 +15,8 @@ import { recordMultiplyAdds, countMultiplyAdds } from "../layers/multiply-adds";
 import { SeedStream, statelessUniform } from "../layers/random";
 import { ModelVariable } from "../layers/variables";
 import { AIRBENCH_WHITENING, whiteningFilters, type WhiteningSettings } from "../layers/whitening";
-import { randomSeed } from "../seed";
+import { checkSeed, randomSeed } from "../seed";
+import { checkImages, type TrainableModel, type TrainingForward } from "./model";
 
 export interface AirbenchWidths {
   /** Output channels of the whitening convolution: twice its patch size² × 3 (24 for 2×2). */
@@ -32,9 +33,18 @@ export type AirbenchVariableRole = "whitening-bias" | "convolution" | "norm-offs
 const CLASSES = 10;
 const OUTPUT_SCALE = 1 / 9;
 
+/** Per-channel mean and standard deviation of the CIFAR-10 training images (RGB, pixel values in [0, 1]). */
+export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465];
+export const CIFAR10_STD = [0.247, 0.2435, 0.2616];
+
+/** (images − mean) / std per channel, for images [batch, 32, 32, 3] in [0, 1]: what the network's first layer sees. */
+export function normalizeCifar(images: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.div(tf.sub(images, tf.tensor1d(CIFAR10_MEAN)), tf.tensor1d(CIFAR10_STD)) as tf.Tensor4D);
+}
+
 /** Everything the forward pass reads, as tensors. */
-export interface AirbenchState {
-  /** One value per `trainable` variable, in order. */
+interface AirbenchValues {
+  /** One value per trained variable, in order. */
   trainable: readonly tf.Tensor[];
   whiteningFilter: tf.Tensor4D;
   /** Per batch norm in forward order, its running mean then its running variance (`runningStatistics` order). */
@@ -79,23 +89,41 @@ export interface AirbenchModelOptions {
   batchNorm?: BatchNormSettings;
 }
 
-export class AirbenchModel {
+export class AirbenchModel implements TrainableModel {
+  readonly key = "airbench";
+  readonly inputShape = [32, 32, 3] as const;
+  readonly numClasses = CLASSES;
   readonly widths: AirbenchWidths;
-  readonly seed: number;
+  /** undefined when the model was seeded randomly. */
+  readonly seed: number | undefined;
+  /** airbench's forward pass draws nothing at random; the stream is here for the engine's contract. */
+  readonly seeds: SeedStream;
   readonly batchNorm: BatchNormSettings;
-  /** Frozen: set from data by initializeWhitening, never trained. */
+  /** Frozen: set from data by initializeWhitening (or random by initializeRandomFilters), never trained. */
   readonly whiteningFilter: ModelVariable;
-  /** Trained, in forward order; `roles[i]` says what `trainable[i]` is. */
-  readonly trainable: readonly ModelVariable[];
-  readonly roles: readonly AirbenchVariableRole[];
+  /** Trained, in forward order; `variableRoles[i]` says what `variables[i]` is. */
+  readonly variables: readonly ModelVariable[];
+  readonly variableRoles: readonly AirbenchVariableRole[];
   /** Each batch norm's running mean and variance, in forward order: state to save with the weights, not trained. */
   readonly runningStatistics: readonly ModelVariable[];
 
   constructor(options: AirbenchModelOptions = {}) {
     this.widths = options.widths ?? AIRBENCH93_WIDTHS;
-    this.seed = options.seed ?? randomSeed();
+    // Any width ≥ 1 builds; initializeWhitening's 2×2 filters need 2 × 2² × 3 = 24.
+    const whiteningWidth = this.widths.whitening;
+    if (!Number.isInteger(whiteningWidth) || whiteningWidth < 1) {
+      throw new Error(`AirbenchModel: widths.whitening must be a whole number ≥ 1 (24 to whiten 2×2 patches), got ${whiteningWidth}.`);
+    }
+    // forward() runs exactly three blocks.
+    const blockWidths: unknown = this.widths.blocks;
+    if (!Array.isArray(blockWidths) || blockWidths.length !== 3 || !blockWidths.every((width) => Number.isInteger(width) && width >= 1)) {
+      const given = Array.isArray(blockWidths) ? `[${blockWidths.join(", ")}]` : String(blockWidths);
+      throw new Error(`AirbenchModel: widths.blocks must be three whole numbers ≥ 1, got ${given}.`);
+    }
+    this.seed = options.seed === undefined ? undefined : checkSeed(options.seed, "AirbenchModel: seed");
     this.batchNorm = options.batchNorm ?? AIRBENCH_BATCH_NORM;
-    const seeds = new SeedStream(this.seed);
+    const seeds = new SeedStream(this.seed ?? randomSeed());
+    this.seeds = seeds;
     const created: ModelVariable[] = [];
     const create = (name: string, value: tf.Tensor) => {
       created.push(variableFrom(name, value));
@@ -121,8 +149,8 @@ export class AirbenchModel {
       const bound = 1 / Math.sqrt(inChannels);
       trainable.push(create("linear/weight", tf.tidy(() => tf.sub(tf.mul(statelessUniform([inChannels, CLASSES], seeds.next()), 2 * bound), bound))));
       roles.push("linear");
-      this.trainable = trainable;
-      this.roles = roles;
+      this.variables = trainable;
+      this.variableRoles = roles;
       this.runningStatistics = runningStatistics;
     } catch (error) {
       created.forEach((variable) => variable.dispose());
@@ -130,9 +158,27 @@ export class AirbenchModel {
     }
   }
 
-  /** Sets the whitening filters from the 2×2 patch covariance of `images` (airbench: the first 5000 training images, normalised). */
+  get title(): string {
+    return `airbench (${this.widths.blocks.join("/")})`;
+  }
+
+  /** The whitening filter, then each batch norm's running mean and variance. */
+  get state(): readonly ModelVariable[] {
+    return [this.whiteningFilter, ...this.runningStatistics];
+  }
+
+  get architecture(): Readonly<Record<string, unknown>> {
+    return { key: this.key, widths: this.widths, batchNorm: this.batchNorm, normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD } };
+  }
+
+  /**
+   * Sets the whitening filters from the 2×2 patch covariance of `images` in
+   * [0, 1], normalised first (airbench: the first 5000 training images).
+   */
   initializeWhitening(images: tf.Tensor4D, settings: WhiteningSettings = AIRBENCH_WHITENING): void {
-    const { filters, eigenvalues } = whiteningFilters(images, settings);
+    const normalized = normalizeCifar(images);
+    const { filters, eigenvalues } = whiteningFilters(normalized, settings);
+    normalized.dispose();
     try {
       this.whiteningFilter.assign(filters);
     } finally {
@@ -140,44 +186,65 @@ export class AirbenchModel {
     }
   }
 
-  /**
-   * Logits for a batch of normalised images [batch, 32, 32, 3]. In training
-   * mode batch norm uses the batch's statistics and updates the running ones;
-   * otherwise it uses the running ones. With `values` (one per `trainable`
-   * variable, in order) those tensors stand in for the trainable variables,
-   * which is how their gradients are taken.
-   */
-  logits(x: tf.Tensor4D, training: boolean, values?: readonly tf.Tensor[]): tf.Tensor2D {
-    if (values !== undefined && values.length !== this.trainable.length) {
-      throw new Error(`AirbenchModel: expected ${this.trainable.length} variable values, got ${values.length}.`);
-    }
-    return tf.tidy(() => {
-      const state = this.readState();
-      const { logits, runningStatistics } = this.forward(x, training, { ...state, trainable: values ?? state.trainable });
-      runningStatistics.forEach((value, i) => this.runningStatistics[i].assign(value));
-      return logits;
+  /** Random first-layer filters instead, as PyTorch initialises a convolution (uniform in ±1/√fan-in). */
+  initializeRandomFilters(seed: number): void {
+    tf.tidy(() => {
+      const shape = this.whiteningFilter.shape;
+      const bound = 1 / Math.sqrt(shape[0] * shape[1] * shape[2]);
+      const uniform = statelessUniform(shape, new SeedStream(seed).next());
+      this.whiteningFilter.assign(tf.sub(tf.mul(uniform, 2 * bound), bound));
     });
   }
 
-  /** The current values of everything the forward pass reads (new tensors: dispose them, or read inside tf.tidy). */
-  readState(): AirbenchState {
+  /** Inference-mode logits (batch norm from the running statistics) for images [batch, 32, 32, 3] in [0, 1]. */
+  logits(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const values = this.readValues();
+      return this.forward(x, false, values).logits;
+    });
+  }
+
+  /** Training mode: batch norm uses the batch's statistics and returns the running ones blended towards them. */
+  trainingForward(x: tf.Tensor4D, values: readonly tf.Tensor[], stateValues: readonly tf.Tensor[], _keepProb: number): TrainingForward {
+    if (values.length !== this.variables.length || stateValues.length !== this.state.length) {
+      throw new Error(`AirbenchModel: expected ${this.variables.length} variable and ${this.state.length} state values, got ${values.length} and ${stateValues.length}.`);
+    }
+    const [whiteningFilter, ...runningStatistics] = stateValues;
+    const { logits, runningStatistics: updated } = this.forward(x, true, {
+      trainable: values,
+      whiteningFilter: whiteningFilter as tf.Tensor4D,
+      runningStatistics: runningStatistics as tf.Tensor1D[],
+    });
+    return { logits, state: [whiteningFilter, ...updated] };
+  }
+
+  /** Multiply-adds of the convolutions and the linear layer in one image's forward pass. */
+  multiplyAddsPerImage(): number {
+    return tf.tidy(() => countMultiplyAdds(() => void this.logits(tf.zeros([1, 32, 32, 3]) as tf.Tensor4D)));
+  }
+
+  get parameterCount(): number {
+    return [this.whiteningFilter, ...this.variables].reduce((total, variable) => total + variable.size, 0);
+  }
+
+  dispose(): void {
+    this.whiteningFilter.dispose();
+    this.variables.forEach((variable) => variable.dispose());
+    this.runningStatistics.forEach((variable) => variable.dispose());
+  }
+
+  private readValues(): AirbenchValues {
     return {
-      trainable: this.trainable.map((variable) => variable.read()),
+      trainable: this.variables.map((variable) => variable.read()),
       whiteningFilter: this.whiteningFilter.read() as tf.Tensor4D,
       runningStatistics: this.runningStatistics.map((variable) => variable.read() as tf.Tensor1D),
     };
   }
 
-  /**
-   * The forward pass as a function of `state`, writing no variable: the
-   * logits and, in training mode, the running statistics blended towards the
-   * batch's (in `runningStatistics` order; none in inference mode). logits()
-   * assigns them; a compiled step traces this and assigns them in its graph.
-   */
-  forward(x: tf.Tensor4D, training: boolean, state: AirbenchState): { logits: tf.Tensor2D; runningStatistics: tf.Tensor1D[] } {
-    if (x.shape[1] !== 32 || x.shape[2] !== 32 || x.shape[3] !== 3) {
-      throw new Error(`AirbenchModel: expected CIFAR-10 images [batch, 32, 32, 3], got [${x.shape}].`);
-    }
+  /** The forward pass on images in [0, 1]: the logits and, in training mode, the updated running statistics. */
+  private forward(images: tf.Tensor4D, training: boolean, state: AirbenchValues): { logits: tf.Tensor2D; runningStatistics: tf.Tensor1D[] } {
+    checkImages(this, images);
+    const x = normalizeCifar(images);
     let next = 0;
     const value = (): tf.Tensor => state.trainable[next++];
     const updated: tf.Tensor1D[] = [];
@@ -205,20 +272,5 @@ export class AirbenchModel {
     const weight = value() as tf.Tensor2D;
     recordMultiplyAdds(features.shape[0] * weight.shape[0] * weight.shape[1]);
     return { logits: tf.mul(tf.matMul(features, weight), OUTPUT_SCALE) as tf.Tensor2D, runningStatistics: updated };
-  }
-
-  /** Multiply-adds of the convolutions and the linear layer in one image's forward pass. */
-  multiplyAddsPerImage(): number {
-    return tf.tidy(() => countMultiplyAdds(() => void this.logits(tf.zeros([1, 32, 32, 3]) as tf.Tensor4D, false)));
-  }
-
-  get parameterCount(): number {
-    return [this.whiteningFilter, ...this.trainable].reduce((total, variable) => total + variable.size, 0);
-  }
-
-  dispose(): void {
-    this.whiteningFilter.dispose();
-    this.trainable.forEach((variable) => variable.dispose());
-    this.runningStatistics.forEach((variable) => variable.dispose());
   }
 }

@@ -1,3 +1,12 @@
-export { ChapterModel, type ModelDefinition, type ModelOptions, type TrainingDefaults } from "./model";
+export { ChapterModel, checkImages, type ModelDefinition, type ModelOptions, type TrainableModel, type TrainingDefaults, type TrainingForward } from "./model";
 export { createModel, modelDefinitions, modelKeys, type ModelKey } from "./registry";
-export { AirbenchModel, AIRBENCH93_WIDTHS, type AirbenchModelOptions, type AirbenchVariableRole, type AirbenchWidths } from "./airbench";
+export {
+  AirbenchModel,
+  AIRBENCH93_WIDTHS,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  normalizeCifar,
+  type AirbenchModelOptions,
+  type AirbenchVariableRole,
+  type AirbenchWidths,
+} from "./airbench";

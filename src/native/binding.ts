@@ -3,7 +3,8 @@
  * not export their types, so this is the one place its backend is seen
  * through them.
  */
-import type { tf } from "../backend";
+// Types straight from tfjs-node: ../backend imports this module.
+import type { KernelBackend, Tensor } from "@tensorflow/tfjs-node";
 
 /** What the binding reports for each output of an op. */
 export interface NativeTensorInfo {
@@ -41,11 +42,11 @@ export interface NativeBinding {
 /** tfjs-node's backend object (NodeJSKernelBackend) as far as this project uses it. */
 export interface NodeKernelBackend {
   binding: NativeBinding;
-  getInputTensorIds(tensors: tf.Tensor[]): number[];
-  createOutputTensor(info: NativeTensorInfo): tf.Tensor;
+  getInputTensorIds(tensors: Tensor[]): number[];
+  createOutputTensor(info: NativeTensorInfo): Tensor;
 }
 
 /** `backend` seen as tfjs-node's backend; callers check first that it is (assertNativeBackend). */
-export function asNodeKernelBackend(backend: tf.KernelBackend): NodeKernelBackend {
+export function asNodeKernelBackend(backend: KernelBackend): NodeKernelBackend {
   return backend as unknown as NodeKernelBackend;
 }

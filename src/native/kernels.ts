@@ -3,9 +3,11 @@
  * `_MklNative...` ops, which are internal to TensorFlow), each with a tfjs
  * fallback. Each is probed once, on a tiny input, the first time it is needed;
  * a fallback prints one line saying why, and `nativeKernelReport()` tells
- * which kernel each family runs.
+ * which kernel each family runs. Only a kernel this build does not register
+ * means fallback: any other probe error is thrown, as a fallback would hide it.
  */
 import { tf } from "../backend";
+import { isNotRegisteredError, withCause } from "./ops";
 
 /** Which kernel one family of ops runs, and why it fell back if it did. */
 export interface KernelReportEntry {
@@ -21,7 +23,11 @@ export interface ProbedKernelSpec {
   name: string;
   nativeKernel: string;
   fallbackKernel: string;
-  /** Runs the native kernel once on a tiny input (inside tf.tidy); throws when this build cannot run it. */
+  /**
+   * Runs the native kernel once on a tiny input (inside tf.tidy). TensorFlow's
+   * "not registered" error (isNotRegisteredError) means this build lacks it;
+   * any other error is thrown to the kernel's user.
+   */
   probe(): void;
 }
 
@@ -34,7 +40,10 @@ export class ProbedKernel {
 
   constructor(private readonly spec: ProbedKernelSpec) {}
 
-  /** True when the native kernel runs here. The first call probes it; a failed probe prints why, once. */
+  /**
+   * True when the native kernel runs here. The first call probes it; a kernel
+   * this build lacks prints why, once. Throws what any other probe failure threw.
+   */
   get native(): boolean {
     return forcedFallbackReason === null && this.probe() === null;
   }
@@ -51,9 +60,20 @@ export class ProbedKernel {
         tf.tidy(() => this.spec.probe());
         this.probeError = null;
       } catch (error) {
-        // TensorFlow's status messages span lines; the report and the warning keep to one.
-        this.probeError = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
         const { name, nativeKernel, fallbackKernel } = this.spec;
+        // TensorFlow's status messages span lines; the report and the warning keep to one.
+        const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+        if (!isNotRegisteredError(error)) {
+          // Not probed: the next use probes again and throws again.
+          throw withCause(
+            new Error(
+              `${name}: probing ${nativeKernel} failed with an error other than a missing kernel, so ` +
+                `${fallbackKernel} was not used in its place: ${message}. Fix that error; a fallback would only hide it.`,
+            ),
+            error,
+          );
+        }
+        this.probeError = message;
         console.warn(`${name}: ${nativeKernel} does not run on this TensorFlow build (${this.probeError}); using ${fallbackKernel}.`);
       }
     }

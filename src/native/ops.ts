@@ -99,3 +99,92 @@ export function deleteNativeHandle(handle: NativeHandle): void {
 export function liveNativeHandles(): number {
   return liveHandles.size;
 }
+
+/** TensorFlow's status codes (TF_Code), by name. */
+export type TfStatusCode =
+  | "OK"
+  | "CANCELLED"
+  | "UNKNOWN"
+  | "INVALID_ARGUMENT"
+  | "DEADLINE_EXCEEDED"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
+  | "FAILED_PRECONDITION"
+  | "ABORTED"
+  | "OUT_OF_RANGE"
+  | "UNIMPLEMENTED"
+  | "INTERNAL"
+  | "UNAVAILABLE"
+  | "DATA_LOSS"
+  | "UNAUTHENTICATED";
+
+/** Indexed by TF_Code's number. */
+const TF_STATUS_CODES: readonly TfStatusCode[] = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+];
+
+/** How tfjs-node's binding words an error from a TensorFlow status (its utils.h). */
+const BINDING_STATUS = /^Invalid TF_Status: (\d+)\n/;
+
+/**
+ * The TensorFlow status code a native error carries: the graph API's
+ * `tfStatus` property, or the code in the binding's "Invalid TF_Status: N"
+ * message (executeOp). null when TensorFlow did not report the error.
+ */
+export function tfStatusOf(error: unknown): TfStatusCode | null {
+  if (!(error instanceof Error)) {
+    return null;
+  }
+  const { tfStatus } = error as { tfStatus?: unknown };
+  if (typeof tfStatus === "string" && (TF_STATUS_CODES as readonly string[]).includes(tfStatus)) {
+    return tfStatus as TfStatusCode;
+  }
+  const match = BINDING_STATUS.exec(error.message);
+  return match === null ? null : TF_STATUS_CODES[Number(match[1])] ?? "UNKNOWN";
+}
+
+/**
+ * TensorFlow's words for an op type, or a kernel for it, that this build does
+ * not have: building a graph ("Op type not registered"), running an op eagerly
+ * (NOT_FOUND: "is neither a type of a primitive operation nor ...", "No
+ * registered '...' OpKernel", "Could not find device for node"), and
+ * instantiating a graph function (INVALID_ARGUMENT: "No OpKernel was
+ * registered to support Op"). The status code alone cannot tell: NOT_FOUND
+ * also means a missing variable, INVALID_ARGUMENT a wrong shape.
+ */
+const NOT_REGISTERED = [
+  /Op type not registered/,
+  /is neither a type of a primitive operation nor a name of a function registered/,
+  /No registered '[^']*' OpKernel/,
+  /No OpKernel was registered to support Op/,
+  /Could not find device for node/,
+];
+
+/** True when TensorFlow reported that an op type or a kernel for it is not registered in this build. */
+export function isNotRegisteredError(error: unknown): boolean {
+  return tfStatusOf(error) !== null && NOT_REGISTERED.some((pattern) => pattern.test((error as Error).message));
+}
+
+/** `error` with `cause` set as ES2022's `new Error(message, { cause })` does (this project compiles to ES2020). */
+export function withCause<E extends Error>(error: E, cause: unknown): E & { readonly cause: unknown } {
+  Object.defineProperty(error, "cause", { value: cause, writable: true, enumerable: false, configurable: true });
+  return error as E & { readonly cause: unknown };
+}

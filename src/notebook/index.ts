@@ -3,4 +3,4 @@ export { notebookSettings, type NotebookSettings } from "./settings";
 export { runInfo } from "./run-info";
 export { showSource } from "./source";
 export { keep, type Keepable } from "./keep";
-export { trainAndPlot } from "./train-and-plot";
+export { trainAndPlot, type TrainAndPlotOptions } from "./train-and-plot";

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as TypeScript from "typescript";
 import { displayPath } from "../cache";
-import { displayBundle } from "../display";
+import { displayBundle } from "../output";
 
 /** The package's TypeScript sources (the notebooks import the compiled dist/, which sits beside src/). */
 const SOURCE_ROOT = path.resolve(__dirname, "../../src");

@@ -1,32 +1,50 @@
-import { LiveTrainingCurves } from "../display";
-import type { ChapterModel } from "../models";
+import { epochAccuracyChart, LiveChart, LiveTrainingCurves, type AccuracyReference, type EpochAccuracy } from "../display";
+import type { TrainableModel } from "../models";
 import {
   trainOrLoad,
   type BatchSource,
   type CurvePoint,
+  type EpochRecord,
   type HistoryEntry,
   type TrainOrLoadOptions,
   type TrainOrLoadResult,
 } from "../training";
 
 /** What the chart's lines and dots are, under its title. */
-const CURVES_SUBTITLE = "line: means over the training steps (with dropout); dots: the log lines (keep probability 1)";
+const CURVES_SUBTITLE = "line: means over the training steps (as trained); dots: the log lines (no dropout)";
+
+export interface TrainAndPlotOptions extends TrainOrLoadOptions {
+  /** Results to beat, drawn as horizontal lines on the test-accuracy chart (runs with a testSet). */
+  references?: AccuracyReference[];
+}
+
+function evaluated(epochs: readonly EpochRecord[]): EpochAccuracy[] {
+  return epochs.flatMap(({ epoch, testAccuracy, seconds }) => (testAccuracy === null ? [] : [{ epoch, testAccuracy, seconds }]));
+}
 
 /**
- * trainOrLoad() with the chapter's log lines, a live progress line and live
- * training curves (cost on a log axis and training accuracy against step, the
- * log lines marked) in the cell; weights saved by an identical earlier run are
- * loaded instead, and the curves of the run that made them drawn.
+ * trainOrLoad() with the log lines, a live progress line and live training
+ * curves (cost on a log axis and training accuracy against step, the log
+ * lines marked) in the cell; with a testSet, also the test accuracy after
+ * each epoch. A cached run is loaded instead, and the charts of the run that
+ * made it drawn.
  */
-export async function trainAndPlot(
-  model: ChapterModel,
-  batches: BatchSource,
-  options: TrainOrLoadOptions = {},
-): Promise<TrainOrLoadResult> {
-  const curves = new LiveTrainingCurves({ title: `${model.definition.title}: training`, subtitle: CURVES_SUBTITLE });
-  // Both callbacks hand over the run's growing arrays; the chart reads them at each redraw.
+export async function trainAndPlot(model: TrainableModel, batches: BatchSource, options: TrainAndPlotOptions = {}): Promise<TrainOrLoadResult> {
+  const curves = new LiveTrainingCurves({ title: `${model.title}: training`, subtitle: CURVES_SUBTITLE });
+  // The callbacks hand over the run's growing arrays; the charts read them at each redraw.
   let curve: readonly CurvePoint[] = [];
   let logged: readonly HistoryEntry[] = [];
+  let epochs: readonly EpochRecord[] = [];
+  const epochChart =
+    options.testSet === undefined
+      ? null
+      : new LiveChart(() =>
+          epochAccuracyChart(evaluated(epochs), options.references ?? [], {
+            title: `${model.title}: test accuracy after each epoch`,
+            plannedEpochs: batches.stepsPerEpoch === undefined || options.steps === undefined ? undefined : options.steps / batches.stepsPerEpoch,
+            runLabel: "this notebook",
+          }),
+        );
   let result: TrainOrLoadResult;
   try {
     result = await trainOrLoad(model, batches, {
@@ -41,11 +59,18 @@ export async function trainAndPlot(
         curves.update(model.key, { points: curve, logged });
         options.onLog?.(entry, history);
       },
+      onEpoch: (record, all) => {
+        epochs = all;
+        epochChart?.refresh();
+        options.onEpoch?.(record, all);
+      },
     });
     curves.update(model.key, { points: result.curve, logged: result.history });
+    epochs = result.epochs;
   } finally {
-    // Also when training stops early (an interrupt): the chart keeps the curve so far, with its static copy.
+    // Also when training stops early (an interrupt): the charts keep what they have, with their static copies.
     await curves.finish();
+    await epochChart?.finish();
   }
   console.log(result.message);
   return result;

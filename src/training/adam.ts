@@ -5,8 +5,10 @@
  * MNIST weight alone made that a third of a training step).
  */
 import { tf } from "../backend";
+import { graphAttr, type GraphBuilder, type GraphOperation, type GraphTensor } from "../compiled/graph";
 import { attr, runNativeOpForEffect, type NativeHandle } from "../native/ops";
 import { ModelVariable } from "../layers/variables";
+import type { InGraphUpdate, Optimizer } from "./optimizer";
 
 export interface AdamSettings {
   learningRate: number;
@@ -44,10 +46,21 @@ function zeroVariable(name: string, shape: readonly number[]): ModelVariable {
   }
 }
 
+// A beta of 1 never forgets and divides the bias correction by 1 − 1 = 0.
+function checkBeta(beta: number, what: string): number {
+  if (!(beta >= 0 && beta < 1)) {
+    throw new Error(`Adam: ${what} must be from 0 up to (not including) 1, got ${beta}.`);
+  }
+  return beta;
+}
+
+const ADAM_SCALARS = ["beta1_power", "beta2_power", "learning_rate", "beta1", "beta2", "epsilon"];
+const ADAM_GRAPH_ATTRS = [graphAttr.type("T", "float32"), graphAttr.bool("use_locking", false), graphAttr.bool("use_nesterov", false)];
+
 /** Updates a fixed list of variables; gradients are passed in the same order. */
-export class AdamOptimizer {
+export class AdamOptimizer implements Optimizer {
   private readonly moments: Moments[];
-  private readonly constants: { learningRate: tf.Scalar; beta1: tf.Scalar; beta2: tf.Scalar; epsilon: tf.Scalar };
+  private constants: { learningRate: tf.Scalar; beta1: tf.Scalar; beta2: tf.Scalar; epsilon: tf.Scalar };
   private readonly beta1: number;
   private readonly beta2: number;
   /** beta1^t and beta2^t for the next update t. */
@@ -55,11 +68,16 @@ export class AdamOptimizer {
   private beta2Power: number;
 
   constructor(readonly variables: readonly ModelVariable[], settings: AdamSettings) {
-    if (!(settings.learningRate > 0)) {
-      throw new Error(`Adam: the learning rate must be positive, got ${settings.learningRate}.`);
+    if (!(settings.learningRate > 0) || !Number.isFinite(settings.learningRate)) {
+      throw new Error(`Adam: the learning rate must be positive and finite, got ${settings.learningRate}.`);
     }
-    this.beta1 = settings.beta1 ?? 0.9;
-    this.beta2 = settings.beta2 ?? 0.999;
+    this.beta1 = checkBeta(settings.beta1 ?? 0.9, "beta1");
+    this.beta2 = checkBeta(settings.beta2 ?? 0.999, "beta2");
+    const epsilon = settings.epsilon ?? 1e-8;
+    // ε keeps the step finite where the second moment is 0.
+    if (!(epsilon > 0) || !Number.isFinite(epsilon)) {
+      throw new Error(`Adam: epsilon must be positive and finite, got ${epsilon}.`);
+    }
     this.beta1Power = this.beta1;
     this.beta2Power = this.beta2;
     // Slots made before a failure (e.g. out of memory) are released before rethrowing.
@@ -81,9 +99,35 @@ export class AdamOptimizer {
       learningRate: tf.scalar(settings.learningRate),
       beta1: tf.scalar(this.beta1),
       beta2: tf.scalar(this.beta2),
-      epsilon: tf.scalar(settings.epsilon ?? 1e-8),
+      epsilon: tf.scalar(epsilon),
     };
   }
+
+  /** The learning rate from the next update on (a schedule calls this each step). */
+  setLearningRate(learningRate: number): void {
+    if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+      throw new Error(`Adam: the learning rate must be positive and finite, got ${learningRate}.`);
+    }
+    this.constants.learningRate.dispose();
+    this.constants.learningRate = tf.scalar(learningRate);
+  }
+
+  /** ResourceApplyAdam inside a compiled step: the step's graph updates the variables and moments itself. */
+  readonly inGraph: InGraphUpdate = {
+    build: (graph: GraphBuilder, variables: readonly GraphTensor[], gradients: readonly GraphTensor[]) => {
+      const firstMoments = variables.map((_, i) => graph.placeholder("resource", [], `adam_m_${i}`));
+      const secondMoments = variables.map((_, i) => graph.placeholder("resource", [], `adam_v_${i}`));
+      const scalars = ADAM_SCALARS.map((name) => graph.placeholder("float32", [], name));
+      const effects: GraphOperation[] = variables.map((variable, i) =>
+        graph.operation("ResourceApplyAdam", [variable, firstMoments[i], secondMoments[i], ...scalars, gradients[i]], ADAM_GRAPH_ATTRS),
+      );
+      return { inputs: [...scalars, ...firstMoments, ...secondMoments], effects };
+    },
+    withInputs: (call) =>
+      this.withUpdateInputs(({ scalars, slots }) =>
+        call([...scalars, ...slots.map(({ firstMoment }) => firstMoment), ...slots.map(({ secondMoment }) => secondMoment)]),
+      ),
+  };
 
   applyGradients(gradients: readonly tf.Tensor[]): void {
     if (gradients.length !== this.variables.length) {

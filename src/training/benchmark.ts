@@ -89,7 +89,7 @@ export class TrainingStepTimer {
   constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50, options: TrainingStepTimerOptions = {}) {
     this.model = createModel(model, { seed: 0 });
     this.optimizer = new AdamOptimizer(this.model.variables, { learningRate: this.model.definition.defaults.learningRate });
-    this.stepper = new TrainingStepper(this.model, this.optimizer, options.step ?? "compiled");
+    this.stepper = new TrainingStepper(this.model, this.optimizer, options.step ?? "compiled", { keepProb: this.model.definition.defaults.keepProb, labelSmoothing: 0 });
     const { inputShape, numClasses } = this.model.definition;
     this.batch = tf.tidy(() => {
       const labels = tf.randomUniform([batchSize], 0, numClasses, "int32", 2) as tf.Tensor1D;
@@ -141,9 +141,10 @@ export class TrainingStepTimer {
   }
 
   private runSteps(steps: number): void {
-    const { keepProb } = this.model.definition.defaults;
     for (let step = 0; step < steps; step++) {
-      this.stepper.step(this.batch, keepProb, this.curve);
+      const { loss, accuracy } = this.stepper.step(this.batch);
+      this.curve?.add(loss, accuracy);
+      tf.dispose([loss, accuracy]);
       this.stepsRun++;
       if (this.curve !== undefined && this.stepsRun % DEFAULT_CURVE_EVERY === 0) {
         this.curve.takePoint(this.stepsRun);

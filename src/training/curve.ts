@@ -21,10 +21,10 @@ export class CurveAccumulator {
   private accuracySum: tf.Scalar = tf.scalar(0);
   private stepsSinceLastPoint = 0;
 
-  /** Adds one step's cost and batch accuracy; takes ownership of both scalars. */
+  /** Adds one step's cost and batch accuracy (the scalars stay the caller's). */
   add(cost: tf.Scalar, accuracy: tf.Scalar): void {
     const [costSum, accuracySum] = [tf.add(this.costSum, cost) as tf.Scalar, tf.add(this.accuracySum, accuracy) as tf.Scalar];
-    tf.dispose([this.costSum, this.accuracySum, cost, accuracy]);
+    tf.dispose([this.costSum, this.accuracySum]);
     [this.costSum, this.accuracySum] = [costSum, accuracySum];
     this.stepsSinceLastPoint++;
   }

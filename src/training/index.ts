@@ -1,23 +1,66 @@
 export type { Batch, BatchSource, BatchesIdentity, TestSet } from "./data";
 export { crossEntropyCost, accuracy } from "./loss";
+export { smoothLabels, labelSmoothedCrossEntropy, AIRBENCH_LABEL_SMOOTHING } from "./label-smoothing";
 export { AdamOptimizer, type AdamSettings } from "./adam";
-export { trainingStep, evaluateBatch, TrainingStepper, STEP_KINDS, type BatchEvaluation, type StepKind } from "./step";
-export { silentProgress, type ProgressInfo, type ProgressSink } from "./progress-sink";
+export { NesterovSgdOptimizer, type SgdSettings, type VariableUpdateSettings } from "./sgd";
+export type { Optimizer, OptimizerChoice, AdamChoice, NesterovSgdChoice } from "./optimizer";
+export { triangularMultiplier, AIRBENCH_SCHEDULE, type TriangularSchedule } from "./schedule";
+export { Lookahead, lookaheadDecay, type LookaheadSettings } from "./lookahead";
+export {
+  TrainingStepper,
+  CompiledTrainingStep,
+  eagerTrainingStep,
+  evaluateBatch,
+  runnableStepKind,
+  trainingLoss,
+  STEP_KINDS,
+  type StepKind,
+  type StepSettings,
+  type StepResult,
+  type BatchEvaluation,
+} from "./step";
 export {
   train,
   formatLogLine,
   resolveTrainingSettings,
   TrainingInterruptedError,
   type CurvePoint,
+  type EpochRecord,
   type HistoryEntry,
+  type Preparation,
   type TrainOptions,
   type TrainResult,
   type TrainingSettings,
 } from "./train";
-export { testAccuracy, type TestAccuracyOptions } from "./evaluate";
-export { saveWeights, loadWeights, WeightsFileError, type WeightsMetadata, type WeightsExpectation } from "./weights-file";
-export { trainOrLoad, defaultWeightsDir, weightsFilePath, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
+export {
+  predictions,
+  testAccuracy,
+  confusionMatrix,
+  confusionOf,
+  augmentedLogits,
+  TEST_TIME_AUGMENTATIONS,
+  type Predictions,
+  type PredictionOptions,
+  type TestAccuracyOptions,
+  type TestTimeAugmentation,
+} from "./evaluate";
+export { WeightsFileError } from "./weights-file";
+export { trainOrLoad, defaultWeightsDir, weightsFilePath, runKey, type RunKey, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
 export { chapterTraining, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter-training";
+export {
+  AIRBENCH_RECIPE,
+  AIRBENCH_INGREDIENTS,
+  withoutIngredient,
+  sgdSettings,
+  checkRecipe,
+  airbenchModel,
+  airbenchTraining,
+  type AirbenchRecipe,
+  type AirbenchIngredient,
+  type AirbenchTraining,
+  type AirbenchTrainingSettings,
+  type SgdRecipeSettings,
+} from "./airbench-recipe";
 export {
   TrainingStepTimer,
   timeTrainingSteps,
@@ -29,8 +72,3 @@ export {
   type TrainingStepTimerOptions,
   type MatMulPeak,
 } from "./benchmark";
-export { confusionMatrix } from "./confusion";
-export { NesterovSgdOptimizer, type SgdSettings, type VariableUpdateSettings } from "./sgd";
-export { triangularMultiplier, AIRBENCH_SCHEDULE, type TriangularSchedule } from "./schedule";
-export { smoothLabels, labelSmoothedCrossEntropy, AIRBENCH_LABEL_SMOOTHING } from "./label-smoothing";
-export * from "./airbench";

@@ -15,6 +15,10 @@ export function smoothLabels(oneHot: tf.Tensor2D, smoothing: number): tf.Tensor2
   if (!(smoothing >= 0 && smoothing <= 1)) {
     throw new Error(`smoothLabels: smoothing must be from 0 to 1, got ${smoothing}.`);
   }
+  // A 1-D tensor has no shape[1]: smoothing / undefined would fill the labels with NaN.
+  if (oneHot.rank !== 2) {
+    throw new Error(`smoothLabels: oneHot must be a 2-D tensor [examples, classes], got shape [${oneHot.shape}].`);
+  }
   const classes = oneHot.shape[1];
   return tf.tidy(() => tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / classes) as tf.Tensor2D);
 }

@@ -27,6 +27,12 @@ export function triangularMultiplier(step: number, totalSteps: number, schedule:
   if (!(schedule.peakFraction >= 0 && schedule.peakFraction < 1)) {
     throw new Error(`triangularMultiplier: peakFraction must be from 0 up to (not including) 1, got ${schedule.peakFraction}.`);
   }
+  // The multiplier scales the learning rate, so it must be a finite number ≥ 0 at every step.
+  for (const key of ["start", "peak", "end"] as const) {
+    if (!(schedule[key] >= 0) || !Number.isFinite(schedule[key])) {
+      throw new Error(`triangularMultiplier: ${key} must be a finite number ≥ 0, got ${schedule[key]}.`);
+    }
+  }
   const peakStep = Math.floor(schedule.peakFraction * totalSteps);
   if (step < peakStep) {
     return schedule.start + ((schedule.peak - schedule.start) * step) / peakStep;

@@ -8,6 +8,7 @@
 import { tf } from "../backend";
 import { attr, runNativeOpForEffect } from "../native/ops";
 import { ModelVariable } from "../layers/variables";
+import type { Optimizer } from "./optimizer";
 
 export interface SgdSettings {
   /** The base learning rate; a schedule changes it with setLearningRate. */
@@ -31,12 +32,20 @@ function checkNonNegative(value: number, what: string): number {
   return value;
 }
 
+// At 1 or above the velocity never decays and the updates grow without bound.
+function checkMomentum(momentum: number): number {
+  if (!(momentum >= 0 && momentum < 1)) {
+    throw new Error(`Nesterov SGD: the momentum must be from 0 up to (not including) 1, got ${momentum}.`);
+  }
+  return momentum;
+}
+
 /**
  * Updates a fixed list of variables; gradients are passed in the same order.
  * With momentum μ, learning rate η and gradient g (weight decay added):
  * v ← μ·v + g, then x ← x − η·(g + μ·v).
  */
-export class NesterovSgdOptimizer {
+export class NesterovSgdOptimizer implements Optimizer {
   private readonly velocities: ModelVariable[] = [];
   private readonly perVariable: Array<Required<VariableUpdateSettings>>;
   private readonly momentum: tf.Scalar;
@@ -47,7 +56,7 @@ export class NesterovSgdOptimizer {
       throw new Error(`Nesterov SGD: ${perVariable.length} per-variable settings for ${variables.length} variables; give one per variable, or none.`);
     }
     this.learningRate = checkNonNegative(settings.learningRate, "the learning rate");
-    checkNonNegative(settings.momentum, "the momentum");
+    checkMomentum(settings.momentum);
     this.perVariable = variables.map((variable, i) => ({
       learningRateScale: checkNonNegative(perVariable[i]?.learningRateScale ?? 1, `the learning-rate scale of '${variable.name}'`),
       weightDecay: checkNonNegative(perVariable[i]?.weightDecay ?? 0, `the weight decay of '${variable.name}'`),

@@ -1,95 +1,266 @@
-/** One training step and the cost/accuracy measurement the log lines show. */
-import { tf } from "../backend";
-import { CompiledTrainingStep } from "../compiled/training-step";
-import type { ChapterModel } from "../models/model";
-import { assertBfloat16Compute } from "../native/cpu";
-import type { AdamOptimizer } from "./adam";
-import type { Batch } from "./data";
-import type { CurveAccumulator } from "./curve";
-import { accuracy, crossEntropyCost } from "./loss";
-
 /**
- * Forward, backward and Adam update on one batch, all native; reads nothing
- * back to JavaScript. With `curve`, the cost and batch accuracy of this
- * step's own forward pass (with dropout) are added to it on the device. The
- * batch stays the caller's to dispose.
+ * One training step of any TrainableModel with any Optimizer: the eager
+ * reference (ops one by one, tfjs's tape for the gradients) or the compiled
+ * step (forward, loss, gradients, state and, where the optimizer can, its
+ * update as one TensorFlow graph function traced from the model's own code).
  */
-export function trainingStep(
-  model: ChapterModel,
-  optimizer: AdamOptimizer,
-  batch: Batch,
-  keepProb: number,
-  curve?: CurveAccumulator,
-): void {
-  const measured: { accuracy?: tf.Scalar } = {};
-  // The variables' read values are freed with this tidy, before the update, so
-  // ResourceApplyAdam can work in place instead of copying each variable.
-  const { value, grads } = tf.tidy(() => {
-    const cost = (...values: tf.Tensor[]) => {
-      const logits = model.logitsWithValues(values, batch.xs, keepProb);
-      if (curve !== undefined) {
-        // Kept: the gradient computation frees every other tensor of the forward pass.
-        measured.accuracy = tf.keep(accuracy(logits, batch.ys));
-      }
-      return crossEntropyCost(logits, batch.ys);
-    };
-    return tf.valueAndGrads(cost)(model.readVariables());
-  });
-  try {
-    optimizer.applyGradients(grads);
-    if (measured.accuracy !== undefined) curve?.add(value as tf.Scalar, measured.accuracy);
-  } finally {
-    // Frees what curve.add did not take over (disposing twice is a no-op).
-    tf.dispose([...grads, value, ...(measured.accuracy === undefined ? [] : [measured.accuracy])]);
-  }
-}
+import { tf } from "../backend";
+import { GraphBuilder, graphAttr, isUncompilable, type CompiledFunction, type GraphTensor } from "../compiled/graph";
+import { traceInto, type ConvolutionPrecision } from "../compiled/trace";
+import type { SeedPair } from "../layers/random";
+import type { TrainableModel } from "../models/model";
+import { hasBfloat16Compute } from "../native/cpu";
+import { withKernelFallbacks } from "../native/kernels";
+import type { Batch } from "./data";
+import { labelSmoothedCrossEntropy } from "./label-smoothing";
+import { accuracy, crossEntropyCost } from "./loss";
+import type { Optimizer } from "./optimizer";
 
 /**
- * How train() runs a step: "compiled" (the default) runs the whole step as
- * one TensorFlow graph function traced from the model's forward code
- * (src/compiled/); "compiled-bfloat16" is the same function with its
- * convolutions computing in bfloat16 (weights, updates and evaluation stay
- * float32; CPUs with avx512_bf16 or amx_bf16 only); "eager" runs
- * trainingStep's ops one by one, the reference.
+ * "compiled" (the default): each step is one TensorFlow graph function;
+ * "compiled-bfloat16": the same with its convolutions (and their gradients)
+ * computing in bfloat16, weights, updates and evaluation staying float32;
+ * "eager": the op-by-op reference step.
  */
 export const STEP_KINDS = ["compiled", "compiled-bfloat16", "eager"] as const;
 
 export type StepKind = (typeof STEP_KINDS)[number];
 
-/**
- * Training steps of one model with one optimizer. The compiled kind builds a
- * function per batch shape and keep probability on first use (a last,
- * smaller batch gets its own); where one cannot be built, it says why in one
- * line and runs the eager step for that shape instead.
- */
-export class TrainingStepper {
-  /** Per batch shape and keep probability: the compiled step, or null where the eager step runs. */
-  private readonly compiled = new Map<string, CompiledTrainingStep | null>();
+/** What a step computes besides the model and optimizer. */
+export interface StepSettings {
+  /** Dropout keep probability (1: none; models without dropout ignore it). */
+  keepProb: number;
+  /** 0: the chapter's cross-entropy on one-hot labels; s > 0: labels smoothed by s (airbench: 0.2). */
+  labelSmoothing: number;
+}
 
-  constructor(
-    readonly model: ChapterModel,
-    readonly optimizer: AdamOptimizer,
-    readonly kind: StepKind = "compiled",
-    private readonly warn: (line: string) => void = console.warn,
-  ) {
-    if (kind === "compiled-bfloat16") {
-      assertBfloat16Compute(`${model.key}: the "compiled-bfloat16" training step`);
+/**
+ * The step kind this CPU runs for `kind`: "compiled-bfloat16" needs
+ * avx512_bf16 or amx_bf16 (elsewhere TensorFlow would emulate bfloat16, far
+ * slower than float32), so without them the float32 compiled step runs and
+ * `warn` gets one line saying so.
+ */
+export function runnableStepKind(kind: StepKind, warn: (line: string) => void = console.warn): StepKind {
+  if (!STEP_KINDS.includes(kind)) {
+    throw new Error(`Unknown training step kind ${JSON.stringify(kind)}: use one of ${STEP_KINDS.map((k) => `"${k}"`).join(", ")}.`);
+  }
+  if (kind === "compiled-bfloat16" && !hasBfloat16Compute()) {
+    warn('This CPU has neither avx512_bf16 nor amx_bf16: training with the float32 compiled step instead of "compiled-bfloat16".');
+    return "compiled";
+  }
+  return kind;
+}
+
+/** The step's loss: mean softmax cross-entropy of the logits against the (smoothed) one-hot labels. */
+export function trainingLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, labelSmoothing: number): tf.Scalar {
+  return labelSmoothing === 0 ? crossEntropyCost(logits, labels) : labelSmoothedCrossEntropy(logits, labels, labelSmoothing);
+}
+
+/** A step's loss and batch accuracy (before its update); gradients only when asked for. */
+export interface StepResult {
+  loss: tf.Scalar;
+  accuracy: tf.Scalar;
+  /** d loss / d variable in `model.variables` order; empty unless asked for. */
+  gradients: tf.Tensor[];
+}
+
+function checkPair(model: TrainableModel, optimizer: Optimizer): void {
+  if (optimizer.variables !== model.variables) {
+    throw new Error(`The training step of model '${model.key}' was given an optimizer of another model's variables.`);
+  }
+}
+
+/**
+ * The reference step, op by op: the training forward pass, its loss and
+ * gradients by tfjs's tape, the model's new state assigned, the optimizer's
+ * update. The batch stays the caller's.
+ */
+export function eagerTrainingStep(model: TrainableModel, optimizer: Optimizer, batch: Batch, settings: StepSettings, returnGradients = false): StepResult {
+  checkPair(model, optimizer);
+  const kept: { accuracy?: tf.Scalar; state: Array<tf.Tensor | null> } = { state: [] };
+  // The variables' read values are freed with this tidy, before the update, so
+  // an in-place update (ResourceApplyAdam) need not copy each variable.
+  const { value, grads } = tf.tidy(() => {
+    const stateValues = model.state.map((variable) => variable.read());
+    const cost = (...values: tf.Tensor[]) => {
+      const { logits, state } = model.trainingForward(batch.xs, values, stateValues, settings.keepProb);
+      // Kept: the gradient computation frees every other tensor of the forward pass.
+      kept.accuracy = tf.keep(accuracy(logits, batch.ys));
+      kept.state = state.map((next, i) => (next === stateValues[i] ? null : tf.keep(next)));
+      return trainingLoss(logits, batch.ys, settings.labelSmoothing);
+    };
+    return tf.valueAndGrads(cost)(model.variables.map((variable) => variable.read()));
+  });
+  try {
+    kept.state.forEach((next, i) => next !== null && model.state[i].assign(next));
+    optimizer.applyGradients(grads);
+  } catch (error) {
+    tf.dispose([value, ...grads, ...(kept.accuracy === undefined ? [] : [kept.accuracy])]);
+    throw error;
+  } finally {
+    tf.dispose(kept.state.filter((next): next is tf.Tensor => next !== null));
+  }
+  if (!returnGradients) tf.dispose(grads);
+  return { loss: value as tf.Scalar, accuracy: kept.accuracy as tf.Scalar, gradients: returnGradients ? grads : [] };
+}
+
+const FLOAT32 = graphAttr.type("dtype", "float32");
+
+export interface CompiledStepOptions extends StepSettings {
+  /** Default "float32". The caller checks that the CPU computes bfloat16 natively (runnableStepKind). */
+  convolutionPrecision?: ConvolutionPrecision;
+  /** Also return each variable's gradient, for checks against the eager step (default false). */
+  returnGradients?: boolean;
+}
+
+/** One model's whole training step for one batch shape, as one graph function. */
+export class CompiledTrainingStep {
+  private constructor(
+    private readonly model: TrainableModel,
+    private readonly optimizer: Optimizer,
+    readonly compiled: CompiledFunction,
+    /** How many seed pairs (dropout masks) a step draws from the model's seed stream. */
+    readonly randomSeeds: number,
+    private readonly returnsGradients: boolean,
+  ) {}
+
+  /**
+   * Traces the model's training forward pass once on a batch shaped like
+   * `batch` (running it eagerly with TensorFlow's standard ops, without
+   * drawing from the model's seed stream) and builds the step's function:
+   * inputs images, labels, seeds, the variables' and the state's handles and
+   * the optimizer's inputs; outputs loss and accuracy (and the gradients when
+   * the optimizer updates outside the graph). Throws when the trace or
+   * TensorFlow rejects it; isUncompilable(error) tells what cannot be compiled.
+   */
+  static build(model: TrainableModel, optimizer: Optimizer, batch: Batch, options: CompiledStepOptions): CompiledTrainingStep {
+    checkPair(model, optimizer);
+    const graph = new GraphBuilder();
+    try {
+      const images = graph.placeholder("float32", batch.xs.shape, "images");
+      const labels = graph.placeholder("float32", batch.ys.shape, "labels");
+      const variableHandles = model.variables.map((_, i) => graph.placeholder("resource", [], `variable_${i}`));
+      const stateHandles = model.state.map((_, i) => graph.placeholder("resource", [], `state_${i}`));
+      // A resource handle carries no shape into the graph: EnsureShape gives each value its static
+      // shape, which the graph optimizer needs to recognise bias additions and fuse them.
+      const read = (handle: GraphTensor, shape: readonly number[]) =>
+        graph.op("EnsureShape", [graph.op("ReadVariableOp", [handle], [FLOAT32])], [graphAttr.type("T", "float32"), graphAttr.shape("shape", shape)]);
+      const weights = variableHandles.map((handle, i) => read(handle, model.variables[i].shape));
+      const stateReads = stateHandles.map((handle, i) => read(handle, model.state[i].shape));
+
+      const values = model.variables.map((variable) => variable.read());
+      const stateValues = model.state.map((variable) => variable.read());
+      let changed: number[] = [];
+      let traced: { outputs: GraphTensor[]; seedInputs: GraphTensor[] };
+      try {
+        const inputs = new Map<tf.Tensor, GraphTensor>([
+          [batch.xs, images],
+          [batch.ys, labels],
+          ...values.map((value, i): [tf.Tensor, GraphTensor] => [value, weights[i]]),
+          ...stateValues.map((value, i): [tf.Tensor, GraphTensor] => [value, stateReads[i]]),
+        ]);
+        traced = withKernelFallbacks("the compiled step is traced on TensorFlow's standard ops", () =>
+          model.seeds.withoutAdvancing(() =>
+            traceInto(
+              graph,
+              inputs,
+              () => {
+                const { logits, state } = model.trainingForward(batch.xs, values, stateValues, options.keepProb);
+                changed = state.flatMap((next, i) => (next === stateValues[i] ? [] : [i]));
+                return [trainingLoss(logits, batch.ys, options.labelSmoothing), accuracy(logits, batch.ys), ...changed.map((i) => state[i])];
+              },
+              { convolutionPrecision: options.convolutionPrecision ?? "float32" },
+            ),
+          ),
+        );
+      } finally {
+        tf.dispose([...values, ...stateValues]);
+      }
+      const [loss, batchAccuracy, ...newState] = traced.outputs;
+      const gradients = graph.gradients([loss], weights);
+      const assignments = changed.map((stateIndex, k) => graph.operation("AssignVariableOp", [stateHandles[stateIndex], newState[k]], [FLOAT32]));
+      const update = optimizer.inGraph?.build(graph, variableHandles, gradients);
+      const returnsGradients = update === undefined || options.returnGradients === true;
+      const compiled = graph.toFunction(`${model.key.replace(/[^A-Za-z0-9]/g, "_")}_training_step`, {
+        inputs: [images, labels, ...traced.seedInputs, ...variableHandles, ...stateHandles, ...(update?.inputs ?? [])],
+        outputs: [loss, batchAccuracy, ...(returnsGradients ? gradients : [])],
+        effects: [...assignments, ...(update?.effects ?? [])],
+      });
+      return new CompiledTrainingStep(model, optimizer, compiled, traced.seedInputs.length, options.returnGradients === true);
+    } finally {
+      graph.dispose();
     }
   }
 
-  /** One training step; with `curve`, its cost and batch accuracy are added to it on the device. */
-  step(batch: Batch, keepProb: number, curve?: CurveAccumulator): void {
-    const compiled = this.kind === "eager" ? null : this.compiledStep(batch, keepProb);
-    if (compiled === null) {
-      trainingStep(this.model, this.optimizer, batch, keepProb, curve);
-      return;
+  /**
+   * Forward, backward, state and update on one batch. The seeds are drawn
+   * from the model's seed stream, as the eager step draws them, unless given.
+   * The batch stays the caller's.
+   */
+  run(batch: Batch, seeds?: readonly SeedPair[]): StepResult {
+    const { model, optimizer } = this;
+    const seedPairs = seeds ?? Array.from({ length: this.randomSeeds }, () => model.seeds.next());
+    if (seedPairs.length !== this.randomSeeds) {
+      throw new Error(`The compiled step of model '${model.key}' takes ${this.randomSeeds} seed pairs, got ${seedPairs.length}.`);
     }
-    const { loss, accuracy: batchAccuracy } = compiled.run(this.optimizer, batch);
-    if (curve === undefined) {
-      tf.dispose([loss, batchAccuracy]);
-    } else {
-      curve.add(loss, batchAccuracy);
+    const call = (updateInputs: readonly unknown[]) =>
+      this.compiled.call([
+        batch.xs,
+        batch.ys,
+        ...seedPairs.map((seed) => tf.tensor1d([...seed], "int32")),
+        ...model.variables.map((variable) => variable.nativeHandle),
+        ...model.state.map((variable) => variable.nativeHandle),
+        ...(updateInputs as tf.Tensor[]),
+      ]);
+    if (optimizer.inGraph !== undefined) {
+      const [loss, batchAccuracy, ...gradients] = optimizer.inGraph.withInputs((inputs) => call(inputs));
+      return { loss: loss as tf.Scalar, accuracy: batchAccuracy as tf.Scalar, gradients };
     }
+    const [loss, batchAccuracy, ...gradients] = tf.tidy(() => call([]));
+    try {
+      optimizer.applyGradients(gradients);
+    } catch (error) {
+      tf.dispose([loss, batchAccuracy, ...gradients]);
+      throw error;
+    }
+    if (!this.returnsGradients) tf.dispose(gradients);
+    return { loss: loss as tf.Scalar, accuracy: batchAccuracy as tf.Scalar, gradients: this.returnsGradients ? gradients : [] };
+  }
+
+  dispose(): void {
+    this.compiled.dispose();
+  }
+}
+
+/**
+ * The training steps of one model with one optimizer. The compiled kinds
+ * build a function per batch shape on first use (a last, smaller batch gets
+ * its own). Where TensorFlow or the tracer cannot compile the model's ops
+ * (isUncompilable), one line says why and the eager step runs for that batch
+ * shape; any other error is the caller's to see.
+ */
+export class TrainingStepper {
+  /** What runs: `kind` as this CPU can run it (see runnableStepKind). */
+  readonly kind: StepKind;
+  /** Per batch shape: the compiled step, or null where the eager step runs. */
+  private readonly compiled = new Map<string, CompiledTrainingStep | null>();
+
+  constructor(
+    readonly model: TrainableModel,
+    readonly optimizer: Optimizer,
+    kind: StepKind,
+    readonly settings: StepSettings,
+    private readonly warn: (line: string) => void = console.warn,
+  ) {
+    checkPair(model, optimizer);
+    this.kind = runnableStepKind(kind, warn);
+  }
+
+  /** One training step: its loss and batch accuracy, measured by its own forward pass (new scalars: dispose them). */
+  step(batch: Batch): { loss: tf.Scalar; accuracy: tf.Scalar } {
+    const compiled = this.kind === "eager" ? null : this.compiledStep(batch);
+    const { loss, accuracy: batchAccuracy } = compiled === null ? eagerTrainingStep(this.model, this.optimizer, batch, this.settings) : compiled.run(batch);
+    return { loss, accuracy: batchAccuracy };
   }
 
   /** Removes the compiled functions from TensorFlow's context; the model and optimizer stay the caller's. */
@@ -98,15 +269,16 @@ export class TrainingStepper {
     this.compiled.clear();
   }
 
-  private compiledStep(batch: Batch, keepProb: number): CompiledTrainingStep | null {
-    const key = `${batch.xs.shape}|${batch.ys.shape}|${keepProb}`;
+  private compiledStep(batch: Batch): CompiledTrainingStep | null {
+    const key = `${batch.xs.shape}|${batch.ys.shape}`;
     if (!this.compiled.has(key)) {
       try {
         const convolutionPrecision = this.kind === "compiled-bfloat16" ? "bfloat16" : "float32";
-        this.compiled.set(key, CompiledTrainingStep.build(this.model, batch, keepProb, { convolutionPrecision }));
+        this.compiled.set(key, CompiledTrainingStep.build(this.model, this.optimizer, batch, { ...this.settings, convolutionPrecision }));
       } catch (error) {
-        const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
-        this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager ${this.kind === "compiled-bfloat16" ? "float32 " : ""}step for batches of [${batch.xs.shape}].`);
+        if (!isUncompilable(error)) throw error;
+        const reason = ((error as Error).message ?? String(error)).replace(/\s+/g, " ").trim();
+        this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager float32 step for batches of [${batch.xs.shape}].`);
         this.compiled.set(key, null);
       }
     }
@@ -119,10 +291,10 @@ export interface BatchEvaluation {
   accuracy: number;
 }
 
-/** Cost and accuracy on one batch without dropout (keep probability 1.0). */
-export function evaluateBatch(model: ChapterModel, xs: tf.Tensor4D, ys: tf.Tensor2D): BatchEvaluation {
+/** The chapter's cost and accuracy on one batch in inference mode (no dropout). */
+export function evaluateBatch(model: TrainableModel, xs: tf.Tensor4D, ys: tf.Tensor2D): BatchEvaluation {
   const both = tf.tidy(() => {
-    const logits = model.logits(xs, 1);
+    const logits = model.logits(xs);
     return tf.stack([crossEntropyCost(logits, ys), accuracy(logits, ys)]);
   });
   try {

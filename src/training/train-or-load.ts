@@ -1,29 +1,61 @@
-/** Train once, then reuse: trained weights are cached per model, steps, seed, data set and batch size. */
+/**
+ * Train once, then reuse: a trained run (the model's weights and state, its
+ * log, curve and epochs) is cached under a key that holds everything its
+ * result depends on, so a run is reused only where training again would give
+ * the same.
+ */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, displayPath } from "../cache";
-import type { ChapterModel } from "../models/model";
+import type { TrainableModel } from "../models/model";
 import type { BatchesIdentity, BatchSource } from "./data";
-import type { StepKind } from "./step";
-import { resolveTrainingSettings, train, type CurvePoint, type HistoryEntry, type TrainOptions } from "./train";
-import { loadWeights, saveWeights, WeightsFileError } from "./weights-file";
+import { runnableStepKind } from "./step";
+import { resolveTrainingSettings, train, type CurvePoint, type EpochRecord, type HistoryEntry, type TrainingSettings, type TrainOptions } from "./train";
+import { assignWeights, describeVariables, readWeightsFile, saveWeights, WeightsFileError } from "./weights-file";
+
+/** Bumped whenever the file's layout or the meaning of a key field changes, so older files are retrained, not misread. */
+export const RUN_FORMAT_VERSION = 2;
 
 export interface TrainOrLoadOptions extends TrainOptions {
-  /** Train even when matching weights are cached; the new weights replace them. */
+  /** Train even when a matching run is cached; the new run replaces it. */
   retrain?: boolean;
   /** Default: defaultWeightsDir(). */
   weightsDir?: string;
 }
 
-export interface TrainOrLoadResult {
-  outcome: "trained" | "loaded";
-  /** The log points of the training run (for loaded weights: of the run that made them). */
+/** Everything a run's result depends on. Two runs with equal keys train the same. */
+export interface RunKey {
+  format: number;
+  model: { architecture: Readonly<Record<string, unknown>>; variables: string; state: string };
+  seed: number;
+  /** The settings, the step kind as the precision it computes in (the float32 steps, compiled and eager, agree to rounding). */
+  settings: Omit<TrainingSettings, "step"> & { precision: "float32" | "bfloat16" };
+  /** The training batches: data set, batch size and order; null for a source that does not say (synthetic batches). */
+  data: BatchesIdentity | null;
+  /** The set evaluated after each epoch; null for none. */
+  testSet: string | null;
+  /** What was done to the model before training (airbench: its first layer's filters); null for nothing. */
+  preparation: Readonly<Record<string, unknown>> | null;
+}
+
+/** What a run gave, stored with its weights. */
+interface StoredRun {
   history: HistoryEntry[];
-  /** The training curve of that run. */
   curve: CurvePoint[];
-  /** Wall time of that training run, in seconds. */
-  trainingSeconds: number;
-  /** Where the weights are cached; null when the model has no seed and nothing was cached. */
+  epochs: EpochRecord[];
+  steps: number;
+  seconds: number;
+}
+
+export interface TrainOrLoadResult extends StoredRun {
+  outcome: "trained" | "loaded";
+  /** The settings as run (for loaded weights: those of the run that made them, the same). */
+  settings: TrainingSettings;
+  msPerStep: number;
+  /** Training arithmetic per second, a step counted as 3 forward passes at 2 FLOPs per multiply-add; null when the batch size is unknown. */
+  gflopsPerSecond: number | null;
+  /** Where the run is cached; null when the model has no seed and nothing was cached. */
   weightsPath: string | null;
   /** One line saying what happened, for the notebook (paths under the home folder as `~/…`). */
   message: string;
@@ -34,107 +66,112 @@ export function defaultWeightsDir(env: NodeJS.ProcessEnv = process.env): string 
   return path.join(cacheRoot(env), "weights");
 }
 
-/** A file-name-safe form of a data set id ("mnist-train:1a2b3c4d" → "mnist-train-1a2b3c4d"). */
-function fileNamePart(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, "-");
+/** JSON with object keys sorted, so equal values give equal text whatever order their fields were written in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(",")}]`;
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).filter(([, field]) => field !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The key of a run of `model` (seeded) on `batches` with `settings` as this CPU runs them. */
+export function runKey(model: TrainableModel, seed: number, settings: TrainingSettings, batches: BatchSource, options: Pick<TrainOptions, "testSet" | "prepare"> = {}): RunKey {
+  const { step, ...rest } = settings;
+  return {
+    format: RUN_FORMAT_VERSION,
+    model: { architecture: model.architecture, variables: describeVariables(model.variables), state: describeVariables(model.state) },
+    seed,
+    settings: { ...rest, precision: step === "compiled-bfloat16" ? "bfloat16" : "float32" },
+    data: batches.identity ?? null,
+    testSet: options.testSet === undefined ? null : options.testSet.datasetId ?? "unidentified",
+    preparation: options.prepare?.what ?? null,
+  };
+}
+
+/** The cache file of a run: the model's key, a hash of the run's key, and the seed. */
+export function weightsFilePath(weightsDir: string, key: RunKey, modelKey: string): string {
+  const hash = createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 12);
+  return path.join(weightsDir, `${modelKey}-${hash}-seed${key.seed}.weights`);
+}
+
+/** How a stored key differs from the wanted one, field by field (empty when equal). */
+function keyDifferences(stored: unknown, wanted: RunKey): string[] {
+  const storedKey = typeof stored === "object" && stored !== null ? (stored as Record<string, unknown>) : {};
+  return (Object.keys(wanted) as (keyof RunKey)[])
+    .filter((field) => canonicalJson(storedKey[field]) !== canonicalJson(wanted[field]))
+    .map((field) => `${field} ${canonicalJson(storedKey[field]) ?? "(none)"} instead of ${canonicalJson(wanted[field])}`);
+}
+
+const isStoredRun = (value: unknown): value is StoredRun => {
+  const run = value as StoredRun;
+  return typeof value === "object" && value !== null && [run.history, run.curve, run.epochs].every(Array.isArray) && Number.isInteger(run.steps) && Number.isFinite(run.seconds);
+};
+
+/** Loads a cached run into `model`, or throws WeightsFileError (the model unchanged) saying why it cannot stand in for this one. */
+function loadRun(model: TrainableModel, filePath: string, key: RunKey): StoredRun {
+  const file = readWeightsFile(filePath);
+  const differences = keyDifferences(file.header.key, key);
+  if (differences.length > 0) {
+    throw new WeightsFileError(filePath, `it was trained with ${differences.join("; ")}`);
+  }
+  if (!isStoredRun(file.header.run)) {
+    throw new WeightsFileError(filePath, "its header has no valid 'run' (history, curve, epochs, steps, seconds)");
+  }
+  assignWeights(model, file, filePath);
+  return file.header.run;
+}
+
+function resultOf(model: TrainableModel, run: StoredRun, fields: Pick<TrainOrLoadResult, "outcome" | "settings" | "weightsPath" | "message">, batchSize: number | null): TrainOrLoadResult {
+  const flopsPerStep = batchSize === null ? null : 3 * 2 * model.multiplyAddsPerImage() * batchSize;
+  return {
+    ...run,
+    ...fields,
+    msPerStep: (1000 * run.seconds) / run.steps,
+    gflopsPerSecond: flopsPerStep === null ? null : (flopsPerStep * run.steps) / run.seconds / 1e9,
+  };
 }
 
 /**
- * The cache file of one run: model, steps, seed, data set and batch size
- * (`unidentified` for batch sources that do not say what they draw). Runs
- * with bfloat16 convolutions are cached apart; the float32 steps, compiled
- * and eager, share a file (they agree to float32 rounding).
+ * Loads the cached run with this run's key (same model, seed, settings, data
+ * and precision) or trains and caches it. A cached file that is damaged or
+ * does not match is reported through `log` with the reason and replaced by a
+ * new run. Models without a seed are always trained, and not cached. Pass a
+ * freshly built model: a cached run stands for one from the seed's initial
+ * weights.
  */
-export function weightsFilePath(
-  weightsDir: string,
-  modelKey: string,
-  steps: number,
-  seed: number,
-  data: BatchesIdentity | null,
-  step: StepKind = "compiled",
-): string {
-  const dataPart = data === null ? "unidentified" : `${fileNamePart(data.dataset)}-batch${data.batchSize}`;
-  const precisionPart = step === "compiled-bfloat16" ? "-bfloat16" : "";
-  return path.join(weightsDir, `${modelKey}${precisionPart}-steps${steps}-seed${seed}-${dataPart}.weights`);
-}
-
-/**
- * Loads the cached weights of an identical earlier run (same model, steps,
- * seed, learning rate, keep probability, data set and batch size) or trains
- * and caches them. A cached file that is damaged or does not match is
- * reported through `log` and replaced by a new run. Models without a seed are
- * always trained, and not cached. Batch sources without an `identity` are
- * cached as "unidentified": such files are told apart only by the model and
- * the training settings. Pass a freshly built model: a cached file stands for
- * a run from the seed's initial weights.
- */
-export async function trainOrLoad(
-  model: ChapterModel,
-  batches: BatchSource,
-  options: TrainOrLoadOptions = {},
-): Promise<TrainOrLoadResult> {
-  const settings = resolveTrainingSettings(model, options);
+export async function trainOrLoad(model: TrainableModel, batches: BatchSource, options: TrainOrLoadOptions = {}): Promise<TrainOrLoadResult> {
   const log = options.log ?? console.log;
-  const { seed } = model;
-  if (seed === undefined) {
-    const run = await train(model, batches, options);
-    return {
-      outcome: "trained",
-      history: run.history,
-      curve: run.curve,
-      trainingSeconds: run.seconds,
-      weightsPath: null,
-      message: `trained ${model.key} for ${run.steps} steps in ${run.seconds.toFixed(1)} s (the model has no seed, so the weights were not cached)`,
-    };
+  // The key names the step kind that will run here (bfloat16 only where the CPU has it).
+  const settings = { ...resolveTrainingSettings(model, options), step: runnableStepKind(options.step ?? "compiled", log) };
+  const trainOptions = { ...options, step: settings.step };
+  const batchSize = batches.identity?.batchSize ?? null;
+  const what = `${model.key} for ${settings.steps} steps`;
+  if (model.seed === undefined) {
+    const run = await train(model, batches, trainOptions);
+    const message = `trained ${what} in ${run.seconds.toFixed(1)} s (the model has no seed, so the run was not cached)`;
+    return resultOf(model, run, { outcome: "trained", settings, weightsPath: null, message }, batchSize);
   }
 
-  const data = batches.identity ?? null;
-  const filePath = weightsFilePath(options.weightsDir ?? defaultWeightsDir(), model.key, settings.steps, seed, data, options.step);
+  const key = runKey(model, model.seed, settings, batches, options);
+  const filePath = weightsFilePath(options.weightsDir ?? defaultWeightsDir(), key, model.key);
   if (!options.retrain && fs.existsSync(filePath)) {
     try {
-      const made = loadWeights(model, filePath, {
-        steps: settings.steps,
-        seed,
-        learningRate: settings.learningRate,
-        keepProb: settings.keepProb,
-        data,
-      });
-      return {
-        outcome: "loaded",
-        history: made.history,
-        curve: made.curve,
-        trainingSeconds: made.trainingSeconds,
-        weightsPath: filePath,
-        message:
-          `loaded ${model.key} weights (${made.steps} steps, seed ${seed}, trained in ${made.trainingSeconds.toFixed(1)} s) ` +
-          `from ${displayPath(filePath)}; pass retrain: true to train again`,
-      };
+      const run = loadRun(model, filePath, key);
+      const message = `loaded ${model.key} (${run.steps} steps, seed ${model.seed}, trained in ${run.seconds.toFixed(1)} s) from ${displayPath(filePath)}; pass retrain: true to train again`;
+      return resultOf(model, run, { outcome: "loaded", settings, weightsPath: filePath, message }, batchSize);
     } catch (error) {
-      if (!(error instanceof WeightsFileError)) {
-        throw error;
-      }
-      log(`Not using ${displayPath(filePath)}: ${error.reason}. Training instead; the new weights will replace it.`);
+      if (!(error instanceof WeightsFileError)) throw error;
+      log(`Not using ${displayPath(filePath)}: ${error.reason}. Training instead; the new run will replace it.`);
     }
   }
 
-  const run = await train(model, batches, options);
-  saveWeights(model, filePath, {
-    model: model.key,
-    steps: run.steps,
-    seed,
-    learningRate: settings.learningRate,
-    keepProb: settings.keepProb,
-    data,
-    trainingSeconds: run.seconds,
-    history: run.history,
-    curve: run.curve,
-  });
-  return {
-    outcome: "trained",
-    history: run.history,
-    curve: run.curve,
-    trainingSeconds: run.seconds,
-    weightsPath: filePath,
-    message: `trained ${model.key} for ${run.steps} steps in ${run.seconds.toFixed(1)} s; weights saved to ${displayPath(filePath)}`,
-  };
+  const trained = await train(model, batches, trainOptions);
+  const run: StoredRun = { history: trained.history, curve: trained.curve, epochs: trained.epochs, steps: trained.steps, seconds: trained.seconds };
+  saveWeights(model, filePath, { key, run });
+  const message = `trained ${what} in ${run.seconds.toFixed(1)} s; saved to ${displayPath(filePath)}`;
+  return resultOf(model, run, { outcome: "trained", settings, weightsPath: filePath, message }, batchSize);
 }

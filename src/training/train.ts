@@ -1,49 +1,101 @@
-/** The chapter's training loop, with log lines, live progress and Jupyter interrupts. */
+/**
+ * The training loop every model goes through: the chapter's four (Adam,
+ * steps, log lines) and airbench (Nesterov SGD on a schedule, epochs, weight
+ * averaging). Where they differ, the difference is a setting.
+ */
 import { tf } from "../backend";
-import type { ChapterModel, TrainingDefaults } from "../models/model";
+import { ChapterModel, type TrainableModel } from "../models/model";
+import { ProgressReporter } from "../output/progress-reporter";
+import type { ProgressSink } from "../output/progress-sink";
 import { AdamOptimizer } from "./adam";
+import { Lookahead, lookaheadDecay, type LookaheadSettings } from "./lookahead";
 import { CurveAccumulator, DEFAULT_CURVE_EVERY, type CurvePoint } from "./curve";
-import type { BatchSource } from "./data";
-import { ProgressReporter } from "../display/progress-reporter";
-import type { ProgressSink } from "./progress-sink";
-import { evaluateBatch, TrainingStepper, type StepKind } from "./step";
+import type { BatchSource, TestSet } from "./data";
+import { testAccuracy } from "./evaluate";
+import type { Optimizer, OptimizerChoice } from "./optimizer";
+import { triangularMultiplier, type TriangularSchedule } from "./schedule";
+import { NesterovSgdOptimizer } from "./sgd";
+import { evaluateBatch, STEP_KINDS, TrainingStepper, type StepKind } from "./step";
 
 export type { CurvePoint };
 
-/** Cost and training accuracy on the batch of one log point (keep probability 1.0); `step` is the printed label. */
+/** Cost and training accuracy on the batch of one log point (inference mode: no dropout); `step` is the printed label. */
 export interface HistoryEntry {
   step: number;
   cost: number;
   accuracy: number;
 }
 
-/** Overrides of the model's chapter defaults, and where output goes. */
-export interface TrainOptions {
-  steps?: number;
+/** Everything a run's result depends on besides the model, its seed and the data: a cached run's key records all of it. */
+export interface TrainingSettings {
+  steps: number;
+  optimizer: OptimizerChoice;
+  /** The learning rate's multiplier over the run; null: constant. */
+  schedule: TriangularSchedule | null;
+  /** Dropout keep probability while training (evaluation always uses 1). */
+  keepProb: number;
+  /** 0: plain one-hot targets. */
+  labelSmoothing: number;
+  /** A log line (cost and accuracy on that step's batch, before training on it) every this many steps; null: none. */
+  logEvery: number | null;
+  /** A point of the training curve every this many steps. */
+  curveEvery: number;
+  /** null: no weight averaging (it needs batches that come in epochs). */
+  lookahead: LookaheadSettings | null;
+  step: StepKind;
+}
+
+/** One epoch's figures (batch sources with epochs only). */
+export interface EpochRecord {
+  /** Epochs done (1, 2, …; fractional after a partial last epoch). */
+  epoch: number;
+  /** Steps done so far. */
+  steps: number;
+  /** Training wall time so far (evaluation excluded). */
+  seconds: number;
+  /** Means over the epoch's steps, on its batches in training mode. */
+  trainCost: number;
+  trainAccuracy: number;
+  /** On the test set after this epoch; null without one. */
+  testAccuracy: number | null;
+}
+
+/** Work on the model before its first step; `what` describes it for the cached run's key. */
+export interface Preparation {
+  what: Readonly<Record<string, unknown>>;
+  run(model: TrainableModel): void;
+}
+
+/** Changes to the model's defaults (the chapter's, for its models), and where output goes. */
+export interface TrainOptions extends Partial<TrainingSettings> {
+  /** Shorthand for the optimizer's learning rate. */
   learningRate?: number;
-  keepProb?: number;
-  logEvery?: number;
-  /** A curve point every this many steps; default 50. */
-  curveEvery?: number;
+  /** Evaluated after each epoch (batch sources with epochs). */
+  testSet?: TestSet;
+  /** Runs first, inside the timed run (airbench: the whitening filters from the training images). */
+  prepare?: Preparation;
   /** Prints each log line; default console.log. */
   log?: (line: string) => void;
   /** Called at each log point with the new entry and the history so far (e.g. to redraw a chart). */
   onLog?: (entry: HistoryEntry, history: readonly HistoryEntry[]) => void;
   /** Called at each curve point (the start point first) with the new point and the curve so far. */
   onCurve?: (point: CurvePoint, curve: readonly CurvePoint[]) => void;
+  /** Called after each epoch with its record and all so far. */
+  onEpoch?: (record: EpochRecord, epochs: readonly EpochRecord[]) => void;
   /** Default: a ProgressReporter (one line updated in place in a notebook or a terminal). */
   progress?: ProgressSink;
-  /** "compiled" (default): each step is one TensorFlow graph function; "compiled-bfloat16": the same with bfloat16 convolutions; "eager": the op-by-op reference step. */
-  step?: StepKind;
 }
 
 export interface TrainResult {
   history: HistoryEntry[];
-  /** The start point (first batch, keep probability 1), then one point every `curveEvery` steps and at the last step. */
+  /** The start point (first batch, inference mode), then one point every `curveEvery` steps and at the last step. */
   curve: CurvePoint[];
+  epochs: EpochRecord[];
   steps: number;
+  /** Training wall time (evaluation after epochs excluded). */
   seconds: number;
   stepsPerSecond: number;
+  settings: TrainingSettings;
 }
 
 /** Thrown when SIGINT (Ctrl+C, Jupyter's interrupt) stops a run. */
@@ -57,29 +109,39 @@ export class TrainingInterruptedError extends Error {
   }
 }
 
-export type TrainingSettings = Omit<TrainingDefaults, "batchSize"> & { curveEvery: number };
-
-/** The model's chapter defaults with the options' overrides, checked. */
-export function resolveTrainingSettings(model: ChapterModel, options: TrainOptions): TrainingSettings {
-  const { defaults } = model.definition;
-  const settings: TrainingSettings = {
-    steps: options.steps ?? defaults.steps,
-    learningRate: options.learningRate ?? defaults.learningRate,
-    keepProb: options.keepProb ?? defaults.keepProb,
-    logEvery: options.logEvery ?? defaults.logEvery,
+/** The model's defaults (the chapter's for its four models) with the options' changes, checked. */
+export function resolveTrainingSettings(model: TrainableModel, options: TrainOptions): TrainingSettings {
+  const chapter = model instanceof ChapterModel ? model.definition.defaults : undefined;
+  const optimizer: OptimizerChoice | undefined =
+    options.optimizer ?? (chapter === undefined ? undefined : { kind: "adam", learningRate: chapter.learningRate });
+  const settings = {
+    steps: options.steps ?? chapter?.steps,
+    optimizer: optimizer === undefined || options.learningRate === undefined ? optimizer : { ...optimizer, learningRate: options.learningRate },
+    schedule: options.schedule ?? null,
+    keepProb: options.keepProb ?? chapter?.keepProb ?? 1,
+    labelSmoothing: options.labelSmoothing ?? 0,
+    logEvery: options.logEvery === undefined ? chapter?.logEvery ?? null : options.logEvery,
     curveEvery: options.curveEvery ?? DEFAULT_CURVE_EVERY,
+    lookahead: options.lookahead ?? null,
+    step: options.step ?? "compiled",
   };
+  const whole = (value: number | null | undefined) => Number.isInteger(value) && (value as number) > 0;
   const problems = [
-    Number.isInteger(settings.steps) && settings.steps > 0 ? "" : `steps must be a positive integer (got ${settings.steps})`,
-    settings.learningRate > 0 ? "" : `learningRate must be positive (got ${settings.learningRate})`,
+    whole(settings.steps) ? "" : `steps must be a positive integer (got ${settings.steps})`,
+    settings.optimizer === undefined ? `optimizer is needed: model '${model.key}' has no chapter defaults` : "",
+    settings.optimizer !== undefined && !(settings.optimizer.learningRate > 0 && Number.isFinite(settings.optimizer.learningRate))
+      ? `learningRate must be a positive number (got ${settings.optimizer.learningRate})`
+      : "",
     settings.keepProb > 0 && settings.keepProb <= 1 ? "" : `keepProb must be in (0, 1] (got ${settings.keepProb})`,
-    Number.isInteger(settings.logEvery) && settings.logEvery > 0 ? "" : `logEvery must be a positive integer (got ${settings.logEvery})`,
-    Number.isInteger(settings.curveEvery) && settings.curveEvery > 0 ? "" : `curveEvery must be a positive integer (got ${settings.curveEvery})`,
+    settings.labelSmoothing >= 0 && settings.labelSmoothing <= 1 ? "" : `labelSmoothing must be from 0 to 1 (got ${settings.labelSmoothing})`,
+    settings.logEvery === null || whole(settings.logEvery) ? "" : `logEvery must be a positive integer or null (got ${settings.logEvery})`,
+    whole(settings.curveEvery) ? "" : `curveEvery must be a positive integer (got ${settings.curveEvery})`,
+    STEP_KINDS.includes(settings.step) ? "" : `step must be one of ${STEP_KINDS.join(", ")} (got ${JSON.stringify(settings.step)})`,
   ].filter((problem) => problem !== "");
   if (problems.length > 0) {
     throw new Error(`train(${model.key}): ${problems.join("; ")}.`);
   }
-  return settings;
+  return settings as TrainingSettings;
 }
 
 /** The chapter's log line, e.g. `step 500, cost 0.2341, training accuracy 0.9400`. */
@@ -87,23 +149,48 @@ export function formatLogLine({ step, cost, accuracy }: HistoryEntry): string {
   return `step ${step}, cost ${cost.toFixed(4)}, training accuracy ${accuracy.toFixed(4)}`;
 }
 
-const PROGRESS_INTERVAL_MS = 500;
+function createOptimizer(model: TrainableModel, choice: OptimizerChoice): Optimizer {
+  if (choice.kind === "adam") {
+    return new AdamOptimizer(model.variables, choice);
+  }
+  const perVariable = model.variableRoles.map((role) => choice.roles[role] ?? { learningRateScale: 1, weightDecay: choice.weightDecay });
+  return new NesterovSgdOptimizer(model.variables, { learningRate: choice.learningRate, momentum: choice.momentum }, perVariable);
+}
+
+/** At the start of `epoch`: variables whose role freezes from this epoch on stop training. */
+function freezeForEpoch(model: TrainableModel, optimizer: Optimizer, choice: OptimizerChoice, epoch: number): void {
+  if (choice.kind !== "nesterov-sgd") return;
+  for (const [role, fromEpoch] of Object.entries(choice.freezeFromEpoch)) {
+    if (fromEpoch !== epoch) continue;
+    model.variables.forEach((variable, i) => {
+      if (model.variableRoles[i] === role) (optimizer as NesterovSgdOptimizer).setLearningRateScale(variable, 0);
+    });
+  }
+}
 
 /**
- * Trains `model` with Adam on softmax cross-entropy, one batch per step, from
- * the model's current weights (a fresh optimizer each call). As the chapter
- * does, after every `logEvery` steps (step i with (i + 1) % logEvery === 0)
- * it logs `step ${i + 1}` with cost and accuracy on that step's batch before
- * training on it. The curve gets the same measures on the first batch, then
- * the means of the training steps' own cost and accuracy every `curveEvery`
- * steps. SIGINT stops the run with a TrainingInterruptedError.
+ * Trains `model` from its current weights (a fresh optimizer each call), one
+ * batch of `batches` per step. After every `logEvery` steps (step i with
+ * (i + 1) % logEvery === 0) it logs `step ${i + 1}` with the cost and accuracy
+ * on that step's batch before training on it, as the chapter does. The curve
+ * gets the same measures on the first batch, then the means of the training
+ * steps' own cost and accuracy every `curveEvery` steps. Batch sources with
+ * epochs (`stepsPerEpoch`) also get an EpochRecord after each epoch. SIGINT
+ * stops the run with a TrainingInterruptedError.
  */
-export async function train(model: ChapterModel, batches: BatchSource, options: TrainOptions = {}): Promise<TrainResult> {
-  const { steps, learningRate, keepProb, logEvery, curveEvery } = resolveTrainingSettings(model, options);
+export async function train(model: TrainableModel, batches: BatchSource, options: TrainOptions = {}): Promise<TrainResult> {
+  const settings = resolveTrainingSettings(model, options);
+  const { steps, logEvery, curveEvery, lookahead: averaging, schedule } = settings;
+  const stepsPerEpoch = batches.stepsPerEpoch ?? null;
+  const freezes = settings.optimizer.kind === "nesterov-sgd" && Object.keys(settings.optimizer.freezeFromEpoch).length > 0;
+  if (stepsPerEpoch === null && (averaging !== null || freezes || options.testSet !== undefined)) {
+    throw new Error(`train(${model.key}): weight averaging, freezing by epoch and a testSet need batches that come in epochs (a batch source with stepsPerEpoch).`);
+  }
   const log = options.log ?? console.log;
   const progress = options.progress ?? new ProgressReporter({ label: model.key });
   const history: HistoryEntry[] = [];
   const curve: CurvePoint[] = [];
+  const epochs: EpochRecord[] = [];
   const addCurvePoint = (point: CurvePoint) => {
     curve.push(point);
     options.onCurve?.(point, curve);
@@ -119,54 +206,93 @@ export async function train(model: ChapterModel, batches: BatchSource, options: 
   // so that Jupyter's interrupt would then kill the kernel.
   await new Promise(setImmediate);
   progress.start(steps);
-  const started = performance.now();
-  let lastProgressAt = started;
-  let optimizer: AdamOptimizer | null = null;
+  let optimizer: Optimizer | null = null;
   let stepper: TrainingStepper | null = null;
-  const accumulator = new CurveAccumulator();
+  let weightAverage: Lookahead | null = null;
+  const curveSums = new CurveAccumulator();
+  const epochSums = new CurveAccumulator();
+  let seconds = 0;
+  let started = performance.now();
   try {
     process.on("SIGINT", onInterrupt);
-    optimizer = new AdamOptimizer(model.variables, { learningRate });
-    stepper = new TrainingStepper(model, optimizer, options.step ?? "compiled", log);
+    options.prepare?.run(model);
+    optimizer = createOptimizer(model, settings.optimizer);
+    stepper = new TrainingStepper(model, optimizer, settings.step, settings, log);
     for (let step = 0; step < steps; step++) {
       // Give a pending SIGINT the chance to reach onInterrupt.
       await new Promise(setImmediate);
       if (interruptRequested) {
         throw new TrainingInterruptedError(step, steps);
       }
+      const epoch = stepsPerEpoch === null ? 0 : Math.floor(step / stepsPerEpoch);
+      if (stepsPerEpoch !== null && step % stepsPerEpoch === 0) {
+        freezeForEpoch(model, optimizer, settings.optimizer, epoch);
+      }
+      if (schedule !== null) {
+        optimizer.setLearningRate(settings.optimizer.learningRate * triangularMultiplier(step, steps, schedule));
+      }
       const batch = batches.nextBatch();
       try {
         if (step === 0) {
           addCurvePoint({ step: 0, ...evaluateBatch(model, batch.xs, batch.ys) });
         }
-        if ((step + 1) % logEvery === 0) {
+        if (logEvery !== null && (step + 1) % logEvery === 0) {
           const entry = { step: step + 1, ...evaluateBatch(model, batch.xs, batch.ys) };
           history.push(entry);
           progress.clear?.();
           log(formatLogLine(entry));
           options.onLog?.(entry, history);
         }
-        stepper.step(batch, keepProb, accumulator);
+        const { loss, accuracy } = stepper.step(batch);
+        curveSums.add(loss, accuracy);
+        if (stepsPerEpoch !== null) epochSums.add(loss, accuracy);
+        tf.dispose([loss, accuracy]);
       } finally {
         tf.dispose([batch.xs, batch.ys]);
       }
       const stepsDone = step + 1;
+      if (averaging !== null && epoch >= averaging.startEpoch && stepsDone % averaging.every === 0) {
+        if (weightAverage === null) {
+          weightAverage = new Lookahead([...model.variables, ...model.state]);
+        } else {
+          weightAverage.update(lookaheadDecay(stepsDone, steps, averaging));
+        }
+      }
       if (stepsDone % curveEvery === 0 || stepsDone === steps) {
-        addCurvePoint(accumulator.takePoint(stepsDone));
+        addCurvePoint(curveSums.takePoint(stepsDone));
       }
-      const now = performance.now();
-      if (now - lastProgressAt >= PROGRESS_INTERVAL_MS || stepsDone === steps) {
-        lastProgressAt = now;
-        progress.tick(stepsDone, { cost: curve[curve.length - 1].cost });
+      if (stepsPerEpoch !== null && (stepsDone % stepsPerEpoch === 0 || stepsDone === steps)) {
+        // Each epoch ends on the averaged weights.
+        weightAverage?.update(1);
+        seconds += (performance.now() - started) / 1000;
+        const means = epochSums.takePoint(stepsDone);
+        const record: EpochRecord = {
+          epoch: stepsDone / stepsPerEpoch,
+          steps: stepsDone,
+          seconds,
+          trainCost: means.cost,
+          trainAccuracy: means.accuracy,
+          testAccuracy: options.testSet === undefined ? null : testAccuracy(model, options.testSet, { log: () => {} }),
+        };
+        epochs.push(record);
+        progress.clear?.();
+        options.onEpoch?.(record, epochs);
+        started = performance.now();
       }
+      const latest = curve[curve.length - 1];
+      progress.tick(stepsDone, { cost: latest.cost, accuracy: latest.accuracy });
+    }
+    if (stepsPerEpoch === null) {
+      seconds = (performance.now() - started) / 1000;
     }
   } finally {
     process.off("SIGINT", onInterrupt);
+    weightAverage?.dispose();
     stepper?.dispose();
     optimizer?.dispose();
-    accumulator.dispose();
+    curveSums.dispose();
+    epochSums.dispose();
     progress.finish();
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { history, curve, steps, seconds, stepsPerSecond: steps / seconds };
+  return { history, curve, epochs, steps, seconds, stepsPerSecond: steps / seconds, settings };
 }

@@ -1,158 +1,83 @@
 /**
- * Trained weights on disk: a small JSON header (which model, how and on what
- * data it was trained, its log and curve, variable shapes, checksum) followed
- * by the float32 values.
+ * A trained run on disk: a JSON header (what the run was: its key; what it
+ * gave: log, curve, epochs, time; the variables' names and shapes; a SHA-256
+ * of the values) followed by the float32 values of the model's variables and
+ * state.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { tf } from "../backend";
-import { displayPath } from "../cache";
+import { displayPath, writeFileAtomic } from "../cache";
 import type { ModelVariable } from "../layers/variables";
-import type { ChapterModel } from "../models/model";
-import type { BatchesIdentity } from "./data";
-import type { CurvePoint, HistoryEntry } from "./train";
+import type { TrainableModel } from "../models/model";
 
 const MAGIC = Buffer.from("CNN4WTS1", "ascii");
 
-/** How the weights were made; compared before they are loaded. */
-export interface WeightsMetadata {
-  model: string;
-  steps: number;
-  seed: number;
-  learningRate: number;
-  keepProb: number;
-  /** The training data and batch size; null when the batch source did not identify them (ad-hoc batches). */
-  data: BatchesIdentity | null;
-  trainingSeconds: number;
-  history: HistoryEntry[];
-  curve: CurvePoint[];
-}
-
-/** A weights file that cannot be used: missing, damaged, or for another model, setting or data set. */
+/** A weights file that cannot be used: unreadable, damaged, or not this model's. */
 export class WeightsFileError extends Error {
-  constructor(readonly filePath: string, readonly reason: string) {
+  constructor(readonly filePath: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`Weights file ${displayPath(filePath)} cannot be used: ${reason}. Delete it or retrain (pass retrain: true).`);
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
     this.name = "WeightsFileError";
   }
+}
+
+/** What is saved: the model's variables, then its state (running statistics, frozen filters). */
+export function savedVariables(model: TrainableModel): ModelVariable[] {
+  return [...model.variables, ...model.state];
+}
+
+/** Variable names and shapes as one line, e.g. `weight1[5,5,1,32] bias1[32]`, to compare a file's with a model's. */
+export function describeVariables(variables: readonly { name: string; shape: readonly number[] }[]): string {
+  return variables.map((variable) => `${variable.name}[${variable.shape}]`).join(" ");
 }
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Writes the model's weights atomically (temporary file, then rename). */
-export function saveWeights(model: ChapterModel, filePath: string, metadata: WeightsMetadata): void {
-  saveVariables(model.variables, filePath, metadata);
-}
-
-/**
- * Writes `variables` and `metadata` (any JSON object: how they were made)
- * atomically. Models that are not ChapterModels (airbench, with its running
- * statistics) save their state this way.
- */
-export function saveVariables(variables: readonly ModelVariable[], filePath: string, metadata: object): void {
-  const values = variables.map((variable) => {
-    const value = variable.read();
-    try {
-      return Buffer.from((value.dataSync() as Float32Array).buffer.slice(0));
-    } finally {
-      value.dispose();
-    }
-  });
-  const data = Buffer.concat(values);
-  const header = {
-    ...metadata,
+/** Writes the model's variables and state with `header` (any JSON object) atomically. */
+export function saveWeights(model: TrainableModel, filePath: string, header: Record<string, unknown>): void {
+  const variables = savedVariables(model);
+  const data = Buffer.concat(
+    variables.map((variable) => {
+      const value = variable.read();
+      try {
+        return Buffer.from((value.dataSync() as Float32Array).buffer.slice(0));
+      } finally {
+        value.dispose();
+      }
+    }),
+  );
+  const fullHeader = {
+    ...header,
     variables: variables.map((variable) => ({ name: variable.name, shape: [...variable.shape] })),
     sha256: sha256(data),
     createdAt: new Date().toISOString(),
   };
-  const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
+  const headerBytes = Buffer.from(JSON.stringify(fullHeader), "utf8");
   const headerLength = Buffer.alloc(4);
   headerLength.writeUInt32LE(headerBytes.length);
-
-  fs.mkdirSync(path.dirname(filePath), { recursive: true });
-  const temporaryPath = `${filePath}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(temporaryPath, Buffer.concat([MAGIC, headerLength, headerBytes, data]));
-    fs.renameSync(temporaryPath, filePath);
-  } catch (error) {
-    fs.rmSync(temporaryPath, { force: true });
-    throw error;
-  }
+  writeFileAtomic(filePath, Buffer.concat([MAGIC, headerLength, headerBytes, data]));
 }
-
-export type Check = (value: unknown) => boolean;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const isNumber: Check = (value) => typeof value === "number" && Number.isFinite(value);
-const isCount: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
-const isString: Check = (value) => typeof value === "string";
-const listOf = (check: Check): Check => (value) => Array.isArray(value) && value.every(check);
-const record = (fields: Record<string, Check>): Check => (value) =>
-  isObject(value) && Object.entries(fields).every(([name, check]) => check(value[name]));
-const measurement = record({ step: isCount, cost: isNumber, accuracy: isNumber });
+const isStoredVariable = (value: unknown): boolean =>
+  isObject(value) && typeof value.name === "string" && Array.isArray(value.shape) && value.shape.every((dim) => Number.isInteger(dim) && dim >= 0);
 
-/** Building blocks for a header's field checks. */
-export const headerChecks = { isObject: isObject as Check, isNumber, isCount, isString, listOf, record };
-
-/** Each header field, what it must hold, and how that is said in an error. */
-export type HeaderFields<Header> = Record<keyof Header, { check: Check; expected: string }>;
-
-/** The fields every weights file has, whatever wrote it. */
-interface StoredVariablesHeader {
-  variables: { name: string; shape: number[] }[];
-  sha256: string;
-  createdAt: string;
-}
-
-const storedVariablesFields: HeaderFields<StoredVariablesHeader> = {
-  variables: { check: listOf(record({ name: isString, shape: listOf(isCount) })), expected: "a list of { name, shape }" },
-  sha256: { check: (value) => typeof value === "string" && /^[0-9a-f]{64}$/.test(value), expected: "a SHA-256 hex digest" },
-  createdAt: { check: isString, expected: "a date" },
-};
-
-const headerFields: HeaderFields<WeightsMetadata> = {
-  model: { check: isString, expected: "a model key" },
-  steps: { check: isCount, expected: "a step count" },
-  seed: { check: isCount, expected: "a seed" },
-  learningRate: { check: isNumber, expected: "a number" },
-  keepProb: { check: isNumber, expected: "a number" },
-  data: {
-    check: (value) => value === null || record({ dataset: isString, batchSize: isCount })(value),
-    expected: "null or { dataset, batchSize }",
-  },
-  trainingSeconds: { check: isNumber, expected: "a number" },
-  history: { check: listOf(measurement), expected: "a list of { step, cost, accuracy }" },
-  curve: { check: listOf(measurement), expected: "a list of { step, cost, accuracy }" },
-};
-
-function checkedHeader<Header>(filePath: string, parsed: unknown, fields: HeaderFields<Header>): Header & StoredVariablesHeader {
-  if (!isObject(parsed)) {
-    throw new WeightsFileError(filePath, "its header is not a JSON object");
-  }
-  const allFields: Record<string, { check: Check; expected: string }> = { ...fields, ...storedVariablesFields };
-  const wrong = Object.keys(allFields)
-    .filter((field) => !allFields[field].check(parsed[field]))
-    .map((field) => `'${field}' ${parsed[field] === undefined ? "is missing" : "is not " + allFields[field].expected}`);
-  if (wrong.length > 0) {
-    throw new WeightsFileError(filePath, `its header is invalid: ${wrong.join("; ")}`);
-  }
-  return parsed as Header & StoredVariablesHeader;
-}
-
-/** A weights file's header, checked against `fields`, and its values; the checksum and value count are verified. */
-export interface StoredVariables<Header> {
-  header: Header & StoredVariablesHeader;
+/** A weights file's header and values; `header.variables` lists the values' names and shapes. */
+export interface WeightsFile {
+  header: Record<string, unknown> & { variables: { name: string; shape: number[] }[] };
   data: Buffer;
 }
 
-export function readWeightsFile<Header>(filePath: string, fields: HeaderFields<Header>): StoredVariables<Header> {
+/** Reads a weights file, checking its layout, its value count and its checksum. */
+export function readWeightsFile(filePath: string): WeightsFile {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(filePath);
   } catch (error) {
-    throw new WeightsFileError(filePath, `it cannot be read (${(error as Error).message})`);
+    throw new WeightsFileError(filePath, `it cannot be read (${(error as Error).message})`, { cause: error });
   }
   const dataStart = () => MAGIC.length + 4 + bytes.readUInt32LE(MAGIC.length);
   if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || dataStart() > bytes.length) {
@@ -161,10 +86,13 @@ export function readWeightsFile<Header>(filePath: string, fields: HeaderFields<H
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.subarray(MAGIC.length + 4, dataStart()).toString("utf8"));
-  } catch {
-    throw new WeightsFileError(filePath, "its header is damaged (not JSON)");
+  } catch (error) {
+    throw new WeightsFileError(filePath, "its header is damaged (not JSON)", { cause: error });
   }
-  const header = checkedHeader(filePath, parsed, fields);
+  if (!isObject(parsed) || !Array.isArray(parsed.variables) || !parsed.variables.every(isStoredVariable) || typeof parsed.sha256 !== "string") {
+    throw new WeightsFileError(filePath, "its header is invalid: it needs 'variables' (a list of { name, shape }) and 'sha256'");
+  }
+  const header = parsed as WeightsFile["header"];
   const data = bytes.subarray(dataStart());
   const declaredValues = header.variables.reduce((total, { shape }) => total + shape.reduce((size, dim) => size * dim, 1), 0);
   if (data.length !== 4 * declaredValues) {
@@ -176,59 +104,19 @@ export function readWeightsFile<Header>(filePath: string, fields: HeaderFields<H
   return { header, data };
 }
 
-function metadataOf(header: WeightsMetadata): WeightsMetadata {
-  const { model, steps, seed, learningRate, keepProb, data, trainingSeconds, history, curve } = header;
-  return { model, steps, seed, learningRate, keepProb, data, trainingSeconds, history, curve };
-}
-
-/** The training settings and data a cached file must match to stand in for a run. */
-export type WeightsExpectation = Partial<Pick<WeightsMetadata, "steps" | "seed" | "learningRate" | "keepProb" | "data">>;
-
-function describeData(data: BatchesIdentity | null): string {
-  return data === null ? "unidentified data" : `${data.dataset} in batches of ${data.batchSize}`;
-}
-
-function sameData(a: BatchesIdentity | null, b: BatchesIdentity | null): boolean {
-  return a === null || b === null ? a === b : a.dataset === b.dataset && a.batchSize === b.batchSize;
-}
-
 /**
- * Replaces the model's weights with the file's and returns how they were
- * made. Throws WeightsFileError, leaving the model unchanged, if the file is
- * damaged, holds another model's variables, or differs from `expected`.
+ * Assigns a weights file's values to the model's variables and state, after
+ * checking that the file holds exactly those (names and shapes, in order);
+ * otherwise throws WeightsFileError and leaves the model unchanged.
  */
-export function loadWeights(model: ChapterModel, filePath: string, expected: WeightsExpectation = {}): WeightsMetadata {
-  const { header, data } = readWeightsFile(filePath, headerFields);
-  const modelVariables = describeVariables(model.variables);
-  const fileVariables = describeVariables(header.variables);
-  if (header.model !== model.key || modelVariables !== fileVariables) {
-    throw new WeightsFileError(
-      filePath,
-      `it holds '${header.model}' variables ${fileVariables}, not '${model.key}' variables ${modelVariables}`,
-    );
+export function assignWeights(model: TrainableModel, file: WeightsFile, filePath: string): void {
+  const variables = savedVariables(model);
+  const modelVariables = describeVariables(variables);
+  const fileVariables = describeVariables(file.header.variables);
+  if (fileVariables !== modelVariables) {
+    throw new WeightsFileError(filePath, `it holds variables ${fileVariables}, not model '${model.key}''s ${modelVariables}`);
   }
-  const { data: expectedData, ...expectedSettings } = expected;
-  const differences = (Object.keys(expectedSettings) as (keyof typeof expectedSettings)[])
-    .filter((setting) => header[setting] !== expectedSettings[setting])
-    .map((setting) => `${setting} ${header[setting]} instead of ${expectedSettings[setting]}`);
-  if (expectedData !== undefined && !sameData(header.data, expectedData)) {
-    differences.push(`${describeData(header.data)} instead of ${describeData(expectedData)}`);
-  }
-  if (differences.length > 0) {
-    throw new WeightsFileError(filePath, `it was trained with ${differences.join(", ")}`);
-  }
-  assignValues(model.variables, data);
-  return metadataOf(header);
-}
-
-/** Variable names and shapes as one line, e.g. `weight1[5,5,1,32] bias1[32]`, to compare a file's with a model's. */
-export function describeVariables(variables: readonly { name: string; shape: readonly number[] }[]): string {
-  return variables.map((variable) => `${variable.name}[${variable.shape}]`).join(" ");
-}
-
-/** Assigns a file's values to `variables`, in order (check describeVariables first). */
-export function assignValues(variables: readonly ModelVariable[], data: Buffer): void {
-  const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const values = new Float32Array(file.data.buffer.slice(file.data.byteOffset, file.data.byteOffset + file.data.byteLength));
   let offset = 0;
   for (const variable of variables) {
     const value = tf.tensor(values.subarray(offset, offset + variable.size), [...variable.shape], "float32");

@@ -1,7 +1,45 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { CompiledFunction, GraphBuilder, hasCompiledFunction, graphAttr } from "../../src/compiled/graph";
+import {
+  CompiledFunction,
+  GraphBuilder,
+  GraphCompileError,
+  hasCompiledFunction,
+  graphAttr,
+  isUncompilable,
+  type GraphTensor,
+} from "../../src/compiled/graph";
+import { UntraceableError } from "../../src/compiled/trace";
+import { asNodeKernelBackend } from "../../src/native/binding";
+import { tfStatusOf } from "../../src/native/ops";
+
+/** What `body` threw (fails the test when it throws nothing). */
+function thrown(body: () => unknown): Error {
+  try {
+    body();
+  } catch (error) {
+    assert.instance(error, Error);
+    return error as Error;
+  }
+  assert.unreachable("expected an error");
+  throw new Error("unreachable");
+}
+
+/** The addon's test hook, on a GraphBuilder's native graph (both private to src/compiled/graph.ts). */
+function failNextAttribute(builder: GraphBuilder): void {
+  const { graphApi } = asNodeKernelBackend(tf.backend()).binding as unknown as {
+    graphApi: { failNextAttributeForTesting(graph: unknown): void };
+  };
+  graphApi.failNextAttributeForTesting((builder as unknown as { graph: unknown }).graph);
+}
+
+/** x · x summed, as a function of a float32 [n] placeholder; the graph tensors for its input and output. */
+function sumOfSquares(graph: GraphBuilder, x: GraphTensor): GraphTensor {
+  const squares = graph.op("Mul", [x, x], [graphAttr.type("T", "float32")]);
+  const axis = graph.constant({ dtype: "int32", shape: [1], values: [0] }, "axis");
+  return graph.op("Sum", [squares, axis], [graphAttr.type("T", "float32"), graphAttr.type("Tidx", "int32")]);
+}
 
 test("a hand-built function computes what the same ops compute eagerly, gradients included", () => {
   const graph = new GraphBuilder();
@@ -92,6 +130,132 @@ test("a bad graph or a bad call is one clear error, and the process carries on",
   read.dispose();
   assert.throws(() => read.call([]), /was disposed/);
 
+});
+
+test("an attribute TensorFlow rejects adds nothing: the same builder then builds and runs the function", () => {
+  const graph = new GraphBuilder();
+  let square: CompiledFunction;
+  try {
+    const x = graph.placeholder("float32", [3], "x");
+    failNextAttribute(graph);
+    const error = thrown(() => graph.constant({ dtype: "int32", shape: [1], values: [0] }, "axis"));
+    assert.match(error.message, /could not set attribute 'value' of Const operation 'axis'/);
+    assert.is(tfStatusOf(error), "INVALID_ARGUMENT");
+    assert.not.ok(isUncompilable(error), "a rejected attribute is not a missing op");
+    // The same name again: the failed Const left no node behind to clash with.
+    square = graph.toFunction("after_failed_attribute", { inputs: [x], outputs: [sumOfSquares(graph, x)] });
+  } finally {
+    graph.dispose();
+  }
+  const x = tf.tensor1d([1, 2, 3]);
+  const [total] = square.call([x]);
+  assert.is(total.dataSync()[0], 14);
+  tf.dispose([x, total]);
+  square.dispose();
+});
+
+test("an int32 constant outside int32's range is refused, and so is a shape too large to count", () => {
+  const graph = new GraphBuilder();
+  try {
+    assert.throws(
+      () => graph.constant({ dtype: "int32", shape: [2], values: [1, 2 ** 31] }),
+      /values\[1\] = 2147483648 is outside int32's range \[-2147483648, 2147483647\]; make the constant int64/,
+    );
+    assert.throws(() => graph.constant({ dtype: "int32", shape: [1], values: [-(2 ** 31) - 1] }), /-2147483649 is outside int32's range/);
+    const edges = graph.constant({ dtype: "int32", shape: [2], values: [-(2 ** 31), 2 ** 31 - 1] });
+    assert.equal(edges.shape, [2], "int32's own limits are accepted");
+    const wide = graph.constant({ dtype: "int64", shape: [1], values: [2 ** 40] });
+    assert.is(wide.dtype, "int64");
+    // 2^40 · 2^40 wraps to 0 in int64 arithmetic: without the check, it would match no values.
+    assert.throws(() => graph.constant({ dtype: "float32", shape: [2 ** 40, 2 ** 40], values: [] }), /the shape holds more than \d+ values \(0 were given\)/);
+  } finally {
+    graph.dispose();
+  }
+});
+
+test("TensorFlow's status code reaches JavaScript, and only what TensorFlow cannot do is uncompilable", () => {
+  const graph = new GraphBuilder();
+  try {
+    const unknownOp = thrown(() => graph.op("NoSuchOp", []));
+    assert.instance(unknownOp, GraphCompileError);
+    assert.ok(isUncompilable(unknownOp));
+    assert.is((unknownOp as GraphCompileError).tfStatus, "INVALID_ARGUMENT", "building a graph, TensorFlow reports an unknown op type so");
+    assert.is(
+      ((unknownOp as GraphCompileError).cause as { tfStatus?: string }).tfStatus,
+      "INVALID_ARGUMENT",
+      "the addon's own error carries the code as tfStatus",
+    );
+    assert.match(unknownOp.message, /Op type not registered 'NoSuchOp'/);
+
+    const x = graph.placeholder("float32", [2, 2], "x");
+    const y = graph.placeholder("float32", [3, 3], "y");
+    const mismatch = thrown(() => graph.op("AddV2", [x, y], [graphAttr.type("T", "float32")]));
+    assert.not.instance(mismatch, GraphCompileError);
+    assert.not.ok(isUncompilable(mismatch), "a shape mismatch is the model's mistake");
+    assert.is(tfStatusOf(mismatch), "INVALID_ARGUMENT");
+    assert.match(mismatch.message, /Dimensions must be equal/);
+
+    const rounded = graph.op("Round", [x], [graphAttr.type("T", "float32")]);
+    const noGradient = thrown(() => graph.gradients([rounded], [x]));
+    assert.instance(noGradient, GraphCompileError);
+    assert.is((noGradient as GraphCompileError).tfStatus, "NOT_FOUND");
+    assert.match(noGradient.message, /No gradient defined for op: Round/);
+    const unconnected = thrown(() => graph.gradients([rounded], [y]));
+    assert.not.ok(isUncompilable(unconnected), "asking for the gradient of an unrelated x is the caller's mistake");
+    assert.match(unconnected.message, /partial derivative for node 'y' as it's unreachable/);
+    assert.is(tfStatusOf(unconnected), "INVALID_ARGUMENT");
+    const floored = graph.op("Floor", [x], [graphAttr.type("T", "float32")]);
+    const stepwise = thrown(() => graph.gradients([floored], [x]));
+    assert.not.ok(isUncompilable(stepwise), "TensorFlow registers Floor as having no gradient: not a missing registration");
+    assert.match(stepwise.message, /xs\[0\] gets no gradient/);
+  } finally {
+    graph.dispose();
+  }
+
+  assert.ok(isUncompilable(new UntraceableError("attribute 'x' of Foo (type 9) has no graph encoding here")));
+  assert.ok(isUncompilable(Object.assign(new Error("wrapped"), { cause: new GraphCompileError("inner", "UNIMPLEMENTED") })));
+  assert.not.ok(isUncompilable(new Error("Invalid TF_Status: 5\nMessage: No registered 'Foo' OpKernel")), "only GraphCompileErrors count");
+  assert.not.ok(isUncompilable("not an error"));
+});
+
+test("a kernel missing at the first call is uncompilable; a failed call keeps TensorFlow's error as its cause", () => {
+  const graph = new GraphBuilder();
+  let uint8Product: CompiledFunction;
+  let product: CompiledFunction;
+  try {
+    const x = graph.placeholder("float32", null, "x");
+    const w = graph.placeholder("float32", null, "w");
+    product = graph.toFunction("unknown_shapes_product", {
+      inputs: [x, w],
+      outputs: [graph.op("MatMul", [x, w], [graphAttr.type("T", "float32")])],
+    });
+    const cast = (t: GraphTensor) =>
+      graph.op("Cast", [t], [graphAttr.type("SrcT", "float32"), graphAttr.type("DstT", "uint8"), graphAttr.bool("Truncate", false)]);
+    uint8Product = graph.toFunction("uint8_product", {
+      inputs: [x, w],
+      outputs: [graph.op("MatMul", [cast(x), cast(w)], [graphAttr.type("T", "uint8")])],
+    });
+  } finally {
+    graph.dispose();
+  }
+  const [a, b] = [tf.ones([2, 3]), tf.ones([4, 2])];
+  try {
+    const noKernel = thrown(() => uint8Product.call([a, b]));
+    assert.instance(noKernel, GraphCompileError);
+    assert.match(noKernel.message, /Compiled function 'uint8_product_\d+' cannot run on this TensorFlow build: .*No OpKernel was registered to support Op 'MatMul'/s);
+    assert.match(String((noKernel as GraphCompileError).cause), /Invalid TF_Status: 3/);
+
+    const wrongShapes = thrown(() => product.call([a, b]));
+    assert.not.ok(isUncompilable(wrongShapes));
+    assert.match(wrongShapes.message, /Compiled function 'unknown_shapes_product_\d+' failed: .*Matrix size-incompatible/s);
+    const cause = (wrongShapes as Error & { cause?: unknown }).cause;
+    assert.instance(cause, Error, "the binding's own error is kept as the cause");
+    assert.is(tfStatusOf(cause), "INVALID_ARGUMENT");
+  } finally {
+    tf.dispose([a, b]);
+    uint8Product.dispose();
+    product.dispose();
+  }
 });
 
 test.run();

@@ -116,6 +116,30 @@ test("CIFAR: a wrong record size, a bad label and a missing file are errors nami
   assert.match((await rejection(readCifarFiles([missing]))).message, `Cannot read ${missing} (ENOENT)`);
 });
 
+test("CIFAR: with recordsPerFile, a file of whole records but another count is an error saying by how much", async () => {
+  const dir = tempDir();
+  const write = async (name: string, count: number) => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, encodeCifarRecords(new Uint8Array(count * CIFAR_IMAGE_BYTES), new Uint8Array(count)));
+    return file;
+  };
+  const [three, two, four] = [await write("three.bin", 3), await write("two.bin", 2), await write("four.bin", 4)];
+  assert.is((await readCifarFiles([three, three], { recordsPerFile: 3 })).labels.length, 6);
+  // Without it, any count is fine (the tiny stand-ins).
+  assert.is((await readCifarFiles([three, two, four])).labels.length, 9);
+
+  const short = await rejection(readCifarFiles([three, two], { recordsPerFile: 3 }));
+  assert.instance(short, DatasetError);
+  assert.is(
+    short.message,
+    `${two} holds 2 records (6146 bytes), but every batch file of the official CIFAR-10 holds exactly 3 records (9219 bytes): ` +
+      "it is 1 record (3073 bytes) too short, an incomplete copy.",
+  );
+  const long = await rejection(readCifarFiles([four], { recordsPerFile: 3 }));
+  assert.match(long.message, `${four} holds 4 records (12292 bytes)`);
+  assert.match(long.message, "it is 1 record (3073 bytes) too long, not an intact copy.");
+});
+
 test("CIFAR: batches.meta.txt gives ten class names, blank lines ignored", () => {
   const names = parseCifarClassNames("airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n", "meta");
   assert.is(names.length, 10);

@@ -1,5 +1,5 @@
 /** Shared by the data-layer tests: temporary folders, environment overrides, a loopback HTTP server. */
-import { execFileSync } from "child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import { chmodSync, promises as fs, mkdtempSync, rmSync, writeFileSync } from "fs";
 import * as http from "http";
@@ -98,6 +98,8 @@ export type Route =
   | { kind: "file"; body: Buffer }
   /** Announces the whole body, sends `sendBytes` of it, then drops the connection. */
   | { kind: "breaks-off"; body: Buffer; sendBytes: number }
+  /** Announces the whole body, sends `sendBytes` of it, then sends nothing more until the server closes. */
+  | { kind: "stalls"; body: Buffer; sendBytes: number }
   | { kind: "redirect"; location: string };
 
 export interface TestServer {
@@ -120,6 +122,9 @@ export async function startServer(routes: Record<string, Route>): Promise<TestSe
       res.writeHead(302, { Location: route.location }).end();
     } else if (route.kind === "file") {
       res.writeHead(200, { "Content-Length": route.body.length }).end(route.body);
+    } else if (route.kind === "stalls") {
+      res.writeHead(200, { "Content-Length": route.body.length });
+      res.write(route.body.subarray(0, route.sendBytes));
     } else {
       res.writeHead(200, { "Content-Length": route.body.length });
       res.write(route.body.subarray(0, route.sendBytes), () => res.destroy());
@@ -214,4 +219,90 @@ export function testIf<T>(test: Test<T>, enabled: boolean, enabledBy: string): (
     told = true;
     test.skip(name, body);
   };
+}
+
+/**
+ * Resolves with `check()`'s first truthy result, checking every few
+ * milliseconds; rejects, saying what was awaited, if `timeoutMs` passes first
+ * (a bound against hanging, not a wait).
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The repository's root, where a child process can require ../src with ts-node. */
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TsChild {
+  process: ChildProcess;
+  /** Resolves when the child has exited. */
+  exited: Promise<ChildResult>;
+}
+
+/**
+ * Runs `script` (JavaScript that may require("./src/...")) in a new Node
+ * process at the repository's root, with ts-node, the given environment
+ * (added to this one's; undefined unsets) and, if set, another user's ids;
+ * killed with SIGKILL after `timeoutMs` so that a hang fails the test.
+ */
+export function startTsChild(
+  script: string,
+  options: { env?: Record<string, string | undefined>; uid?: number; gid?: number; timeoutMs?: number } = {},
+): TsChild {
+  const env: Record<string, string | undefined> = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...options.env };
+  for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
+  const child = spawn(process.execPath, ["-r", "ts-node/register", "-e", script], {
+    cwd: REPO_ROOT,
+    env: env as NodeJS.ProcessEnv,
+    uid: options.uid,
+    gid: options.gid,
+    timeout: options.timeoutMs ?? 120_000,
+    killSignal: "SIGKILL",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => (stdout += chunk));
+  child.stderr?.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<ChildResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { process: child, exited };
+}
+
+/**
+ * Root ignores permission bits, so tests that need a permission error run
+ * their code in a child process under the unprivileged user "nobody"; null if
+ * this process is root but cannot start one.
+ */
+function probeUnprivileged(): { uid?: number; gid?: number } | null {
+  if (process.getuid?.() !== 0) return {};
+  const ids = { uid: 65534, gid: 65534 };
+  const probe = spawnSync(process.execPath, ["-e", "process.exit(process.getuid() === 65534 ? 0 : 1)"], { ...ids, stdio: "ignore" });
+  return probe.status === 0 ? ids : null;
+}
+
+/** The user ids for a child that permission bits apply to: this user's (if not root) or nobody's. */
+export const UNPRIVILEGED_IDS = probeUnprivileged();
+export const UNPRIVILEGED_REQUIREMENT = "a user that permission bits apply to (not root, or root able to start a process as nobody)";
+
+/** The pid of a process that has ended. */
+export function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", ""], { stdio: "ignore" });
+  if (child.pid === undefined || child.status !== 0) throw new Error("deadPid: could not run a child process");
+  return child.pid;
 }

@@ -6,7 +6,18 @@ import * as zlib from "zlib";
 import { tf } from "../../src/backend";
 import { CIFAR10_CLASS_NAMES, DatasetError, ImageSet, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
 import { encodeIdx } from "../../src/data/idx";
-import { CLEAN_ENV, MNIST_FILE_NAMES, mnistChecksums, rejection, tempDir, withEnv } from "./helpers";
+import {
+  CLEAN_ENV,
+  MNIST_FILE_NAMES,
+  mnistChecksums,
+  rejection,
+  startTsChild,
+  tempDir,
+  testIf,
+  UNPRIVILEGED_IDS,
+  UNPRIVILEGED_REQUIREMENT,
+  withEnv,
+} from "./helpers";
 
 const test = suite("loading from a data folder and the cache");
 
@@ -159,6 +170,117 @@ test("a corrupt file in the cache says to delete it so that it is downloaded aga
   assert.match(error.message, `${labels} is truncated or not valid gzip`);
   assert.match(error.message, "Delete it, and the next load downloads it again.");
   assert.equal((await fs.readdir(cached)).sort(), [...MNIST_FILE_NAMES].sort());
+});
+
+test("a data folder path that runs through a regular file (ENOTDIR) is an error naming the path, not a missing dataset", async () => {
+  const parent = tempDir();
+  const notAFolder = path.join(parent, "datasets.tar");
+  await fs.writeFile(notAFolder, "");
+  // Looking for notAFolder/mnist gives ENOTDIR, which used to count as "no mnist/ here".
+  const error = await rejection(withEnv({ ...CLEAN_ENV, CNN_DATA_DIR: notAFolder }, () => loadMnist({ cacheDir: tempDir(), download: false })));
+  assert.instance(error, DatasetError);
+  assert.match(
+    error.message,
+    `Cannot check ${path.join(notAFolder, "mnist")} (ENOTDIR: part of the path is a file, not a folder), ` +
+      "so the data folder that CNN_DATA_DIR names cannot be searched. Point CNN_DATA_DIR at another folder.",
+  );
+});
+
+testIf(test, UNPRIVILEGED_IDS !== null, UNPRIVILEGED_REQUIREMENT)(
+  "a dataset folder this user may not search (mode 000, EACCES) is one error naming the path and what to do",
+  async () => {
+    // As root the load runs in a child process as nobody, for whom mode 000 holds.
+    const root = tempDir();
+    await fs.chmod(root, 0o755);
+    const data = path.join(root, "data");
+    await writeTinyDatasets(data, SIZES);
+    const locked = path.join(data, "mnist");
+    await fs.chmod(locked, 0o000);
+    try {
+      const child = startTsChild(
+        `require("./src/data").loadMnist({ dataDir: process.env.DATA, cacheDir: process.env.CACHE, download: false, progress: false })` +
+          `.then(() => console.log("loaded"), (error) => console.log(error.message));`,
+        { ...UNPRIVILEGED_IDS, env: { ...CLEAN_ENV, DATA: data, CACHE: path.join(root, "cache") } },
+      );
+      const { code, stdout, stderr } = await child.exited;
+      assert.is(code, 0, stderr);
+      // It used to say that mnist/ lacks all four files.
+      assert.match(
+        stdout,
+        `Cannot check ${path.join(locked, "train-images-idx3-ubyte.gz")} (EACCES: permission denied), so the data folder that ` +
+          "the dataDir option names cannot be searched. Check the permissions of the folders on that path " +
+          "(this user needs read and search permission), or point the dataDir option at another folder.",
+      );
+    } finally {
+      await fs.chmod(locked, 0o755);
+    }
+  },
+);
+
+test("batches.meta.txt is optional, but one that cannot be read or parsed is an error naming it", async () => {
+  const dir = await tinyDataDir();
+  const meta = path.join(dir, "cifar-10-batches-bin", "batches.meta.txt");
+  // A folder in its place: reading it gives EISDIR, which used to fall back to the built-in names.
+  await fs.rm(meta);
+  await fs.mkdir(meta);
+  const load = () => withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir }));
+  let error = await rejection(load());
+  assert.instance(error, DatasetError);
+  assert.match(error.message, `Cannot read ${meta} (EISDIR). It is optional: make it a readable text file with one class name per line, or delete it`);
+  assert.match(error.message, "Replace it with an intact copy of the official file, or change the dataDir option.");
+
+  await fs.rmdir(meta);
+  await fs.writeFile(meta, "cat\ndog\n");
+  error = await rejection(load());
+  assert.match(error.message, `${meta} lists 2 class names; CIFAR-10 has 10.`);
+});
+
+/** Makes CIFAR-10 batch files of `records[i]` all-zero records (valid ones: label 0, black), sparse so they take no disk space. */
+async function zeroCifarFolder(folder: string, records: Record<string, number>): Promise<void> {
+  await fs.mkdir(folder, { recursive: true });
+  for (const [file, count] of Object.entries(records)) {
+    await fs.writeFile(path.join(folder, file), "");
+    await fs.truncate(path.join(folder, file), count * 3073);
+  }
+}
+
+const FULL_SIZE = Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`data_batch_${i}.bin`, 10000]).concat([["test_batch.bin", 10000]]));
+
+test("an official-size CIFAR-10 set with a batch file cut or grown by whole records is refused, saying by how much", async () => {
+  const dir = tempDir();
+  const folder = path.join(dir, "cifar-10-batches-bin");
+  const batch3 = path.join(folder, "data_batch_3.bin");
+  await zeroCifarFolder(folder, { ...FULL_SIZE, "data_batch_3.bin": 9000 });
+  const load = () => withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir, download: false }));
+  let error = await rejection(load());
+  assert.instance(error, DatasetError);
+  assert.match(
+    error.message,
+    `${batch3} holds 9000 records (27657000 bytes), but every batch file of the official CIFAR-10 holds exactly 10000 records ` +
+      "(30730000 bytes): it is 1000 records (3073000 bytes) too short, an incomplete copy. " +
+      "Replace it with an intact copy of the official file, or change the dataDir option.",
+  );
+
+  await fs.truncate(batch3, 10002 * 3073);
+  error = await rejection(load());
+  assert.match(error.message, `${batch3} holds 10002 records (30736146 bytes)`);
+  assert.match(error.message, "it is 2 records (6146 bytes) too long, not an intact copy.");
+
+  // The test file counts too, and in the cache the remedy is to delete the file.
+  const cache = tempDir();
+  const cached = path.join(cache, "datasets", "cifar-10-batches-bin");
+  await zeroCifarFolder(cached, { ...FULL_SIZE, "test_batch.bin": 9999 });
+  error = await rejection(withEnv(CLEAN_ENV, () => loadCifar10({ cacheDir: cache, download: false })));
+  assert.match(error.message, `${path.join(cached, "test_batch.bin")} holds 9999 records`);
+  assert.match(error.message, "it is 1 record (3073 bytes) too short, an incomplete copy. Delete it, and the next load downloads it again.");
+});
+
+test("the project's tiny stand-ins, whose batch files hold other counts than 10000, still load", async () => {
+  const dir = tempDir();
+  await writeTinyDatasets(dir, { ...SIZES, cifarTrain: 7, cifarTest: 3 });
+  const { train, test: testSet } = await withEnv(CLEAN_ENV, () => loadCifar10({ dataDir: dir }));
+  assert.is(train.count, 7);
+  assert.is(testSet.count, 3);
 });
 
 test.run();

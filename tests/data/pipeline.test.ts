@@ -142,13 +142,22 @@ test("invalid sizes and seeds are refused with the rule", () => {
   assert.throws(() => pipeline.repeat(-1), /repeat: count must be a whole number >= 0/);
 });
 
-test("the batches report their dataset and batch size, for the weights cache", () => {
+test("the batches report their dataset, batch size and order, for the weights cache", () => {
   const set = indexedSet(30);
   const batches = set.pipeline().shuffle(30, { seed: 1 }).repeat().batch(7);
-  assert.equal(batches.identity, { dataset: set.datasetId, batchSize: 7 });
-  assert.equal(batches.iterator().identity, { dataset: set.datasetId, batchSize: 7 });
+  const order = "shuffle(buffer 30, seed 1), repeat(Infinity)";
+  assert.equal(batches.identity, { dataset: set.datasetId, batchSize: 7, order });
+  assert.equal(batches.iterator().identity, { dataset: set.datasetId, batchSize: 7, order });
   const part = set.slice(10, 20);
-  assert.equal(part.pipeline().batch(4).iterator().identity, { dataset: `${set.datasetId}[10:20]`, batchSize: 4 });
+  assert.equal(part.pipeline().batch(4).iterator().identity, { dataset: `${set.datasetId}[10:20]`, batchSize: 4, order: "in order" });
+  // Another seed, buffer or pass structure is another order: cached runs tell them apart.
+  const orders = [
+    set.pipeline().shuffle(30, { seed: 2 }).repeat().batch(7),
+    set.pipeline().shuffle(10, { seed: 1 }).repeat().batch(7),
+    set.pipeline().shuffle(30, { seed: 1, reshuffleEachIteration: false }).repeat().batch(7),
+    set.pipeline().shuffle(30, { seed: 1 }).repeat().batch(7, { dropRemainder: true }),
+  ].map((pipeline) => pipeline.identity.order);
+  assert.is(new Set([order, ...orders]).size, 5, `orders: ${[order, ...orders].join(" | ")}`);
 });
 
 test("thousands of batches leak no tensors (disposed, or made inside tf.tidy)", () => {

@@ -174,7 +174,7 @@ test("dataset ids: split name and a hash of the files; the same files give the s
   assert.is.not(otherMnist.train.datasetId, fromCache.train.datasetId);
   assert.is.not((await load(loadCifar10, { cacheDir: other.cache })).test.datasetId, cifar.test.datasetId);
   // The pipeline that train() draws from carries it.
-  assert.equal(fromCache.train.pipeline().repeat().batch(5).iterator().identity, { dataset: fromCache.train.datasetId, batchSize: 5 });
+  assert.equal(fromCache.train.pipeline().repeat().batch(5).iterator().identity, { dataset: fromCache.train.datasetId, batchSize: 5, order: "repeat(Infinity)" });
 });
 
 test.run();

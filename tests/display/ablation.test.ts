@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../src/display/ablation-results";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { ablationChart } from "../../src/display/charts/ablation";
-import { countMarks, svgTexts } from "./recorder";
+import { countMarks, svgTexts } from "../output/recorder";
 
 function run(removed: string | null, testAccuracyTta: number): AblationRun {
   return {

@@ -5,7 +5,7 @@ import { comparisonChart, type ComparisonRow } from "../../src/display/charts/co
 import { functionChart } from "../../src/display/charts/function-lines";
 import { confusionMatrixChart, heatmapChart } from "../../src/display/charts/heatmap";
 import { trainingCurvesChart, type TrainingPoint } from "../../src/display/charts/training-curves";
-import { countMarks, svgTexts } from "./recorder";
+import { countMarks, svgTexts } from "../output/recorder";
 
 const history = (steps: number, start: number): TrainingPoint[] =>
   Array.from({ length: steps }, (_, i) => ({ step: i * 10, cost: start / (i + 1), accuracy: 1 - 0.5 / (i + 1) }));

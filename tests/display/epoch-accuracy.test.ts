@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { accuracyAtSeconds, epochAccuracyChart } from "../../src/display/charts/epoch-accuracy";
-import { countMarks, svgTexts } from "./recorder";
+import { countMarks, svgTexts } from "../output/recorder";
 
 const chapter = [
   { label: "chapter, MNIST model", accuracy: 0.7076 },

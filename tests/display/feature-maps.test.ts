@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { featureMapTiles, filterTiles, normalizeEachTile, showFeatureMaps, showFilters } from "../../src/display/images/feature-maps";
-import { recordOutputs, stopRecording } from "./recorder";
+import { recordOutputs, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
 

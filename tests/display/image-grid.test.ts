@@ -4,7 +4,7 @@ import { inspect } from "util";
 import { tf } from "../../src/backend";
 import { imageGrid } from "../../src/display/images/image-grid";
 import { showImageGrid } from "../../src/display/images/show-images";
-import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "./recorder";
+import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
 

@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { makeSendsWait, type ZeromqSocketClasses } from "../../src/display/kernel-sends";
+import { makeSendsWait, type ZeromqSocketClasses } from "../../src/output/kernel-sends";
+import { withDeadline } from "../wait";
 
 // The zeromq tslab sends Jupyter messages with (a dependency of tslab, installed beside it).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -16,16 +17,48 @@ interface Socket {
 }
 
 const MESSAGES = 2000;
+// Hang guards, far above a busy machine's times: a lost message fails the test instead.
+const CONNECT_MS = 30_000;
+const DELIVERY_MS = 120_000;
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const text = (frames: Buffer[]) => frames[0].toString();
 
-async function connectedPair(): Promise<{ publisher: Socket; subscriber: Socket & { subscribe(): void; receive(): Promise<Buffer[]> } }> {
+type Subscriber = Socket & { subscribe(): void; receive(): Promise<Buffer[]> };
+
+/**
+ * A publisher and a subscriber whose subscription has reached it: until then a publisher drops
+ * what it sends, so probes go out until one arrives, then a last message marks the end of them.
+ */
+async function connectedPair(): Promise<{ publisher: Socket; subscriber: Subscriber }> {
   const publisher = new zeromq.Publisher();
-  await publisher.bind("tcp://127.0.0.1:*");
   const subscriber = new zeromq.Subscriber();
-  subscriber.connect((publisher as unknown as { lastEndpoint: string }).lastEndpoint);
-  subscriber.subscribe();
-  await new Promise((resolve) => setTimeout(resolve, 200)); // let the subscription reach the publisher
-  return { publisher, subscriber };
+  try {
+    await publisher.bind("tcp://127.0.0.1:*");
+    subscriber.connect((publisher as unknown as { lastEndpoint: string }).lastEndpoint);
+    subscriber.subscribe();
+    let probed = false;
+    const firstProbe = subscriber.receive().then(() => (probed = true));
+    const probing = (async () => {
+      while (!probed) {
+        await publisher.send(["probe"]);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    await withDeadline(Promise.all([firstProbe, probing]), CONNECT_MS, "the subscriber received none of the publisher's probes");
+    await publisher.send(["connected"]);
+    await withDeadline(
+      (async () => {
+        while (text(await subscriber.receive()) !== "connected");
+      })(),
+      CONNECT_MS,
+      "the subscriber did not receive the message sent after the probes",
+    );
+    return { publisher, subscriber };
+  } catch (error) {
+    publisher.close();
+    subscriber.close();
+    throw error;
+  }
 }
 
 test("unpatched, zeromq refuses a send in a long burst (EBUSY): what broke training cells", async () => {
@@ -54,13 +87,19 @@ test("patched, a burst of sends is neither refused nor reordered, and each send'
   try {
     const sends = Array.from({ length: MESSAGES }, (_, i) => publisher.send([`message ${i}`]));
     const received: string[] = [];
-    while (received.length < MESSAGES) received.push((await subscriber.receive())[0].toString());
-    await Promise.all(sends);
+    await withDeadline(
+      (async () => {
+        while (received.length < MESSAGES) received.push(text(await subscriber.receive()));
+      })(),
+      DELIVERY_MS,
+      () => `the subscriber received ${received.length} of the ${MESSAGES} messages (last: ${received[received.length - 1] ?? "none"})`,
+    );
+    await withDeadline(Promise.all(sends), DELIVERY_MS, "the burst's send promises did not all settle");
     assert.equal(received, Array.from({ length: MESSAGES }, (_, i) => `message ${i}`));
     // Sends made after the burst, one per turn, go straight out again.
     await nextTurn();
     await publisher.send(["after"]);
-    assert.is((await subscriber.receive())[0].toString(), "after");
+    assert.is(text(await withDeadline(subscriber.receive(), DELIVERY_MS, "the message sent after the burst did not arrive")), "after");
   } finally {
     publisher.close();
     subscriber.close();

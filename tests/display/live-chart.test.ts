@@ -4,7 +4,7 @@ import { functionChart } from "../../src/display/charts/function-lines";
 import type { TrainingPoint } from "../../src/display/charts/training-curves";
 import { LiveChart, LiveTrainingCurves } from "../../src/display/live-chart";
 import { VEGA_LITE_MIME } from "../../src/display/show-chart";
-import { capturedConsole, countMarks, recordOutputs, simulateTerminal, stopRecording, svgTexts } from "./recorder";
+import { capturedConsole, countMarks, recordOutputs, simulateTerminal, stopRecording, svgTexts } from "../output/recorder";
 
 test.after.each(stopRecording);
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { misclassifiedCaption, misclassifiedIndices, showMisclassified, type LabelledImages } from "../../src/display/images/misclassified";
-import { capturedConsole, recordOutputs, stopRecording } from "./recorder";
+import { capturedConsole, recordOutputs, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { perClassAccuracyChart } from "../../src/display/charts/per-class-accuracy";
-import { countMarks, svgTexts } from "./recorder";
+import { countMarks, svgTexts } from "../output/recorder";
 
 interface Bar {
   name: string;

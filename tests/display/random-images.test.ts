@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { displayCifar, sampleWithoutReplacement, type ImageSource } from "../../src/display/images/random-images";
-import { recordOutputs, stopRecording } from "./recorder";
+import { recordOutputs, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { functionChart } from "../../src/display/charts/function-lines";
 import { showChart, VEGA_LITE_MIME } from "../../src/display/show-chart";
-import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "./recorder";
+import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
 

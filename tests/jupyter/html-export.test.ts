@@ -4,14 +4,16 @@
  * page shows them all and loads nothing from the network, and an output that would make it
  * load a remote script is refused.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { runProcess } from "../wait";
 
 const root = path.resolve(__dirname, "../..");
+// A hang guard for an export (no kernel), far above a busy machine's time.
+const EXPORT_TIMEOUT_MS = 3 * 60 * 1000;
 
 /** A 2×2 grey-scale PNG. */
 const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADklEQVR4nGNgsGFgsAEAATIAeZ93AScAAAAASUVORK5CYII=";
@@ -50,20 +52,17 @@ function notebookWith(extraOutputs: Output[] = []): object {
 }
 
 /** Runs run_notebooks.py --export-only on `notebook`; the exit status, stderr and the HTML (if written). */
-function exportOnly(notebook: object): { status: number; stderr: string; html?: string } {
+async function exportOnly(notebook: object): Promise<{ status: number | null; stderr: string; html?: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-html-export-"));
   try {
     const source = path.join(dir, "outputs.ipynb");
     fs.writeFileSync(source, JSON.stringify(notebook));
     const htmlDir = path.join(dir, "html");
-    let status = 0;
-    let stderr = "";
-    try {
-      execFileSync(path.join(root, ".venv/bin/python"), [path.join(root, "scripts/run_notebooks.py"), "--export-only", "--html", htmlDir, source], { stdio: "pipe" });
-    } catch (error) {
-      status = (error as { status: number }).status;
-      stderr = String((error as { stderr: Buffer }).stderr);
-    }
+    const { status, stderr } = await runProcess(
+      path.join(root, ".venv/bin/python"),
+      [path.join(root, "scripts/run_notebooks.py"), "--export-only", "--html", htmlDir, source],
+      { timeoutMs: EXPORT_TIMEOUT_MS },
+    );
     const htmlFile = path.join(htmlDir, "outputs.html");
     return { status, stderr, html: fs.existsSync(htmlFile) ? fs.readFileSync(htmlFile, "utf8") : undefined };
   } finally {
@@ -71,8 +70,8 @@ function exportOnly(notebook: object): { status: number; stderr: string; html?: 
   }
 }
 
-test("the HTML export shows markdown, printed text, PNG images and SVG charts, and loads nothing from the network", () => {
-  const { status, stderr, html } = exportOnly(notebookWith());
+test("the HTML export shows markdown, printed text, PNG images and SVG charts, and loads nothing from the network", async () => {
+  const { status, stderr, html } = await exportOnly(notebookWith());
   assert.is(status, 0, stderr);
   assert.ok(html, "no HTML written");
 
@@ -91,9 +90,9 @@ test("the HTML export shows markdown, printed text, PNG images and SVG charts, a
   assert.ok(svgs.some((svg) => svg.includes(CHART_TITLE)), "the SVG chart is missing");
 });
 
-test("an output that would load a remote script makes the export fail and write nothing", () => {
+test("an output that would load a remote script makes the export fail and write nothing", async () => {
   const remoteScript = { output_type: "display_data", metadata: {}, data: { "text/html": '<script src="https://cdn.example.org/widget.js"></script>' } };
-  const { status, stderr, html } = exportOnly(notebookWith([remoteScript]));
+  const { status, stderr, html } = await exportOnly(notebookWith([remoteScript]));
   assert.is(status, 1);
   assert.match(stderr, /HTML export refused: the HTML export loads 1 resource\(s\) from the network/);
   assert.match(stderr, /https:\/\/cdn\.example\.org\/widget\.js/);

@@ -3,12 +3,12 @@
  * stops at once, the training loop stops too (tslab itself only stops awaiting the
  * cell), no tensor is left behind, and training again in the same kernel works.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
 
 const root = path.resolve(__dirname, "../..");
@@ -32,18 +32,17 @@ const STOP_ALLOWANCE_SECONDS = 2;
 const STOP_WITHIN_STEPS = 20;
 const IDLE_FRACTION_OF_TRAINING = 0.25;
 const TRAINING_AT_LEAST = 0.2;
+// A hang guard for the whole driver (it bounds each cell's reply itself), far above a busy machine's time.
+const DRIVER_TIMEOUT_MS = 5 * 60 * 1000;
 
-test("interrupting a training cell stops training, frees its tensors and leaves the kernel usable", () => {
+test("interrupting a training cell stops training, frees its tensors and leaves the kernel usable", async () => {
   assertCompiledPackageCurrent();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-interrupt-"));
   try {
     fs.symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
-    const output = execFileSync(path.join(root, ".venv/bin/python"), [path.join(__dirname, "interrupt_kernel.py"), work], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5 * 60 * 1000,
-    });
-    const run = JSON.parse(output) as InterruptRun;
+    const driver = await runProcess(path.join(root, ".venv/bin/python"), [path.join(__dirname, "interrupt_kernel.py"), work], { timeoutMs: DRIVER_TIMEOUT_MS });
+    assert.is(driver.status, 0, `interrupt_kernel.py exited with ${driver.status ?? driver.signal}:\n${driver.stderr}`);
+    const run = JSON.parse(driver.stdout) as InterruptRun;
     assert.is(run.setup[0], "idle");
     const before = /tensors before: (\d+)/.exec(run.setup[1]);
     const msPerStep = /ms per step: ([\d.]+)/.exec(run.setup[1]);

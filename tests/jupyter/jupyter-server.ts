@@ -4,8 +4,8 @@
  * found by a marker in the environment every process started from the server inherits.
  */
 import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
 import * as net from "net";
+import { processesMarked, waitUntil } from "../wait";
 
 const ADDRESS = /http:\/\/127\.0\.0\.1:(\d+)\/lab\?token=([0-9a-f]+)/;
 const MARKER_VARIABLE = "CNN_TEST_JUPYTER_SERVER";
@@ -35,32 +35,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Processes (pid → command line) whose environment holds `marker`, read from /proc. */
-function processesMarked(marker: string): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environment = fs.readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (!environment.includes(`${MARKER_VARIABLE}=${marker}`)) continue;
-      found.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim());
-    } catch {
-      // The process ended while being read, or belongs to another user.
-    }
-  }
-  return found;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
+/** What is still running of the processes marked with `marker`, once they are gone or after `ms`. */
 async function waitUntilGone(marker: string, ms: number): Promise<Map<number, string>> {
-  const deadline = Date.now() + ms;
-  let left = processesMarked(marker);
-  while (left.size > 0 && Date.now() < deadline) {
-    await sleep(200);
-    left = processesMarked(marker);
-  }
-  return left;
+  await waitUntil(() => processesMarked(MARKER_VARIABLE, marker).size === 0, ms, "", 200).catch(() => undefined);
+  return processesMarked(MARKER_VARIABLE, marker);
 }
 
 /**

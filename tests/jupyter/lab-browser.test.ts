@@ -4,13 +4,13 @@
  * own renderers showing the charts and image grids. Needs Debian's `chromium`; skipped without it.
  * CNN_LAB_SCREENSHOT=/some/file.png keeps a screenshot of the browser at the first chart.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
+import { runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
 import { freePort, startJupyterServer } from "./jupyter-server";
 
@@ -100,12 +100,11 @@ if (!chromium) {
       try {
         const browserArgs = ["--lab", server.baseUrl, "--token", server.token, "--notebook", NOTEBOOK, "--chromium", chromium, "--timeout", "90"];
         if (process.env.CNN_LAB_SCREENSHOT) browserArgs.push("--screenshot", process.env.CNN_LAB_SCREENSHOT);
-        const printed = execFileSync(path.join(root, ".venv/bin/python"), [path.join(__dirname, "lab_browser.py"), ...browserArgs], {
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "pipe"],
-          timeout: 3 * 60 * 1000,
+        const browser = await runProcess(path.join(root, ".venv/bin/python"), [path.join(__dirname, "lab_browser.py"), ...browserArgs], {
+          timeoutMs: 3 * 60 * 1000,
         });
-        report = JSON.parse(printed) as BrowserReport;
+        assert.is(browser.status, 0, `lab_browser.py exited with ${browser.status ?? browser.signal}:\n${browser.stderr}`);
+        report = JSON.parse(browser.stdout) as BrowserReport;
       } finally {
         killed = await server.stop();
       }

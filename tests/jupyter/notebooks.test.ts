@@ -5,13 +5,13 @@
  * in one kernel, as a reader re-running all cells would, and the tensor count after
  * the second pass must equal the count after the first.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
+import { runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
 
 const root = path.resolve(__dirname, "../..");
@@ -73,6 +73,10 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
 };
 
 const PASS_MARKER = "tensors after pass";
+// Hang guards, far above a busy machine's times: for one cell (nbclient stops it and reports it),
+// and for running all the notebooks.
+const CELL_TIMEOUT_SECONDS = 10 * 60;
+const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 
 function textOf(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join("") : value ?? "";
@@ -149,18 +153,16 @@ test("every notebook runs twice in one kernel without errors or leaked tensors, 
       CNN_SEED: "42",
       CNN_RETRAIN: "0",
     };
-    const runner = [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(work, "out"), "--html", path.join(work, "html"), ...sources];
-    try {
-      execFileSync(path.join(root, ".venv/bin/python"), runner, { env, stdio: "pipe", timeout: 15 * 60 * 1000 });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-      assert.unreachable(`run_notebooks.py failed:\n${stdout ?? ""}\n${stderr ?? ""}`);
-    }
+    const runner = [path.join(root, "scripts/run_notebooks.py"), "--timeout", String(CELL_TIMEOUT_SECONDS), "--out", path.join(work, "out"), "--html", path.join(work, "html"), ...sources];
+    const run = await runProcess(path.join(root, ".venv/bin/python"), runner, { env, timeoutMs: RUN_TIMEOUT_MS });
+    assert.is(run.status, 0, `run_notebooks.py failed:\n${run.stdout}\n${run.stderr}`);
+    // What nbclient logged (e.g. that it stopped waiting for a cell's outputs) tells a missing output's cause.
+    const log = `\nrun_notebooks.py's log:\n${run.stderr}`;
 
     for (const name of names) {
       const executed = JSON.parse(fs.readFileSync(path.join(work, "out", name), "utf8")) as Notebook;
       const streams = executed.cells.flatMap((cell) => cell.outputs ?? []).map((output) => textOf(output.text)).join("");
-      for (const pattern of expectations[name].text) assert.match(streams, pattern, `${name}: output lacks ${pattern}`);
+      for (const pattern of expectations[name].text) assert.match(streams, pattern, `${name}: output lacks ${pattern}${log}`);
 
       for (const cell of executed.cells) {
         const repeated = repeatedBlock(cell);
@@ -174,11 +176,11 @@ test("every notebook runs twice in one kernel without errors or leaked tensors, 
       const html = fs.readFileSync(path.join(work, "html", name.replace(/\.ipynb$/, ".html")), "utf8");
       const svgs = svgImages(html);
       for (const title of expectations[name].svgTitles) {
-        assert.ok(svgs.some((svg) => svg.includes(title)), `${name}: no SVG chart titled "${title}" in the HTML export`);
+        assert.ok(svgs.some((svg) => svg.includes(title)), `${name}: no SVG chart titled "${title}" in the HTML export${log}`);
       }
       // Image grids show as PNG, or with captions as an SVG around the PNG.
       const pngs = (html.match(/<img [^>]*src="data:image\/png;base64,/g) ?? []).length + svgs.filter((svg) => svg.includes("data:image/png;base64,")).length;
-      assert.ok(pngs >= expectations[name].pngCount, `${name}: ${pngs} image grids in the HTML export`);
+      assert.ok(pngs >= expectations[name].pngCount, `${name}: ${pngs} image grids in the HTML export${log}`);
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -23,12 +23,19 @@ test("`npm start` serves JupyterLab with the tslab TypeScript kernel, and stoppi
     const asRoot = process.geteuid?.() === 0;
     assert.is(/Running as root, so with --allow-root/.test(server.output()), asRoot, `start-up line:\n${server.output()}`);
 
-    const response = await fetch(`${server.baseUrl}api/kernelspecs?token=${server.token}`);
+    // A hang guard: a server that accepts the request but never answers fails the test.
+    const response = await fetch(`${server.baseUrl}api/kernelspecs?token=${server.token}`, { signal: AbortSignal.timeout(60_000) });
     assert.is(response.status, 200);
     const { kernelspecs } = (await response.json()) as KernelSpecs;
     assert.ok(kernelspecs.tslab, `kernels offered: ${Object.keys(kernelspecs).join(", ")}`);
     assert.is(kernelspecs.tslab.spec.language, "typescript");
-    assert.ok(kernelspecs.tslab.spec.argv[0].startsWith(path.join(root, "node_modules")), `tslab kernel runs ${kernelspecs.tslab.spec.argv[0]}`);
+    // The project's tslab, with the kernel's output fix loaded before any cell runs.
+    assert.equal(kernelspecs.tslab.spec.argv.slice(0, 4), [
+      "node",
+      "--require",
+      path.join(root, "dist", "output", "kernel-preload.js"),
+      path.join(root, "node_modules", "tslab", "bin", "tslab"),
+    ]);
   } finally {
     killed = await server.stop();
   }

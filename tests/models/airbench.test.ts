@@ -1,12 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { AirbenchModel } from "../../src/models/airbench";
+import { AirbenchModel, CIFAR10_MEAN, CIFAR10_STD, normalizeCifar } from "../../src/models/airbench";
 import { liveNativeHandles } from "../../src/native/ops";
+import { whiteningFilters } from "../../src/layers/whitening";
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
 import { labelSmoothedCrossEntropy } from "../../src/training/label-smoothing";
 
-const images = (count: number, seed: number) => tf.randomNormal([count, 32, 32, 3], 0, 1, "float32", seed) as tf.Tensor4D;
+/** Random images with pixel values in [0, 1], as the model takes them. */
+const images = (count: number, seed: number) => tf.randomUniform([count, 32, 32, 3], 0, 1, "float32", seed) as tf.Tensor4D;
 
 // airbench93's layers as [height, width, in, out] and the output size each convolution runs at (VALID pooling: 31 → 15 → 7 → 3).
 const convolutions: Array<{ filter: [number, number, number, number]; outputSide: number }> = [
@@ -39,7 +41,7 @@ test("airbench93: multiply-adds per image are the convolutions' at their output 
 test("airbench: each block's first filters start as identities (dirac), so the block passes its input channels through", () => {
   const model = new AirbenchModel({ seed: 1 });
   tf.tidy(() => {
-    const filter = model.trainable[model.roles.indexOf("convolution")].read() as tf.Tensor4D;
+    const filter = model.variables[model.variableRoles.indexOf("convolution")].read() as tf.Tensor4D;
     const input = tf.randomNormal([1, 5, 5, 24], 0, 1, "float32", 3) as tf.Tensor4D;
     const out = tf.conv2d(input, filter, 1, "same");
     const passed = tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, 24]);
@@ -48,16 +50,82 @@ test("airbench: each block's first filters start as identities (dirac), so the b
   model.dispose();
 });
 
-test("airbench: training mode updates the running statistics, inference mode reads them without change", () => {
+test("airbench: variables, roles and state: the whitening bias, two filters and offsets per block and the linear layer trained; the whitening filter and running statistics saved", () => {
+  const model = new AirbenchModel({ widths: { whitening: 24, blocks: [8, 16, 16] }, seed: 1 });
+  const blocks = [1, 2, 3].flatMap((block) => [1, 2].map((conv) => `block${block}/conv${conv}`));
+  assert.equal(
+    model.variables.map((variable) => variable.name),
+    ["whitening/bias", ...blocks.flatMap((name) => [`${name}/filter`, `${name}/norm-offset`]), "linear/weight"],
+  );
+  assert.equal(model.variableRoles, ["whitening-bias", ...blocks.flatMap(() => ["convolution", "norm-offset"]), "linear"]);
+  assert.equal(
+    model.state.map((variable) => variable.name),
+    ["whitening/filter", ...blocks.flatMap((name) => [`${name}/running-mean`, `${name}/running-variance`])],
+  );
+  assert.is(model.state[0], model.whiteningFilter);
+  assert.equal(model.state.slice(1), [...model.runningStatistics]);
+  assert.equal(model.architecture, {
+    key: "airbench",
+    widths: { whitening: 24, blocks: [8, 16, 16] },
+    batchNorm: model.batchNorm,
+    normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD },
+  });
+  assert.is(model.title, "airbench (8/16/16)");
+  model.dispose();
+});
+
+test("normalizeCifar subtracts the CIFAR-10 mean and divides by the standard deviation, per channel", () => {
+  const normalized = tf.tidy(() => normalizeCifar(tf.fill([1, 32, 32, 3], 0.5) as tf.Tensor4D).arraySync()[0][7][9]);
+  normalized.forEach((value, channel) => assert.ok(Math.abs(value - (0.5 - CIFAR10_MEAN[channel]) / CIFAR10_STD[channel]) < 1e-5));
+});
+
+test("airbench: initializeWhitening takes images in [0, 1] and whitens them normalised; initializeRandomFilters draws from its seed", () => {
+  const model = new AirbenchModel({ widths: { whitening: 24, blocks: [8, 8, 8] }, seed: 1 });
+  const filter = () => tf.tidy(() => Array.from(model.whiteningFilter.read().dataSync()));
+  const x = images(16, 7);
+  tf.tidy(() => model.initializeWhitening(x));
+  const expected = tf.tidy(() => {
+    const { filters, eigenvalues } = whiteningFilters(normalizeCifar(x));
+    eigenvalues.dispose();
+    return Array.from(filters.dataSync());
+  });
+  filter().forEach((value, i) => assert.ok(Math.abs(value - expected[i]) < 1e-5, `value ${i}: ${value} vs ${expected[i]}`));
+  model.initializeRandomFilters(3);
+  const random = filter();
+  assert.ok(random.every((value) => Math.abs(value) <= 1 / Math.sqrt(12)) && new Set(random).size === random.length);
+  model.initializeRandomFilters(3);
+  assert.equal(filter(), random, "the same seed, the same filters");
+  model.initializeRandomFilters(4);
+  assert.not.equal(filter(), random);
+  x.dispose();
+  model.dispose();
+});
+
+test("airbench: trainingForward returns the running statistics blended towards the batch's without writing them; logits reads them", () => {
   const model = new AirbenchModel({ seed: 2 });
-  const runningMeans = () => tf.tidy(() => Array.from(model.runningStatistics[0].read().dataSync()));
+  const runningMean = () => tf.tidy(() => Array.from(model.runningStatistics[0].read().dataSync()));
   assert.is(model.runningStatistics[0].name, "block1/conv1/running-mean");
   tf.tidy(() => model.initializeWhitening(images(4, 4)));
-  const before = runningMeans();
-  tf.tidy(() => void model.logits(images(4, 5), false));
-  assert.equal(runningMeans(), before, "inference leaves them");
-  tf.tidy(() => void model.logits(images(4, 5), true));
-  assert.not.equal(runningMeans(), before, "training moves them");
+  const before = runningMean();
+  const x = images(4, 5);
+  const inference = tf.tidy(() => Array.from(model.logits(x).dataSync()));
+  assert.equal(runningMean(), before, "inference leaves them");
+  const updated = tf.tidy(() => {
+    const values = model.variables.map((variable) => variable.read());
+    const stateValues = model.state.map((variable) => variable.read());
+    const { logits, state } = model.trainingForward(x, values, stateValues, 1);
+    assert.equal(logits.shape, [4, 10]);
+    assert.is(state.length, model.state.length);
+    assert.is(state[0], stateValues[0], "the whitening filter is passed through unchanged");
+    assert.ok(state.slice(1).every((next, i) => next !== stateValues[i + 1]), "every running statistic is new");
+    return state.map((next) => tf.keep(next.clone()));
+  });
+  assert.equal(runningMean(), before, "the training pass writes no variable");
+  assert.not.equal(Array.from(updated[1].dataSync()), before, "training moves them");
+  // Inference mode reads the running statistics: once assigned, its logits change.
+  model.state.forEach((variable, i) => variable.assign(updated[i]));
+  assert.not.equal(tf.tidy(() => Array.from(model.logits(x).dataSync())), inference);
+  tf.dispose([x, ...updated]);
   model.dispose();
 });
 
@@ -67,11 +135,17 @@ test("airbench: a few Nesterov SGD steps on one small batch lower its label-smoo
   const x = images(8, 6);
   const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32"), 10).toFloat() as tf.Tensor2D;
   tf.tidy(() => model.initializeWhitening(x));
-  const optimizer = new NesterovSgdOptimizer(model.trainable, { learningRate: 0.05, momentum: 0.85 }, model.roles.map((role) => ({ learningRateScale: role === "norm-offset" ? 64 : 1 })));
+  const optimizer = new NesterovSgdOptimizer(
+    model.variables,
+    { learningRate: 0.05, momentum: 0.85 },
+    model.variableRoles.map((role) => ({ learningRateScale: role === "norm-offset" ? 64 : 1 })),
+  );
   const lossAndStep = () =>
     tf.tidy(() => {
-      const values = model.trainable.map((variable) => variable.read());
-      const { value, grads } = tf.valueAndGrads((...current: tf.Tensor[]) => labelSmoothedCrossEntropy(model.logits(x, true, current), labels))(values);
+      const values = model.variables.map((variable) => variable.read());
+      const stateValues = model.state.map((variable) => variable.read());
+      const loss = (...current: tf.Tensor[]) => labelSmoothedCrossEntropy(model.trainingForward(x, current, stateValues, 1).logits, labels);
+      const { value, grads } = tf.valueAndGrads(loss)(values);
       optimizer.applyGradients(grads);
       return value.dataSync()[0];
     });
@@ -85,6 +159,50 @@ test("airbench: a few Nesterov SGD steps on one small batch lower its label-smoo
   model.dispose();
   tf.dispose([x, labels]);
   assert.is(liveNativeHandles(), handlesBefore);
+});
+
+test("airbench: a whitening width that is not a whole number ≥ 1 is refused before any variable is made", () => {
+  const handlesBefore = liveNativeHandles();
+  for (const whitening of [0, -24, 2.5, NaN, Infinity]) {
+    assert.throws(
+      () => new AirbenchModel({ widths: { whitening, blocks: [8, 8, 8] }, seed: 1 }),
+      (error: Error) => error.message === `AirbenchModel: widths.whitening must be a whole number ≥ 1 (24 to whiten 2×2 patches), got ${whitening}.`,
+      `whitening ${whitening}`,
+    );
+  }
+  assert.is(liveNativeHandles(), handlesBefore);
+});
+
+test("airbench: block widths that are not three whole numbers ≥ 1 are refused", () => {
+  const cases: Array<[unknown, string]> = [
+    [[8, 0, 8], "[8, 0, 8]"],
+    [[8, 8, 1.5], "[8, 8, 1.5]"],
+    [[NaN, 8, 8], "[NaN, 8, 8]"],
+    [[8, 8], "[8, 8]"],
+    [[8, 8, 8, 8], "[8, 8, 8, 8]"],
+    [undefined, "undefined"],
+  ];
+  for (const [blocks, shown] of cases) {
+    assert.throws(
+      () => new AirbenchModel({ widths: { whitening: 24, blocks: blocks as [number, number, number] }, seed: 1 }),
+      (error: Error) => error.message === `AirbenchModel: widths.blocks must be three whole numbers ≥ 1, got ${shown}.`,
+      `blocks ${shown}`,
+    );
+  }
+});
+
+test("airbench: a seed outside checkSeed's range is refused, naming the model and the seed", () => {
+  for (const seed of [-1, 0.5, 2 ** 31, NaN]) {
+    assert.throws(() => new AirbenchModel({ widths: { whitening: 24, blocks: [8, 8, 8] }, seed }), new RegExp(`^AirbenchModel: seed ${seed} is not valid`), `seed ${seed}`);
+  }
+  // Without a seed the model is seeded randomly, and says so (such runs are not cached).
+  const small = new AirbenchModel({ widths: { whitening: 8, blocks: [1, 1, 1] } });
+  const other = new AirbenchModel({ widths: { whitening: 8, blocks: [1, 1, 1] } });
+  assert.is(small.seed, undefined);
+  const linear = (model: AirbenchModel) => tf.tidy(() => Array.from(model.variables[model.variables.length - 1].read().dataSync()));
+  assert.not.equal(linear(small), linear(other), "two unseeded models start from different weights");
+  small.dispose();
+  other.dispose();
 });
 
 test.run();

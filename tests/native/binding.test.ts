@@ -1,3 +1,5 @@
+import { readFileSync } from "fs";
+import { join } from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
@@ -27,6 +29,15 @@ test("a tensor created from a typed array owns a copy of its values at every ali
       binding.deleteTensor(id);
     }
   }
+});
+
+// src/backend.ts imports src/native/binding.ts, so binding.ts must not import it back,
+// not even for types (tools that order modules, and readers, see the cycle).
+test("src/native/binding.ts imports nothing from the project, so it takes no part in an import cycle", () => {
+  const source = readFileSync(join(__dirname, "../../src/native/binding.ts"), "utf8");
+  const imports = [...source.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gms)].map((match) => match[1]);
+  assert.ok(imports.length > 0, "the pattern finds its imports");
+  assert.equal(imports.filter((path) => path.startsWith(".")), [], "only packages are imported");
 });
 
 test.run();

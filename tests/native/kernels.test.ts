@@ -69,6 +69,41 @@ test("a kernel whose probe fails falls back, says why in one line once, and repo
   ]);
 });
 
+test("a kernel missing from a graph function's instantiation falls back too", () => {
+  const { spec } = countingSpec(new Error("Invalid TF_Status: 3\nMessage: No OpKernel was registered to support Op '_MklNativeTest'"));
+  const kernel = new ProbedKernel(spec);
+  const warnings = warningsOf(() => assert.not.ok(kernel.native));
+  assert.is(warnings.length, 1);
+});
+
+test("a probe failing for any other reason throws (with its error as cause) instead of falling back", () => {
+  const shapeError = new Error("Invalid TF_Status: 3\nMessage: input must be 4-dimensional[1,2]");
+  const { spec, probes } = countingSpec(shapeError);
+  const kernel = new ProbedKernel(spec);
+  const warnings = warningsOf(() => {
+    for (const use of [() => kernel.native, () => kernel.report()]) {
+      try {
+        use();
+        assert.unreachable("the probe's error should surface");
+      } catch (error) {
+        assert.instance(error, Error);
+        assert.match(
+          (error as Error).message,
+          "test op: probing native test kernel failed with an error other than a missing kernel, so fallback test kernel " +
+            "was not used in its place: Invalid TF_Status: 3 Message: input must be 4-dimensional[1,2]. Fix that error",
+        );
+        assert.is((error as Error & { cause?: unknown }).cause, shapeError);
+      }
+    }
+  });
+  assert.equal(warnings, [], "no fallback was announced");
+  assert.is(probes(), 2, "not remembered: each use probes again and throws again");
+
+  const notTensorFlow = new Error("No registered '_MklNativeTest' OpKernel (but not from TensorFlow)");
+  const plain = new ProbedKernel(countingSpec(notTensorFlow).spec);
+  assert.throws(() => plain.native, /other than a missing kernel/, "a missing-kernel message without a TensorFlow status is not TensorFlow's");
+});
+
 test("withKernelFallbacks puts every kernel on its fallback while it runs, then restores them", () => {
   const kernel = new ProbedKernel(countingSpec().spec);
   const inside = withKernelFallbacks("forced by a test", () => ({ native: kernel.native, report: nativeKernelReport() }));

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { setDisplayWriter, type DisplayContent } from "../../src/display";
+import { setDisplayWriter, type DisplayContent } from "../../src/output";
 import { declarationText, showSource } from "../../src/notebook/source";
 
 /** Runs showSource with a recording writer; returns the one output's markdown and plain text. */

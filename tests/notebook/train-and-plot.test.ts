@@ -5,8 +5,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VEGA_LITE_MIME } from "../../src/display/show-chart";
 import { trainAndPlot } from "../../src/notebook/train-and-plot";
-import { silentProgress } from "../../src/training";
-import { capturedConsole, recordOutputs, stopRecording, svgTexts, type RecordedMessage } from "../display/recorder";
+import { silentProgress } from "../../src/output";
+import { capturedConsole, recordOutputs, stopRecording, svgTexts, type RecordedMessage } from "../output/recorder";
 import { lineCollector, TinyBatches, tinyModel } from "../training/fixtures";
 
 interface ChartRow {

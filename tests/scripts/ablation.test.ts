@@ -3,7 +3,6 @@
  * flags stop it with one message, and a short run on the tiny data set writes
  * a results file the notebook can read, the full recipe first.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,19 +11,23 @@ import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
 import { readAblationResults } from "../../src/display/ablation-results";
 import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE } from "../../src/training";
+import { runProcess } from "../wait";
 
 const root = path.resolve(__dirname, "../..");
 
-function runAblation(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/ablation.ts", ...args], {
+// Hang guards, far above a busy machine's times: a refused flag, and eight short training runs.
+const FLAG_CHECK_MS = 3 * 60 * 1000;
+const SHORT_RUN_MS = 20 * 60 * 1000;
+
+function runAblation(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/ablation.ts", ...args], {
     cwd: root,
     env: { ...process.env, ...env },
-    encoding: "utf8",
+    timeoutMs,
   });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-test("bad flags stop the script with one message naming the flag, and the usage", () => {
+test("bad flags stop the script with one message naming the flag, and the usage", async () => {
   const cases: Array<[string[], RegExp]> = [
     [["--epochs", "three"], /^ablation: --epochs needs a number > 0, got 'three'\.$/m],
     [["--epochs"], /^ablation: --epochs needs a value\.$/m],
@@ -33,7 +36,7 @@ test("bad flags stop the script with one message naming the flag, and the usage"
     [["--fast"], /^ablation: unknown argument '--fast'\.$/m],
   ];
   for (const [args, message] of cases) {
-    const { status, stdout, stderr } = runAblation(args);
+    const { status, stdout, stderr } = await runAblation(args, FLAG_CHECK_MS);
     assert.is(status, 1, `${args.join(" ")}: exit status`);
     assert.match(stderr, message);
     assert.is(stderr.match(/^ablation: /gm)?.length, 1, `${args.join(" ")}: one error message, got\n${stderr}`);
@@ -47,7 +50,7 @@ test("a short run on the tiny data set writes every run, the full recipe first a
     await writeTinyDatasets(path.join(work, "data"));
     const output = path.join(work, "ablation.json");
     const env = { CNN_DATA_DIR: path.join(work, "data"), CNN_CACHE_DIR: path.join(work, "cache") };
-    const { status, stdout, stderr } = runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], env);
+    const { status, stdout, stderr } = await runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], SHORT_RUN_MS, env);
     assert.is(status, 0, stderr);
     const results = readAblationResults(output);
     assert.is(results.epochs, 0.2);
@@ -66,7 +69,7 @@ test("a short run on the tiny data set writes every run, the full recipe first a
     assert.match(stdout, /\[8\/8\] without /);
 
     // Run again: every training run comes from the cache.
-    const again = runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], env);
+    const again = await runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], SHORT_RUN_MS, env);
     assert.is(again.status, 0, again.stderr);
     assert.is(again.stdout.match(/^ {2}loaded airbench/gm)?.length, 8);
     assert.equal(readAblationResults(output).runs, results.runs);

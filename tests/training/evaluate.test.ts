@@ -2,8 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
-import { confusionMatrix, testAccuracy, type TestSet } from "../../src/training";
-import { lineCollector, tinyModel, tinyTestSet } from "./fixtures";
+import { augmentedLogits, confusionMatrix, confusionOf, predictions, testAccuracy, type PredictionOptions, type TestSet } from "../../src/training";
+import { lineCollector, relativeDifference, tinyModel, tinyTestSet } from "./fixtures";
 
 test("test accuracy is computed in blocks of 1000 and weighted by block size", () => {
   const model = tinyModel(5);
@@ -37,7 +37,86 @@ test("test accuracy is computed in blocks of 1000 and weighted by block size", (
 test("testAccuracy rejects an empty test set and a bad block size", () => {
   const model = tinyModel();
   assert.throws(() => testAccuracy(model, tinyTestSet(0), { log: () => {} }), /test set is empty/);
-  assert.throws(() => testAccuracy(model, tinyTestSet(10), { blockSize: 0, log: () => {} }), /blockSize must be a positive integer/);
+  assert.throws(() => testAccuracy(model, tinyTestSet(10), { blockSize: 0, log: () => {} }), /blockSize must be a positive whole number, got 0/);
+  model.dispose();
+});
+
+/**
+ * A test set that fails loudly once asked for more blocks than it could have
+ * (a block size of 0 would otherwise ask for the first block forever).
+ */
+function boundedTestSet(count: number): TestSet {
+  const base = tinyTestSet(count);
+  let blocks = 0;
+  const guard = () => {
+    if (++blocks > count) throw new Error(`the test set was asked for a block ${blocks} times; it has ${count} images`);
+  };
+  return {
+    count,
+    images: (start, end) => (guard(), base.images(start, end)),
+    oneHot: (start, end) => base.oneHot(start, end),
+  };
+}
+
+for (const blockSize of [0, -4, 2.5, NaN]) {
+  test(`blockSize ${blockSize}: predictions, testAccuracy and confusionMatrix throw a clear error before reading a block (no endless loop)`, () => {
+    const model = tinyModel();
+    const expected = new RegExp(`^tiny: blockSize must be a positive whole number, got ${blockSize}\\.$`);
+    const before = tf.memory().numTensors;
+    assert.throws(() => confusionMatrix(model, boundedTestSet(10), { blockSize }), expected);
+    assert.throws(() => predictions(model, boundedTestSet(10), { blockSize }), expected);
+    assert.throws(() => testAccuracy(model, boundedTestSet(10), { blockSize, log: () => {} }), expected);
+    assert.is(tf.memory().numTensors, before);
+    model.dispose();
+  });
+}
+
+for (const options of [{ blockSize: 300 }, { blockSize: 1000, testTimeAugmentation: "mirror" }] as PredictionOptions[]) {
+  test(`predictions, testAccuracy and confusionMatrix agree with each other and with the model's logits (${JSON.stringify(options)})`, () => {
+    const model = tinyModel(8);
+    const count = 1234;
+    const flipped = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => i % 5 === 0));
+    const testSet = tinyTestSet(count, flipped);
+    const tta = options.testTimeAugmentation ?? "none";
+    const [expectedPredicted, expectedTruth] = tf.tidy(() => [
+      Array.from(tf.argMax(augmentedLogits(model, testSet.images(0, count), tta), 1).dataSync()),
+      Array.from(tf.argMax(testSet.oneHot(0, count), 1).dataSync()),
+    ]);
+    const before = tf.memory().numTensors;
+    const result = predictions(model, testSet, options);
+    assert.equal(Array.from(result.predicted), expectedPredicted, "each block's argmax of the logits");
+    assert.equal(Array.from(result.truth), expectedTruth, "the labels' classes");
+    assert.ok(new Set(expectedPredicted).size === 2 && new Set(expectedTruth).size === 2, "both classes occur, predicted and true");
+    const correct = expectedPredicted.filter((p, i) => p === expectedTruth[i]).length;
+    assert.ok(correct > 0 && correct < count, "some right, some wrong (labels were flipped)");
+    const { lines, log } = lineCollector();
+    const accuracy = testAccuracy(model, testSet, { ...options, log });
+    assert.is(accuracy, correct / count);
+    assert.equal(lines, [`test accuracy: ${accuracy.toFixed(4)}`]);
+    const counts = confusionMatrix(model, testSet, options);
+    assert.equal(counts, confusionOf(result, model.numClasses));
+    assert.is(counts[0][0] + counts[1][1], correct, "the diagonal counts the right predictions");
+    [0, 1].forEach((c) => {
+      assert.is(counts[c][0] + counts[c][1], expectedTruth.filter((t) => t === c).length, `row ${c}: the images of class ${c}`);
+      assert.is(counts[0][c] + counts[1][c], expectedPredicted.filter((p) => p === c).length, `column ${c}: the images predicted as ${c}`);
+    });
+    assert.is(tf.memory().numTensors, before);
+    model.dispose();
+  });
+}
+
+test('test-time augmentation "mirror" on a chapter model: the mean of the logits of each image and of its mirror image', () => {
+  const model = tinyModel(9);
+  const images = tinyTestSet(16).images(0, 16);
+  tf.tidy(() => {
+    const mirrored = tf.reverse(images, 2);
+    const [plain, ofMirror] = [model.logits(images), model.logits(mirrored)];
+    assert.ok(relativeDifference(ofMirror, plain) > 1e-3, "the model tells an image from its mirror (else the test shows nothing)");
+    const expected = tf.div(tf.add(plain, ofMirror), 2);
+    assert.ok(relativeDifference(augmentedLogits(model, images, "mirror"), expected) < 1e-6, "mirror TTA logits");
+    assert.ok(relativeDifference(augmentedLogits(model, images, "none"), plain) < 1e-7, "no TTA: the logits");
+  });
+  images.dispose();
   model.dispose();
 });
 
@@ -63,12 +142,44 @@ test("confusionMatrix counts[true][predicted], over blocks: an asymmetric confus
   const model = new ChapterModel(echoDefinition, { seed: 1 });
   const before = tf.memory().numTensors;
   // Two images of class 0 predicted as class 2, none of class 2 as class 0: transposed counts would differ.
-  assert.equal(confusionMatrix(model, testSet, 4), [
+  assert.equal(confusionMatrix(model, testSet, { blockSize: 4 }), [
     [1, 0, 2],
     [1, 1, 0],
     [0, 1, 3],
   ]);
   assert.is(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+/** 1×3×1 images whose pixels are the three classes' logits (`echoDefinition` on a row of three). */
+const rowEchoDefinition: ModelDefinition = { ...echoDefinition, key: "row-echo", inputShape: [1, 3, 1] };
+
+test('"mirror" on a model whose logits are its pixels: logits [a, b, c] become [(a + c)/2, b, (a + c)/2], and the predictions follow', () => {
+  const rows = [
+    [0.9, 0.5, 0.0],
+    [0.2, 0.6, 0.1],
+    [0.0, 0.4, 0.7],
+  ];
+  const model = new ChapterModel(rowEchoDefinition, { seed: 1 });
+  const testSet: TestSet = {
+    count: rows.length,
+    images: (start, end) => tf.tensor4d(rows.slice(start, end).flat(), [end - start, 1, 3, 1]),
+    oneHot: (start, end) => tf.oneHot(tf.tensor1d([0, 1, 2].slice(start, end), "int32"), 3).toFloat() as tf.Tensor2D,
+  };
+  const logits = tf.tidy(() => augmentedLogits(model, testSet.images(0, rows.length), "mirror").arraySync());
+  logits.forEach((row, i) => {
+    const [a, b, c] = rows[i];
+    [(a + c) / 2, b, (a + c) / 2].forEach((expected, k) => assert.ok(Math.abs(row[k] - expected) < 1e-6, `image ${i}, class ${k}: ${row[k]} vs ${expected}`));
+  });
+  assert.equal(Array.from(predictions(model, testSet, { blockSize: 2 }).predicted), [0, 1, 2]);
+  const mirror = predictions(model, testSet, { blockSize: 2, testTimeAugmentation: "mirror" });
+  assert.equal(Array.from(mirror.predicted), [1, 1, 1]);
+  assert.equal(confusionMatrix(model, testSet, { testTimeAugmentation: "mirror" }), [
+    [0, 1, 0],
+    [0, 1, 0],
+    [0, 1, 0],
+  ]);
+  assert.is(testAccuracy(model, testSet, { testTimeAugmentation: "mirror", log: () => {} }), 1 / 3);
   model.dispose();
 });
 

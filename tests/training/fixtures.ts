@@ -1,7 +1,9 @@
 /** Small deterministic models and data for the training tests (fast enough for thousands of steps). */
 import { tf } from "../../src/backend";
 import { convLayer, dropout, fullLayer, maxPool2x2 } from "../../src/layers";
+import type { ModelVariable } from "../../src/layers/variables";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
+import { asNodeKernelBackend } from "../../src/native/binding";
 import type { Batch, BatchesIdentity, BatchSource, TestSet } from "../../src/training";
 
 /** 4×4 one-channel images, two classes: a conv layer, pooling, dropout, a full layer. */
@@ -78,4 +80,29 @@ export function tinyTestSet(count: number, flipped: ReadonlySet<number> = new Se
 export function lineCollector(): { lines: string[]; log: (line: string) => void } {
   const lines: string[] = [];
   return { lines, log: (line) => lines.push(line) };
+}
+
+/** A variable's current values, read back. */
+export function valuesOf(variable: ModelVariable): number[] {
+  const value = variable.read();
+  try {
+    return Array.from(value.dataSync());
+  } finally {
+    value.dispose();
+  }
+}
+
+/** |actual − expected| / |expected| (Frobenius norms). */
+export function relativeDifference(actual: tf.Tensor, expected: tf.Tensor): number {
+  return tf.tidy(() => tf.norm(tf.sub(actual, expected)).dataSync()[0] / Math.max(tf.norm(expected).dataSync()[0], 1e-30));
+}
+
+/** The cosine of the angle between two tensors' directions. */
+export function cosine(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0] / (tf.norm(a).dataSync()[0] * tf.norm(b).dataSync()[0]));
+}
+
+/** Handles the binding holds (tensors and variables alike), which tf.memory() does not all see. */
+export function bindingTensorCount(): number {
+  return (asNodeKernelBackend(tf.backend()).binding as unknown as { getNumOfTensors(): number }).getNumOfTensors();
 }

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { labelSmoothedCrossEntropy } from "../../src/training/label-smoothing";
+import { labelSmoothedCrossEntropy, smoothLabels } from "../../src/training/label-smoothing";
 
 const logits = [
   [2, -1, 0.5, 0],
@@ -42,6 +42,14 @@ test("label-smoothed cross-entropy: its gradient is (softmax − target)/batch",
 
 test("label smoothing outside 0..1 is refused", () => {
   tf.tidy(() => assert.throws(() => labelSmoothedCrossEntropy(tf.tensor2d(logits), oneHot(), 1.5), /smoothing must be from 0 to 1, got 1.5/));
+});
+
+test("label smoothing of NaN is refused", () => {
+  tf.tidy(() => assert.throws(() => smoothLabels(oneHot(), NaN), /smoothLabels: smoothing must be from 0 to 1, got NaN/));
+});
+
+test("smoothLabels refuses labels that are not 2-D [examples, classes] (they would come back as NaN)", () => {
+  tf.tidy(() => assert.throws(() => smoothLabels(tf.tensor1d([0, 1, 0]) as unknown as tf.Tensor2D, 0.2), /smoothLabels: oneHot must be a 2-D tensor \[examples, classes\], got shape \[3\]/));
 });
 
 test.run();

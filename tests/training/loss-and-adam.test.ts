@@ -134,7 +134,34 @@ test("AdamOptimizer releases the slots it made when building a later one fails",
 });
 
 test("AdamOptimizer rejects a non-positive learning rate", () => {
-  assert.throws(() => new AdamOptimizer([], { learningRate: 0 }), /learning rate must be positive, got 0/);
+  assert.throws(() => new AdamOptimizer([], { learningRate: 0 }), /learning rate must be positive and finite, got 0/);
+});
+
+test("AdamOptimizer rejects a learning rate of NaN or Infinity", () => {
+  assert.throws(() => new AdamOptimizer([], { learningRate: NaN }), /Adam: the learning rate must be positive and finite, got NaN/);
+  assert.throws(() => new AdamOptimizer([], { learningRate: Infinity }), /Adam: the learning rate must be positive and finite, got Infinity/);
+});
+
+test("AdamOptimizer rejects beta1 and beta2 outside [0, 1), naming which and the value", () => {
+  for (const beta of [1, 1.1, -0.5, NaN, Infinity]) {
+    assert.throws(() => new AdamOptimizer([], { learningRate: 0.1, beta1: beta }), (error: Error) => error.message === `Adam: beta1 must be from 0 up to (not including) 1, got ${beta}.`, `beta1 ${beta}`);
+    assert.throws(() => new AdamOptimizer([], { learningRate: 0.1, beta2: beta }), (error: Error) => error.message === `Adam: beta2 must be from 0 up to (not including) 1, got ${beta}.`, `beta2 ${beta}`);
+  }
+  new AdamOptimizer([], { learningRate: 0.1, beta1: 0, beta2: 0 }).dispose();
+});
+
+test("AdamOptimizer rejects an epsilon that is not positive and finite, before making any slot", () => {
+  const before = liveNativeHandles();
+  const initial = tf.tensor1d([1, 2]);
+  const variable = new ModelVariable("w", initial);
+  initial.dispose();
+  const handles = liveNativeHandles();
+  for (const epsilon of [0, -1e-8, NaN, Infinity]) {
+    assert.throws(() => new AdamOptimizer([variable], { learningRate: 0.1, epsilon }), (error: Error) => error.message === `Adam: epsilon must be positive and finite, got ${epsilon}.`, `epsilon ${epsilon}`);
+  }
+  assert.is(liveNativeHandles(), handles);
+  variable.dispose();
+  assert.is(liveNativeHandles(), before);
 });
 
 test.run();

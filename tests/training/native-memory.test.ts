@@ -1,7 +1,9 @@
 /**
- * Model variables and Adam's slots live in TensorFlow's memory through native
- * handles, which tf.memory() does not count: these tests count the handles and
- * bound the process's memory over many create/train/dispose cycles.
+ * Model variables, their state (airbench's running statistics) and the
+ * optimizers' slots (Adam's moments, SGD's momentum) live in TensorFlow's
+ * memory through native handles, which tf.memory() does not count: these tests
+ * count the handles and bound the process's memory over many
+ * create/train/dispose cycles.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -9,7 +11,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { liveNativeHandles } from "../../src/native/ops";
-import { silentProgress, train } from "../../src/training";
+import { silentProgress } from "../../src/output";
+import { AirbenchModel } from "../../src/models/airbench";
+import { train, type BatchSource } from "../../src/training";
 import { TinyBatches, tinyModel } from "./fixtures";
 
 const root = path.resolve(__dirname, "../..");
@@ -26,6 +30,43 @@ test("create, train and dispose cycles return to the starting number of native h
   }
 });
 
+/** Random CIFAR-shaped batches (images in [0, 1]) in epochs of two steps. */
+function cifarBatches(size: number): BatchSource {
+  let handedOut = 0;
+  return {
+    stepsPerEpoch: 2,
+    nextBatch: () =>
+      tf.tidy(() => {
+        const seed = handedOut++;
+        return {
+          xs: tf.randomUniform([size, 32, 32, 3], 0, 1, "float32", seed) as tf.Tensor4D,
+          ys: tf.oneHot(tf.randomUniform([size], 0, 10, "int32", seed + 100) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D,
+        };
+      }),
+  };
+}
+
+test("airbench create, train (Nesterov SGD, frozen role, weight averaging, compiled step) and dispose cycles return to the starting number of native handles and tensors", async () => {
+  const [handles, tensors] = [liveNativeHandles(), tf.memory().numTensors];
+  for (let cycle = 0; cycle < 2; cycle++) {
+    const model = new AirbenchModel({ widths: { whitening: 24, blocks: [8, 8, 8] }, seed: cycle });
+    tf.tidy(() => model.initializeWhitening(tf.randomUniform([16, 32, 32, 3], 0, 1, "float32", cycle) as tf.Tensor4D));
+    assert.ok(liveNativeHandles() > handles, "a model holds native handles");
+    const { settings } = await train(model, cifarBatches(8), {
+      steps: 6,
+      optimizer: { kind: "nesterov-sgd", learningRate: 0.05, momentum: 0.85, weightDecay: 5e-4, roles: {}, freezeFromEpoch: { "whitening-bias": 1 } },
+      labelSmoothing: 0.2,
+      lookahead: { every: 2, startEpoch: 1, finalDecay: 0.8, power: 3 },
+      log: () => {},
+      progress: silentProgress,
+    });
+    assert.is(settings.step, "compiled");
+    model.dispose();
+    assert.is(liveNativeHandles(), handles, `after cycle ${cycle + 1}`);
+    assert.is(tf.memory().numTensors, tensors, `after cycle ${cycle + 1}`);
+  }
+});
+
 const CYCLES = 16;
 const WARM_UP_CYCLES = 4;
 
@@ -33,7 +74,8 @@ const WARM_UP_CYCLES = 4;
 const mnistCycles = `
 const { tf } = require(${JSON.stringify(path.join(root, "src/backend"))});
 const { createModel } = require(${JSON.stringify(path.join(root, "src/models"))});
-const { train, silentProgress } = require(${JSON.stringify(path.join(root, "src/training"))});
+const { train } = require(${JSON.stringify(path.join(root, "src/training"))});
+const { silentProgress } = require(${JSON.stringify(path.join(root, "src/output"))});
 const batches = {
   nextBatch: () => tf.tidy(() => ({
     xs: tf.randomUniform([50, 28, 28, 1], 0, 1, "float32", 1),

@@ -24,4 +24,19 @@ test("triangular schedule: steps outside the run are refused", () => {
   assert.throws(() => triangularMultiplier(0, 0), /totalSteps must be a whole number ≥ 1/);
 });
 
+test("triangular schedule: a start, peak or end that is negative, NaN or Infinity is refused, naming it", () => {
+  for (const key of ["start", "peak", "end"] as const) {
+    for (const value of [-0.1, NaN, Infinity]) {
+      const schedule = { start: 0.2, peak: 1, end: 0.07, peakFraction: 0.23, [key]: value };
+      assert.throws(() => triangularMultiplier(5, 10, schedule), (error: Error) => error.message === `triangularMultiplier: ${key} must be a finite number ≥ 0, got ${value}.`, `${key} ${value}`);
+    }
+  }
+});
+
+test("triangular schedule: a peak at step 0 (peakFraction·total < 1) falls from the peak without dividing by 0", () => {
+  const schedule = { start: 0.2, peak: 1, end: 0, peakFraction: 0.05 };
+  close(triangularMultiplier(0, 10, schedule), 1, "step 0");
+  close(triangularMultiplier(5, 10, schedule), 0.5, "step 5");
+});
+
 test.run();

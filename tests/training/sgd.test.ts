@@ -100,4 +100,31 @@ test("Nesterov SGD: wrong counts and negative settings are refused with what to 
   variable.dispose();
 });
 
+test("Nesterov SGD: a momentum outside [0, 1) is refused, naming the momentum and the value", () => {
+  const variable = variableOf("w", [0, 0]);
+  const handlesBefore = liveNativeHandles();
+  for (const momentum of [1, 1.5, -0.1, NaN, Infinity]) {
+    assert.throws(
+      () => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum }),
+      (error: Error) => error.message === `Nesterov SGD: the momentum must be from 0 up to (not including) 1, got ${momentum}.`,
+      `momentum ${momentum}`,
+    );
+  }
+  assert.is(liveNativeHandles(), handlesBefore, "no momentum slots are left behind");
+  new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0 }).dispose();
+  variable.dispose();
+});
+
+test("Nesterov SGD: a learning rate, scale or weight decay of NaN or Infinity is refused, naming it", () => {
+  const variable = variableOf("w", [0, 0]);
+  assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: NaN, momentum: 0.9 }), /the learning rate must be a finite number ≥ 0, got NaN/);
+  assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{ learningRateScale: Infinity }]), /learning-rate scale of 'w' must be a finite number ≥ 0, got Infinity/);
+  assert.throws(() => new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 }, [{ weightDecay: NaN }]), /weight decay of 'w' must be a finite number ≥ 0, got NaN/);
+  const optimizer = new NesterovSgdOptimizer([variable], { learningRate: 0.1, momentum: 0.9 });
+  assert.throws(() => optimizer.setLearningRate(Infinity), /the learning rate must be a finite number ≥ 0, got Infinity/);
+  assert.throws(() => optimizer.setLearningRateScale(variable, NaN), /learning-rate scale of 'w' must be a finite number ≥ 0, got NaN/);
+  optimizer.dispose();
+  variable.dispose();
+});
+
 test.run();

@@ -19,16 +19,18 @@
  * Grappler fuses into a oneDNN MatMul + bias kernel (inner product with bias) for the fully
  * connected layers.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { runProcess } from "../wait";
 
 const root = path.resolve(__dirname, "../..");
 const STEPS = 1280;
 const BATCH_SIZE = 10;
+// A hang guard, far above a busy machine's time for the run (a heap corruption may hang, not crash).
+const TIMEOUT_MS = 30 * 60 * 1000;
 
 const trainUnderProfiler = `
 const { timeTrainingSteps } = require(${JSON.stringify(path.join(root, "src/training/benchmark"))});
@@ -36,13 +38,13 @@ const timing = timeTrainingSteps("cifar-reduced", { steps: ${STEPS}, warmupSteps
 console.log("ms per step " + timing.msPerStep.median.toFixed(1));
 `;
 
-test(`${STEPS} cifar-reduced training steps of batch ${BATCH_SIZE} under node --cpu-prof end normally (no heap corruption)`, () => {
+test(`${STEPS} cifar-reduced training steps of batch ${BATCH_SIZE} under node --cpu-prof end normally (no heap corruption)`, async () => {
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-cpu-prof-"));
   try {
-    const run = spawnSync(
+    const run = await runProcess(
       process.execPath,
       ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "-r", "ts-node/register/transpile-only", "-e", trainUnderProfiler],
-      { cwd: root, encoding: "utf8", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } },
+      { cwd: root, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" }, timeoutMs: TIMEOUT_MS },
     );
     const tail = `${run.stdout}${run.stderr}`.trim().split("\n").slice(-3).join("\n");
     assert.is(run.signal, null, `the training process was killed by ${run.signal}:\n${tail}`);

@@ -1,20 +1,20 @@
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { createModel } from "../../src/models";
 import { liveNativeHandles } from "../../src/native/ops";
+import { silentProgress, type ProgressSink } from "../../src/output";
 import {
   AdamOptimizer,
   evaluateBatch,
-  silentProgress,
   testAccuracy,
   train,
   TrainingInterruptedError,
   type Batch,
-  type ProgressSink,
+  type EpochRecord,
 } from "../../src/training";
+import { runProcess } from "../wait";
 import { lineCollector, TinyBatches, tinyModel, tinyTestSet } from "./fixtures";
 
 const root = path.resolve(__dirname, "../..");
@@ -298,10 +298,11 @@ train(tinyModel(), source, { steps: 1000000, log: () => {}, progress: { start() 
 );
 `;
 
-test("a real SIGINT sent while training is delivered between steps and stops the run (in a child process)", () => {
-  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", trainUntilSignalled], {
+test("a real SIGINT sent while training is delivered between steps and stops the run (in a child process)", async () => {
+  // Bounded: a child that neither ends nor is interrupted is stopped after two minutes and fails the test.
+  const run = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", trainUntilSignalled], {
+    timeoutMs: 120_000,
     cwd: root,
-    encoding: "utf8",
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
   });
   const output = `${run.stdout}${run.stderr}`.trim().split("\n").slice(-3).join("\n");
@@ -313,6 +314,67 @@ test("a real SIGINT sent while training is delivered between steps and stops the
   // The signal was sent while batch 21 was drawn; it stops the run before a later batch, within a few steps.
   assert.is(step, handedOut);
   assert.ok(handedOut >= 21 && handedOut <= 25, output);
+});
+
+/** TinyBatches that come in epochs of `stepsPerEpoch` batches. */
+class TinyEpochs extends TinyBatches {
+  constructor(readonly stepsPerEpoch: number) {
+    super(8, "tiny-train:0001");
+  }
+}
+
+test("batches in epochs: a record per epoch (a partial last one too), the test set evaluated after each, the preparation run first", async () => {
+  const model = tinyModel(5);
+  const testSet = tinyTestSet(100);
+  const events: string[] = [];
+  const seen: EpochRecord[] = [];
+  const result = await train(model, new TinyEpochs(10), {
+    steps: 25,
+    logEvery: 10,
+    testSet,
+    prepare: { what: { note: "test" }, run: (prepared) => events.push(`prepare ${prepared.key}`) },
+    log: (line) => events.push(line.split(",")[0]),
+    onEpoch: (record, all) => {
+      events.push(`epoch ${record.epoch}`);
+      seen.push({ ...record });
+      assert.is(all[all.length - 1], record);
+    },
+    progress: silentProgress,
+  });
+  assert.equal(events, ["prepare tiny", "step 10", "epoch 1", "step 20", "epoch 2", "epoch 2.5"]);
+  assert.equal(
+    result.epochs.map(({ epoch, steps }) => [epoch, steps]),
+    [[1, 10], [2, 20], [2.5, 25]],
+  );
+  assert.equal(result.epochs, seen);
+  result.epochs.forEach((record, i) => {
+    assert.ok(record.seconds > 0 && (i === 0 || record.seconds > result.epochs[i - 1].seconds));
+    assert.ok(record.trainCost > 0 && record.trainAccuracy >= 0 && record.trainAccuracy <= 1);
+  });
+  // The last record's test accuracy is the trained model's.
+  assert.is(result.epochs[2].testAccuracy, testAccuracy(model, testSet, { log: () => {} }));
+  assert.is(result.seconds, result.epochs[2].seconds);
+  model.dispose();
+});
+
+test("a test set, weight averaging or freezing by epoch without batches in epochs is a clear error, before any step", async () => {
+  const model = tinyModel();
+  const cases: Array<[string, Parameters<typeof train>[2]]> = [
+    ["testSet", { testSet: tinyTestSet(10) }],
+    ["lookahead", { lookahead: { every: 5, startEpoch: 0, finalDecay: 0.5, power: 3 } }],
+    ["freezing", { optimizer: { kind: "nesterov-sgd", learningRate: 0.1, momentum: 0.9, weightDecay: 0, roles: {}, freezeFromEpoch: { bias: 1 } } }],
+  ];
+  for (const [what, options] of cases) {
+    const batches = new TinyBatches();
+    try {
+      await train(model, batches, { steps: 5, log: () => {}, progress: silentProgress, ...options });
+      assert.unreachable(what);
+    } catch (error) {
+      assert.match((error as Error).message, /^train\(tiny\): weight averaging, freezing by epoch and a testSet need batches that come in epochs/, what);
+    }
+    assert.is(batches.handedOut, 0, what);
+  }
+  model.dispose();
 });
 
 test("invalid options are reported together, naming the model", async () => {

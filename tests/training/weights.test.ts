@@ -1,64 +1,74 @@
+/** The weights file (src/training/weights-file.ts): what is saved, what is checked on reading and on assigning. */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { createModel } from "../../src/models";
-import {
-  defaultWeightsDir,
-  loadWeights,
-  saveWeights,
-  trainOrLoad,
-  weightsFilePath,
-  WeightsFileError,
-  type WeightsMetadata,
-} from "../../src/training";
+import { displayPath } from "../../src/cache";
+import { convLayer, fullLayer, maxPool2x2 } from "../../src/layers";
+import { AirbenchModel, ChapterModel, createModel, type ModelDefinition, type TrainableModel } from "../../src/models";
+import { silentProgress } from "../../src/output";
+import { trainOrLoad } from "../../src/training";
+import { assignWeights, describeVariables, readWeightsFile, saveWeights, savedVariables, WeightsFileError } from "../../src/training/weights-file";
 import { lineCollector, TinyBatches, tinyDefinition, tinyModel } from "./fixtures";
-import type { ChapterModel } from "../../src/models";
+import { readHeader, rewriteHeader } from "./weights-files";
 
 const weightsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-weights-test-"));
 
-function weightValues(model: ChapterModel): number[][] {
-  const values = model.readVariables();
-  const result = values.map((value) => Array.from(value.dataSync()));
-  tf.dispose(values);
-  return result;
+function weightValues(model: TrainableModel): number[][] {
+  return tf.tidy(() => savedVariables(model).map((variable) => Array.from(variable.read().dataSync())));
 }
 
-const metadata: WeightsMetadata = {
-  model: "tiny",
-  steps: 10,
-  seed: 1,
-  learningRate: 0.01,
-  keepProb: 0.75,
-  data: { dataset: "tiny-train:0001", batchSize: 8 },
-  trainingSeconds: 1.5,
-  history: [{ step: 5, cost: 0.7, accuracy: 0.5 }],
-  curve: [
-    { step: 0, cost: 0.9, accuracy: 0.25 },
-    { step: 10, cost: 0.6, accuracy: 0.625 },
-  ],
+/** What trainOrLoad stores besides the values (any JSON object will do for saveWeights). */
+const header = {
+  key: { format: 2, seed: 1, note: "a test header" },
+  run: { history: [{ step: 5, cost: 0.7, accuracy: 0.5 }], curve: [{ step: 0, cost: 0.9, accuracy: 0.25 }], epochs: [], steps: 10, seconds: 1.5 },
 };
 
-/** Rewrites the JSON header of a weights file in place (magic, length, header, data). */
-function rewriteHeader(filePath: string, edit: (header: Record<string, unknown>) => unknown): void {
-  const bytes = fs.readFileSync(filePath);
-  const dataStart = 12 + bytes.readUInt32LE(8);
-  const header = JSON.parse(bytes.subarray(12, dataStart).toString("utf8")) as Record<string, unknown>;
-  const headerBytes = Buffer.from(JSON.stringify(edit(header) ?? header), "utf8");
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerBytes.length);
-  fs.writeFileSync(filePath, Buffer.concat([bytes.subarray(0, 8), length, headerBytes, bytes.subarray(dataStart)]));
+/** The tiny model's variables with the same names and other shapes: 8 filters instead of 4. */
+const wideTinyDefinition: ModelDefinition = {
+  ...tinyDefinition,
+  forward(x) {
+    const conv = maxPool2x2(convLayer(x, [3, 3, 1, 8]));
+    return fullLayer(tf.reshape(conv, [-1, 2 * 2 * 8]) as tf.Tensor2D, 2);
+  },
+};
+
+/** Reads and assigns `filePath` to `model`: the WeightsFileError's message, checking it says what to do and that the model kept its values. */
+function refusal(model: TrainableModel, filePath: string): string {
+  const before = weightValues(model);
+  try {
+    assignWeights(model, readWeightsFile(filePath), filePath);
+  } catch (error) {
+    assert.instance(error, WeightsFileError);
+    assert.is((error as WeightsFileError).filePath, filePath);
+    assert.match((error as Error).message, /Delete it or retrain \(pass retrain: true\)\.$/);
+    assert.equal(weightValues(model), before, "the model is unchanged");
+    return (error as WeightsFileError).reason;
+  }
+  throw new Error(`${filePath} was accepted`);
 }
 
-test("saveWeights then loadWeights restores every value and returns the metadata", () => {
+test("saveWeights then readWeightsFile and assignWeights restore every value; the header keeps what was given, the variables and a checksum", () => {
   const source = tinyModel(1);
   const target = tinyModel(2);
   const filePath = path.join(weightsDir, "roundtrip.weights");
-  saveWeights(source, filePath, metadata);
+  saveWeights(source, filePath, header);
   assert.not.equal(weightValues(target), weightValues(source));
-  assert.equal(loadWeights(target, filePath, { steps: 10, seed: 1 }), metadata);
+  const file = readWeightsFile(filePath);
+  assert.equal(file.header.key, header.key);
+  assert.equal(file.header.run, header.run);
+  assert.equal(file.header.variables, [
+    { name: "weight1", shape: [3, 3, 1, 4] },
+    { name: "bias1", shape: [4] },
+    { name: "weight2", shape: [16, 2] },
+    { name: "bias2", shape: [2] },
+  ]);
+  assert.match(file.header.sha256 as string, /^[0-9a-f]{64}$/);
+  assert.ok(!Number.isNaN(Date.parse(file.header.createdAt as string)));
+  assert.is(file.data.length, 4 * source.parameterCount);
+  assignWeights(target, file, filePath);
   assert.equal(weightValues(target), weightValues(source));
   assert.equal(
     fs.readdirSync(weightsDir).filter((name) => name.includes(".tmp")),
@@ -68,231 +78,141 @@ test("saveWeights then loadWeights restores every value and returns the metadata
   target.dispose();
 });
 
-test("damaged, foreign and mismatched files give a WeightsFileError and leave the model unchanged", () => {
+test("the state is saved after the variables and restored with them", () => {
+  const widths = { whitening: 24, blocks: [2, 2, 2] as [number, number, number] };
+  const source = new AirbenchModel({ widths, seed: 1 });
+  source.initializeRandomFilters(5);
+  source.runningStatistics[0].assign(tf.fill([2], 0.25));
+  const target = new AirbenchModel({ widths, seed: 2 });
+  const filePath = path.join(weightsDir, "state.weights");
+  saveWeights(source, filePath, header);
+  assert.equal(
+    readHeader(filePath).variables,
+    [...source.variables, ...source.state].map((variable) => ({ name: variable.name, shape: [...variable.shape] })),
+  );
+  assignWeights(target, readWeightsFile(filePath), filePath);
+  assert.equal(weightValues(target), weightValues(source));
+  [source, target].forEach((model) => model.dispose());
+});
+
+test("damaged, truncated, foreign and missing files are a WeightsFileError saying what is wrong", () => {
   const source = tinyModel(1);
   const target = tinyModel(2);
-  const original = weightValues(target);
   const filePath = path.join(weightsDir, "damaged.weights");
-  saveWeights(source, filePath, metadata);
+  saveWeights(source, filePath, header);
   const bytes = fs.readFileSync(filePath);
-
-  const expectFailure = (pattern: RegExp, expected = {}) => {
-    try {
-      loadWeights(target, filePath, expected);
-      assert.unreachable("should have thrown");
-    } catch (error) {
-      assert.instance(error, WeightsFileError);
-      assert.match((error as Error).message, pattern);
-      assert.match((error as Error).message, /Delete it or retrain/);
-    }
-    assert.equal(weightValues(target), original);
-  };
-
-  expectFailure(/it was trained with steps 10 instead of 20, seed 1 instead of 9/, { steps: 20, seed: 9, keepProb: 0.75 });
 
   const flipped = Buffer.from(bytes);
   flipped[flipped.length - 3] ^= 0xff;
   fs.writeFileSync(filePath, flipped);
-  expectFailure(/checksum mismatch/);
+  assert.is(refusal(target, filePath), "its data is damaged (checksum mismatch)");
+
+  fs.writeFileSync(filePath, bytes.subarray(0, bytes.length - 4));
+  assert.is(refusal(target, filePath), "it holds 292 bytes of values, its header declares 74 float32 values");
 
   fs.writeFileSync(filePath, bytes.subarray(0, 20));
-  expectFailure(/not a cnn-chapter4 weights file or it is truncated/);
+  assert.is(refusal(target, filePath), "it is not a cnn-chapter4 weights file or it is truncated");
 
   fs.writeFileSync(filePath, "hello");
-  expectFailure(/not a cnn-chapter4 weights file/);
+  assert.is(refusal(target, filePath), "it is not a cnn-chapter4 weights file or it is truncated");
 
   fs.rmSync(filePath);
-  expectFailure(/cannot be read/);
-
-  saveWeights(source, filePath, metadata);
-  expectFailure(/trained with tiny-train:0001 in batches of 8 instead of fashion-train:0002 in batches of 8/, {
-    data: { dataset: "fashion-train:0002", batchSize: 8 },
-  });
-  expectFailure(/trained with tiny-train:0001 in batches of 8 instead of tiny-train:0001 in batches of 16/, {
-    data: { dataset: "tiny-train:0001", batchSize: 16 },
-  });
-  expectFailure(/trained with tiny-train:0001 in batches of 8 instead of unidentified data/, { data: null });
-
-  const mnist = createModel("mnist", { seed: 1 });
-  saveWeights(mnist, filePath, { ...metadata, model: "mnist" });
-  expectFailure(/holds 'mnist' variables weight1\[5,5,1,32\].* not 'tiny' variables weight1\[3,3,1,4\]/);
-  mnist.dispose();
+  assert.match(refusal(target, filePath), /^it cannot be read \(ENOENT/);
   source.dispose();
   target.dispose();
 });
 
-test("trainOrLoad trains and caches, then loads the same weights without touching the data", async () => {
-  const first = tinyModel(7);
-  const { log } = lineCollector();
-  const trained = await trainOrLoad(first, new TinyBatches(8, "tiny-train:0001"), { steps: 40, logEvery: 20, curveEvery: 10, log, weightsDir });
-  assert.is(trained.outcome, "trained");
-  assert.is(trained.weightsPath, weightsFilePath(weightsDir, "tiny", 40, 7, { dataset: "tiny-train:0001", batchSize: 8 }));
-  assert.is(path.basename(trained.weightsPath as string), "tiny-steps40-seed7-tiny-train-0001-batch8.weights");
-  const data = { dataset: "tiny-train:0001", batchSize: 8 };
-  assert.is(weightsFilePath(weightsDir, "tiny", 40, 7, data, "eager"), trained.weightsPath, "the float32 steps share a file");
-  assert.is(path.basename(weightsFilePath(weightsDir, "tiny", 40, 7, data, "compiled-bfloat16")), "tiny-bfloat16-steps40-seed7-tiny-train-0001-batch8.weights");
-  assert.equal(
-    trained.curve.map((point) => point.step),
-    [0, 10, 20, 30, 40],
-  );
-  assert.ok(fs.existsSync(trained.weightsPath as string));
-  assert.match(trained.message, /^trained tiny for 40 steps in \d+\.\d s; weights saved to /);
-
-  const second = tinyModel(7);
-  const unused = new TinyBatches(8, "tiny-train:0001");
-  const loaded = await trainOrLoad(second, unused, { steps: 40, logEvery: 20, log, weightsDir });
-  assert.is(loaded.outcome, "loaded");
-  assert.is(unused.handedOut, 0);
-  assert.equal(loaded.history, trained.history);
-  assert.equal(loaded.curve, trained.curve);
-  assert.is(loaded.trainingSeconds, trained.trainingSeconds);
-  assert.match(loaded.message, /^loaded tiny weights \(40 steps, seed 7, trained in \d+\.\d s\) from .*retrain: true/);
-  assert.equal(weightValues(second), weightValues(first));
-
-  const third = tinyModel(7);
-  const retrained = await trainOrLoad(third, new TinyBatches(8, "tiny-train:0001"), { steps: 40, logEvery: 20, log, weightsDir, retrain: true });
-  assert.is(retrained.outcome, "trained");
-  [first, second, third].forEach((model) => model.dispose());
-});
-
-test("trainOrLoad never loads weights of another seed, data set or batch size", async () => {
-  const { lines, log } = lineCollector();
-  const options = { steps: 20, logEvery: 10, log, weightsDir };
-  const fashion = tinyModel(7);
-  assert.is((await trainOrLoad(fashion, new TinyBatches(8, "fashion-train:aaaa"), options)).outcome, "trained");
-  fashion.dispose();
-  const runs: [seed: number, batches: TinyBatches][] = [
-    [8, new TinyBatches(8, "fashion-train:aaaa")],
-    [7, new TinyBatches(8, "mnist-train:bbbb")],
-    [7, new TinyBatches(4, "fashion-train:aaaa")],
-    [7, new TinyBatches(8)],
-  ];
-  for (const [seed, batches] of runs) {
-    const model = tinyModel(seed);
-    const result = await trainOrLoad(model, batches, options);
-    assert.is(result.outcome, "trained", `seed ${seed}, ${JSON.stringify(batches.identity)}`);
-    assert.is(batches.handedOut, 20);
-    model.dispose();
-  }
-
-  // The header is checked too, not only the name: Fashion-MNIST weights under the MNIST name are refused.
-  const mnistData = { dataset: "mnist-train:bbbb", batchSize: 8 };
-  const fashionFile = weightsFilePath(weightsDir, "tiny", 20, 7, { dataset: "fashion-train:aaaa", batchSize: 8 });
-  fs.copyFileSync(fashionFile, weightsFilePath(weightsDir, "tiny", 20, 7, mnistData));
-  const model = tinyModel(7);
-  const result = await trainOrLoad(model, new TinyBatches(8, mnistData.dataset), options);
-  assert.is(result.outcome, "trained");
-  assert.ok(
-    lines.some((line) =>
-      /^Not using .*: it was trained with fashion-train:aaaa in batches of 8 instead of mnist-train:bbbb in batches of 8\. Training instead/.test(line),
-    ),
-    lines.join("\n"),
-  );
-  model.dispose();
-});
-
-test("a malformed header is a WeightsFileError naming each wrong field", () => {
+test("a malformed header is a WeightsFileError naming what is wrong", () => {
   const source = tinyModel(1);
   const target = tinyModel(2);
   const filePath = path.join(weightsDir, "malformed.weights");
-  const failure = (edit: (header: Record<string, unknown>) => unknown): string => {
-    saveWeights(source, filePath, metadata);
+  const failure = (edit: (stored: Record<string, unknown>) => unknown): string => {
+    saveWeights(source, filePath, header);
     rewriteHeader(filePath, edit);
-    try {
-      loadWeights(target, filePath);
-    } catch (error) {
-      assert.instance(error, WeightsFileError);
-      return (error as Error).message;
-    }
-    throw new Error("loadWeights accepted a malformed header");
+    return refusal(target, filePath);
   };
-  assert.match(failure(() => [1, 2]), /its header is not a JSON object/);
-  assert.match(
-    failure((header) => {
-      header.steps = "10";
-      header.curve = [{ step: 0, cost: "high" }];
-      delete header.data;
+  const invalid = "its header is invalid: it needs 'variables' (a list of { name, shape }) and 'sha256'";
+  assert.is(failure(() => [1, 2]), invalid);
+  assert.is(
+    failure((stored) => {
+      delete stored.sha256;
     }),
-    /its header is invalid: 'steps' is not a step count; 'data' is missing; 'curve' is not a list of \{ step, cost, accuracy \}\./,
+    invalid,
   );
-  assert.match(
-    failure((header) => {
-      header.variables = [{ name: "weight1", shape: [3, "3"] }];
+  assert.is(
+    failure((stored) => {
+      stored.variables = [{ name: "weight1", shape: [3, "3"] }];
     }),
-    /'variables' is not a list of \{ name, shape \}/,
+    invalid,
   );
-  assert.match(
-    failure((header) => {
-      (header.variables as { shape: number[] }[])[0].shape = [3, 3, 1, 5];
+  assert.is(
+    failure((stored) => {
+      (stored.variables as { shape: number[] }[])[0].shape = [3, 3, 1, 5];
     }),
-    /it holds 296 bytes of values, its header declares 83 float32 values/,
+    "it holds 296 bytes of values, its header declares 83 float32 values",
   );
-  assert.match(
-    failure((header) => {
-      header.data = { dataset: 7, batchSize: 8 };
-    }),
-    /'data' is not null or \{ dataset, batchSize \}/,
-  );
+  // A header that is not JSON at all (its length still right).
+  saveWeights(source, filePath, header);
+  const bytes = fs.readFileSync(filePath);
+  bytes[12] = "<".charCodeAt(0);
+  fs.writeFileSync(filePath, bytes);
+  assert.is(refusal(target, filePath), "its header is damaged (not JSON)");
   source.dispose();
   target.dispose();
 });
 
-test("trainOrLoad retrains, saying why, when the cached file does not match or is damaged", async () => {
+test("a file of the same model name whose variables have other shapes (or other names) is refused by assignWeights, naming both", () => {
+  const target = tinyModel(2);
+  const wide = new ChapterModel(wideTinyDefinition, { seed: 1 });
+  assert.is(wide.key, target.key);
+  assert.equal(
+    wide.variables.map((variable) => variable.name),
+    target.variables.map((variable) => variable.name),
+  );
+  const filePath = path.join(weightsDir, "wide.weights");
+  saveWeights(wide, filePath, header);
+  // The file itself is intact: only assigning it to this model fails.
+  readWeightsFile(filePath);
+  assert.is(
+    refusal(target, filePath),
+    "it holds variables weight1[3,3,1,8] bias1[8] weight2[32,2] bias2[2], not model 'tiny''s weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]",
+  );
+  assert.is(describeVariables(target.variables), "weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]");
+
+  const mnist = createModel("mnist", { seed: 1 });
+  saveWeights(mnist, filePath, header);
+  assert.match(refusal(target, filePath), /^it holds variables weight1\[5,5,1,32\] .*, not model 'tiny''s weight1\[3,3,1,4\]/);
+  [target, wide, mnist].forEach((model) => model.dispose());
+});
+
+test("trainOrLoad: a cached file with this run's key but other variable shapes is not loaded; it says why and retrains", async () => {
+  const dir = path.join(weightsDir, "shapes");
+  const options = { steps: 10, logEvery: 5, weightsDir: dir, progress: silentProgress };
+  const first = tinyModel(7);
+  const trained = await trainOrLoad(first, new TinyBatches(8, "tiny-train:0001"), { ...options, log: () => {} });
+  const filePath = trained.weightsPath as string;
+  const stored = readHeader(filePath);
+
+  // The header names this very run (its key and log) but holds the wide model's values.
+  const wide = new ChapterModel(wideTinyDefinition, { seed: 7 });
+  saveWeights(wide, filePath, { key: stored.key, run: stored.run });
+  wide.dispose();
   const { lines, log } = lineCollector();
-  const model = tinyModel(8);
-  await trainOrLoad(model, new TinyBatches(), { steps: 20, logEvery: 10, log, weightsDir });
-  const otherRate = await trainOrLoad(model, new TinyBatches(), { steps: 20, logEvery: 10, learningRate: 0.05, log, weightsDir });
-  assert.is(otherRate.outcome, "trained");
-  assert.ok(lines.some((line) => /^Not using .*: it was trained with learningRate 0\.01 instead of 0\.05\. Training instead/.test(line)), lines.join("\n"));
-
-  const filePath = weightsFilePath(weightsDir, "tiny", 20, 8, null);
-  fs.writeFileSync(filePath, "garbage");
-  lines.length = 0;
-  const afterDamage = await trainOrLoad(model, new TinyBatches(), { steps: 20, logEvery: 10, learningRate: 0.05, log, weightsDir });
-  assert.is(afterDamage.outcome, "trained");
-  assert.ok(lines.some((line) => /^Not using .*not a cnn-chapter4 weights file/.test(line)), lines.join("\n"));
-  assert.is((await trainOrLoad(model, new TinyBatches(), { steps: 20, learningRate: 0.05, log, weightsDir })).outcome, "loaded");
-  model.dispose();
-});
-
-test("trainOrLoad does not cache models built without a seed", async () => {
-  const model = createModel(tinyDefinition);
-  const result = await trainOrLoad(model, new TinyBatches(), { steps: 5, log: () => {}, weightsDir });
-  assert.is(result.outcome, "trained");
-  assert.is(result.weightsPath, null);
-  assert.match(result.message, /no seed, so the weights were not cached/);
-  model.dispose();
-});
-
-test("defaultWeightsDir is 'weights' under the cache root: CNN_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache; empty means unset", () => {
-  const home = os.homedir();
-  assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "/data/cnn" }), "/data/cnn/weights");
-  assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "", XDG_CACHE_HOME: "/xdg" }), "/xdg/cnn-chapter4/weights");
-  assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "" }), path.join(home, ".cache/cnn-chapter4/weights"));
-  assert.is(defaultWeightsDir({}), path.join(home, ".cache/cnn-chapter4/weights"));
-  assert.ok(path.isAbsolute(defaultWeightsDir({ CNN_CACHE_DIR: "relative/cache" })));
-});
-
-test("trainOrLoad's messages print paths under the home folder as ~/...", async () => {
-  // os.homedir() follows $HOME, so the test's own folder can stand for the home folder.
-  const home = process.env.HOME;
-  process.env.HOME = weightsDir;
-  try {
-    const { lines, log } = lineCollector();
-    const options = { steps: 5, log, weightsDir: path.join(weightsDir, "cache") };
-    const model = tinyModel(9);
-    const trained = await trainOrLoad(model, new TinyBatches(), options);
-    const shown = "~/cache/tiny-steps5-seed9-unidentified.weights";
-    assert.ok(trained.message.endsWith(`weights saved to ${shown}`), trained.message);
-    assert.ok((await trainOrLoad(model, new TinyBatches(), options)).message.includes(`from ${shown};`));
-    fs.writeFileSync(trained.weightsPath as string, "garbage");
-    await trainOrLoad(model, new TinyBatches(), options);
-    assert.ok(lines.some((line) => line.startsWith(`Not using ${shown}: `)), lines.join("\n"));
-    model.dispose();
-  } finally {
-    if (home === undefined) delete process.env.HOME;
-    else process.env.HOME = home;
-  }
+  const second = tinyModel(7);
+  const batches = new TinyBatches(8, "tiny-train:0001");
+  const retrained = await trainOrLoad(second, batches, { ...options, log });
+  assert.is(retrained.outcome, "trained");
+  assert.is(batches.handedOut, 10);
+  assert.equal(lines.filter((line) => line.startsWith("Not using")), [
+    `Not using ${displayPath(filePath)}: it holds variables weight1[3,3,1,8] bias1[8] weight2[32,2] bias2[2], not model 'tiny''s weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]. ` +
+      "Training instead; the new run will replace it.",
+  ]);
+  // The new run replaced the file: the next call loads it.
+  const third = tinyModel(7);
+  const loaded = await trainOrLoad(third, new TinyBatches(8, "tiny-train:0001"), { ...options, log });
+  assert.is(loaded.outcome, "loaded");
+  assert.equal(weightValues(third), weightValues(second));
+  [first, second, third].forEach((model) => model.dispose());
 });
 
 test.after(() => fs.rmSync(weightsDir, { recursive: true, force: true }));

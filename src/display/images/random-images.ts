@@ -2,7 +2,7 @@
 import { tf } from "../../backend";
 import type { ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
-import { mulberry32 } from "../../data/random";
+import { mulberry32, permutation } from "../../data/random";
 
 /**
  * The least a data set must offer to be sampled: its size and a way to get chosen
@@ -52,15 +52,7 @@ export async function displayCifar(
   }
 }
 
-/** `k` distinct integers from [0, n), in random order, determined by `seed`. */
+/** `k` distinct integers from [0, n), in random order, determined by `seed`: the first `k` of a seeded permutation. */
 export function sampleWithoutReplacement(n: number, k: number, seed: number): number[] {
-  // The data layer's seeded generator, so the same seed gives the same sample on every machine.
-  const random = mulberry32(seed);
-  const pool = new Int32Array(n).map((_, i) => i);
-  // Partial Fisher–Yates: the first k slots end up a uniform random sample.
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(random() * (n - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return Array.from(pool.subarray(0, k));
+  return Array.from(permutation(n, mulberry32(seed)).subarray(0, k));
 }

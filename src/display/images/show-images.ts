@@ -1,6 +1,6 @@
 /** Showing image grids in a notebook, optionally with a caption under each tile. */
 import { tf } from "../../backend";
-import { displayBundle } from "../output";
+import { displayBundle } from "../../output/output";
 import { encodeGrid, gridLayout, tileOrigin, type GridLayout, type ImageGridOptions } from "./image-grid";
 
 export interface ShowImageGridOptions extends ImageGridOptions {

@@ -11,6 +11,8 @@
  * busy is queued and sent once the deferred one has gone out; later messages
  * queue behind it, so a cell's outputs still arrive before its "idle" status.
  */
+import * as fs from "fs";
+import * as path from "path";
 
 interface SendingSocket {
   send(message: unknown): Promise<void>;
@@ -105,13 +107,27 @@ async function drain(socket: SendingSocket, nativeSend: NativeSend, queue: SendQ
 }
 
 /**
- * In a tslab kernel, makes the sends of the zeromq it loaded wait (see above);
- * elsewhere zeromq is not loaded and this does nothing.
+ * The zeromq module that a tslab kernel started from `mainScript` in the folder `cwd` loads.
+ * tslab hands the kernel over to the tslab installed in `cwd` or the nearest folder above it
+ * (not counting node_modules folders themselves), else keeps it; that tslab loads the zeromq
+ * its own folder resolves.
  */
-export function makeKernelSendsWait(): void {
-  for (const [filename, cached] of Object.entries(require.cache)) {
-    if (/[\\/]zeromq[\\/]lib[\\/]index\.js$/.test(filename) && cached?.loaded) {
-      makeSendsWait(cached.exports as ZeromqSocketClasses);
-    }
+export function kernelZeromqPath(cwd: string, mainScript: string): string {
+  return require.resolve("zeromq", { paths: [localTslabFolder(cwd) ?? path.dirname(fs.realpathSync(mainScript))] });
+}
+
+function localTslabFolder(cwd: string): string | undefined {
+  for (let folder = path.resolve(cwd); ; folder = path.dirname(folder)) {
+    const localMain = path.join(folder, "node_modules", "tslab", "dist", "main.js");
+    if (path.basename(folder) !== "node_modules" && fs.existsSync(localMain)) return path.dirname(fs.realpathSync(localMain));
+    if (path.dirname(folder) === folder) return undefined;
   }
+}
+
+/**
+ * Makes the sends of the zeromq this process's tslab kernel will use wait for a busy socket
+ * (see above). Meant to run before the kernel opens its sockets: ./kernel-preload.ts.
+ */
+export function makeKernelSendsWait(cwd = process.cwd(), mainScript = process.argv[1]): void {
+  makeSendsWait(require(kernelZeromqPath(cwd, mainScript)) as ZeromqSocketClasses);
 }

@@ -1,4 +1,4 @@
-/** What train() reports live progress to; display's ProgressReporter is the usual one. */
+/** What a loop reports live progress to; ProgressReporter is the usual one. */
 
 export interface ProgressInfo {
   /** Cost at the latest point of the training curve. */
@@ -7,12 +7,12 @@ export interface ProgressInfo {
   accuracy?: number;
 }
 
-/** Receives progress from train(): `tick` at most twice a second, `finish` always (also after an error). */
+/** Receives a loop's progress: `tick` at most twice a second, `finish` always (also after an error). */
 export interface ProgressSink {
   start(totalSteps: number): void;
   tick(stepsDone: number, info: ProgressInfo): void;
   finish(): void;
-  /** Called before train() prints a log line, so a one-line display can get out of its way. */
+  /** Called before the loop prints a log line, so a one-line display can get out of its way. */
   clear?(): void;
 }
 

@@ -1,5 +1,5 @@
 /** A one-line training progress report: updated in place in a notebook, rewritten with \r in a terminal. */
-import type { ProgressInfo, ProgressSink } from "../training/progress-sink";
+import type { ProgressInfo, ProgressSink } from "./progress-sink";
 import { liveDisplay, inNotebook, type LiveDisplay } from "./output";
 
 /** Where terminal output goes; `isTTY` decides between a live line and a final summary only. */

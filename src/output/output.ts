@@ -5,11 +5,6 @@
  * and callers fall back to plain text.
  */
 import { randomBytes } from "crypto";
-import { makeKernelSendsWait } from "./kernel-sends";
-
-// In a kernel, long bursts of outputs (a training cell's log lines and redrawn charts) would
-// otherwise make tslab's socket refuse a send, ending the cell (./kernel-sends.ts).
-makeKernelSendsWait();
 
 /** One output: a value per MIME type. Strings, or JSON objects (vega-lite); binary data as base64. */
 export type MimeBundle = Record<string, string | object>;

@@ -1,5 +1,5 @@
 /** Test helpers: a fake notebook writer that records every output message. */
-import { setDisplayWriter, type DisplayContent } from "../../src/display/output";
+import { setDisplayWriter, type DisplayContent } from "../../src/output/output";
 
 export interface RecordedMessage {
   type: "display_data" | "update_display_data";

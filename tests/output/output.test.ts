@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { currentDisplayWriter, displayBundle, liveDisplay, type DisplayWriter } from "../../src/display/output";
+import { currentDisplayWriter, displayBundle, liveDisplay, type DisplayWriter } from "../../src/output/output";
 import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "./recorder";
 
 test.after.each(stopRecording);

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { formatDuration, ProgressReporter, type TerminalStream } from "../../src/display/progress-reporter";
+import { formatDuration, ProgressReporter, type TerminalStream } from "../../src/output/progress-reporter";
 import { recordOutputs, simulateTerminal, stopRecording } from "./recorder";
 
 test.after.each(stopRecording);

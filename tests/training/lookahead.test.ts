@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../../src/backend";
-import { ModelVariable } from "../../../src/layers/variables";
-import { Lookahead, lookaheadDecay } from "../../../src/training";
+import { tf } from "../../src/backend";
+import { ModelVariable } from "../../src/layers/variables";
+import { Lookahead, lookaheadDecay } from "../../src/training";
 
 function variable(name: string, values: number[]): ModelVariable {
   const value = tf.tensor1d(values);
@@ -58,6 +58,43 @@ test("the decay grows as the cube of the progress to 0.95⁵ at the last step", 
   assert.ok(Math.abs(lookaheadDecay(100, 100, settings) - 0.7737809375) < 1e-9);
   assert.ok(Math.abs(lookaheadDecay(50, 100, settings) - 0.7737809375 / 8) < 1e-9);
   assert.is(lookaheadDecay(0, 100, settings), 0);
+});
+
+test("lookaheadDecay refuses a run of no steps (step / 0 would be NaN) and other totals that are not whole numbers ≥ 1", () => {
+  const settings = { every: 5, startEpoch: 3, finalDecay: 0.95 ** 5, power: 3 };
+  for (const totalSteps of [0, -3, 2.5, NaN, Infinity]) {
+    assert.throws(() => lookaheadDecay(0, totalSteps, settings), (error: Error) => error.message === `lookaheadDecay: totalSteps must be a whole number ≥ 1, got ${totalSteps}.`, `totalSteps ${totalSteps}`);
+  }
+});
+
+test("lookaheadDecay refuses a step outside 0 to totalSteps", () => {
+  const settings = { every: 5, startEpoch: 3, finalDecay: 0.95 ** 5, power: 3 };
+  for (const step of [-1, 101, NaN]) {
+    assert.throws(() => lookaheadDecay(step, 100, settings), (error: Error) => error.message === `lookaheadDecay: step must be from 0 to totalSteps (100), got ${step}.`, `step ${step}`);
+  }
+});
+
+test("lookaheadDecay refuses a finalDecay outside [0, 1) and a power that is not a finite number ≥ 0", () => {
+  const settings = { every: 5, startEpoch: 3, finalDecay: 0.95 ** 5, power: 3 };
+  for (const finalDecay of [1, -0.1, NaN]) {
+    assert.throws(() => lookaheadDecay(50, 100, { ...settings, finalDecay }), (error: Error) => error.message === `lookaheadDecay: finalDecay must be from 0 up to (not including) 1, got ${finalDecay}.`, `finalDecay ${finalDecay}`);
+  }
+  for (const power of [-1, NaN, Infinity]) {
+    assert.throws(() => lookaheadDecay(50, 100, { ...settings, power }), (error: Error) => error.message === `lookaheadDecay: power must be a finite number ≥ 0, got ${power}.`, `power ${power}`);
+  }
+  assert.is(lookaheadDecay(50, 100, { ...settings, power: 0 }), settings.finalDecay);
+});
+
+test("Lookahead.update refuses a decay outside 0 to 1 and leaves the weights as they were", () => {
+  const weights = variable("w", [1, 2]);
+  const lookahead = new Lookahead([weights]);
+  tf.tidy(() => weights.assign(tf.tensor1d([3, 4])));
+  for (const decay of [-0.5, 1.5, NaN]) {
+    assert.throws(() => lookahead.update(decay), (error: Error) => error.message === `Lookahead.update: decay must be from 0 to 1, got ${decay}.`, `decay ${decay}`);
+  }
+  assert.equal(valuesOf(weights), [3, 4]);
+  lookahead.dispose();
+  weights.dispose();
 });
 
 test("Lookahead holds no tensors after dispose", () => {

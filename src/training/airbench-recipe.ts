@@ -5,25 +5,19 @@
  * independent of momentum); sgdSettings converts them for this project's
  * batch-mean loss.
  */
-import { createHash } from "node:crypto";
-import { AIRBENCH93_WIDTHS, type AirbenchWidths } from "../../models/airbench";
-import type { ConvolutionPrecision } from "../../compiled/trace";
-import { AIRBENCH_SCHEDULE, type TriangularSchedule } from "../schedule";
-
-export type { ConvolutionPrecision };
-
-/** airbench's weight averaging: every few steps the weights move to an average of their recent values. */
-export interface LookaheadSettings {
-  /** Steps between averaging steps (airbench: 5). */
-  every: number;
-  /** The first epoch (from 0) that averages (airbench: 3, once the whitening bias is frozen). */
-  startEpoch: number;
-  /** The average's decay at the last step (airbench: 0.95⁵); it grows as (step / steps)^power, so early training is barely averaged. */
-  finalDecay: number;
-  power: number;
-}
-
-export type TestTimeAugmentation = "none" | "mirror" | "mirror-translate";
+import { tf } from "../backend";
+import { EpochBatches } from "../data/epoch-batches";
+import type { ImageSet } from "../data/image-set";
+import { streamSeed } from "../data/random";
+import { AIRBENCH_WHITENING } from "../layers/whitening";
+import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchWidths } from "../models/airbench";
+import { checkSeed, SEED_LIMIT } from "../seed";
+import { TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./evaluate";
+import type { LookaheadSettings } from "./lookahead";
+import type { NesterovSgdChoice } from "./optimizer";
+import { AIRBENCH_SCHEDULE, type TriangularSchedule } from "./schedule";
+import { STEP_KINDS, type StepKind } from "./step";
+import type { TrainOrLoadOptions } from "./train-or-load";
 
 /** Every knob of the recipe; the ablation switches one off at a time. */
 export interface AirbenchRecipe {
@@ -54,12 +48,8 @@ export interface AirbenchRecipe {
   schedule: TriangularSchedule | null;
   /** Used for the final accuracy: none, the mean of the image's and its mirror's logits, or also 1-pixel shifts. */
   testTimeAugmentation: TestTimeAugmentation;
-  /**
-   * The training step's convolutions (and their gradients) compute in this;
-   * weights, updates and evaluation stay float32. bfloat16 needs a CPU with
-   * avx512_bf16 or amx_bf16 (trainOrLoadAirbench falls back to float32 elsewhere).
-   */
-  convolutionPrecision: ConvolutionPrecision;
+  /** "compiled-bfloat16": the step's convolutions compute in bfloat16 (where the CPU has it; float32 elsewhere, see runnableStepKind). */
+  step: StepKind;
 }
 
 /**
@@ -87,7 +77,7 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
   schedule: AIRBENCH_SCHEDULE,
   testTimeAugmentation: "mirror-translate",
   // airbench trains in half precision too; on this project's CPU bfloat16 convolutions make a step about 1.7× faster.
-  convolutionPrecision: "bfloat16",
+  step: "compiled-bfloat16",
 };
 
 /** What withoutIngredient can take out of a recipe, each with what it then does instead. */
@@ -181,11 +171,11 @@ export function checkRecipe(recipe: AirbenchRecipe): AirbenchRecipe {
       problems.push(`lookahead.finalDecay must be from 0 up to (not including) 1 (got ${recipe.lookahead.finalDecay})`);
     }
   }
-  if (!["none", "mirror", "mirror-translate"].includes(recipe.testTimeAugmentation)) {
+  if (!TEST_TIME_AUGMENTATIONS.includes(recipe.testTimeAugmentation)) {
     problems.push(`testTimeAugmentation must be "none", "mirror" or "mirror-translate" (got ${JSON.stringify(recipe.testTimeAugmentation)})`);
   }
-  if (!["float32", "bfloat16"].includes(recipe.convolutionPrecision)) {
-    problems.push(`convolutionPrecision must be "float32" or "bfloat16" (got ${JSON.stringify(recipe.convolutionPrecision)})`);
+  if (!STEP_KINDS.includes(recipe.step)) {
+    problems.push(`step must be one of ${STEP_KINDS.map((kind) => `"${kind}"`).join(", ")} (got ${JSON.stringify(recipe.step)})`);
   }
   if (problems.length > 0) {
     throw new Error(`airbench recipe: ${problems.join("; ")}.`);
@@ -193,19 +183,90 @@ export function checkRecipe(recipe: AirbenchRecipe): AirbenchRecipe {
   return recipe;
 }
 
-/** A short hash of `value`'s JSON (keys in a fixed order), e.g. naming a recipe's cached weights. */
-export function shortHash(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
+/** airbench whitens with the first 5000 training images. */
+const WHITENING_IMAGES = 5000;
+
+/** airbench's network for `recipe` (its widths), its initial weights from `seed`. */
+export function airbenchModel(recipe: Pick<AirbenchRecipe, "widths">, options: { seed?: number } = {}): AirbenchModel {
+  return new AirbenchModel({ widths: recipe.widths, seed: options.seed });
 }
 
-/** JSON with object keys sorted, so equal recipes give equal text whatever order their fields were written in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(",")}]`;
+export interface AirbenchTrainingSettings {
+  /** Changes to AIRBENCH_RECIPE. */
+  recipe?: Partial<AirbenchRecipe>;
+  /** Seeds the order and augmentation of the batches (and random first-layer filters). */
+  seed: number;
+  /** Multiplies the recipe's epochs (e.g. 0.01 for a smoke run); default 1. */
+  stepScale?: number;
+  /** Train even when a matching run is cached. */
+  retrain?: boolean;
+}
+
+export interface AirbenchTraining {
+  /** The recipe as run (epochs already multiplied by the step scale). */
+  recipe: AirbenchRecipe;
+  batches: EpochBatches;
+  options: TrainOrLoadOptions;
+}
+
+/**
+ * The batches and training options of airbench's recipe for `model` on
+ * `trainSet`, evaluated on `testSet` after each epoch; the same trainOrLoad
+ * and trainAndPlot as the chapter's models then run it:
+ *
+ *     const { batches, options } = airbenchTraining(model, cifar.train, cifar.test, settings);
+ *     const run = await trainAndPlot(model, batches, options);
+ */
+export function airbenchTraining(model: AirbenchModel, trainSet: ImageSet, testSet: ImageSet, settings: AirbenchTrainingSettings): AirbenchTraining {
+  const stepScale = settings.stepScale ?? 1;
+  if (!(stepScale > 0 && Number.isFinite(stepScale))) {
+    throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the epochs.`);
   }
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(",")}}`;
+  const base = checkRecipe({ ...AIRBENCH_RECIPE, ...settings.recipe });
+  const recipe = checkRecipe({ ...base, epochs: base.epochs * stepScale });
+  const seed = checkSeed(settings.seed, "airbench: seed");
+  if (canonicalWidths(model.widths) !== canonicalWidths(recipe.widths)) {
+    throw new Error(`airbench: the model's widths ${canonicalWidths(model.widths)} differ from the recipe's ${canonicalWidths(recipe.widths)}; build it with airbenchModel(recipe).`);
   }
-  return JSON.stringify(value);
+  if (trainSet.channels !== 3 || testSet.channels !== 3 || trainSet.height !== 32 || trainSet.width !== 32) {
+    throw new Error(`airbench trains on CIFAR-10's 32×32 colour images; got ${trainSet.height}×${trainSet.width}×${trainSet.channels} training images (${trainSet.datasetId}).`);
+  }
+  const batches = new EpochBatches(trainSet, { batchSize: recipe.batchSize, seed, translate: recipe.translate, flip: recipe.flip });
+  const { learningRate, weightDecay, normOffsetWeightDecay } = sgdSettings(recipe);
+  const optimizer: NesterovSgdChoice = {
+    kind: "nesterov-sgd",
+    learningRate,
+    momentum: recipe.momentum,
+    weightDecay,
+    roles: { "norm-offset": { learningRateScale: recipe.normOffsetLearningRateScale, weightDecay: normOffsetWeightDecay } },
+    freezeFromEpoch: { "whitening-bias": recipe.whiteningBiasEpochs },
+  };
+  const firstLayerSeed = streamSeed(seed, "firstLayer") % SEED_LIMIT;
+  const whiteningImages = Math.min(WHITENING_IMAGES, trainSet.count);
+  return {
+    recipe,
+    batches,
+    options: {
+      steps: Math.ceil(batches.stepsPerEpoch * recipe.epochs),
+      optimizer,
+      schedule: recipe.schedule,
+      keepProb: 1,
+      labelSmoothing: recipe.labelSmoothing,
+      logEvery: null,
+      lookahead: recipe.lookahead,
+      step: recipe.step,
+      testSet,
+      retrain: settings.retrain ?? false,
+      prepare: recipe.whitening
+        ? {
+            what: { firstLayer: "whitening", images: whiteningImages, settings: AIRBENCH_WHITENING },
+            run: () => tf.tidy(() => model.initializeWhitening(trainSet.images(0, whiteningImages))),
+          }
+        : { what: { firstLayer: "random", seed: firstLayerSeed }, run: () => model.initializeRandomFilters(firstLayerSeed) },
+    },
+  };
+}
+
+function canonicalWidths(widths: AirbenchWidths): string {
+  return `${widths.whitening}/${widths.blocks.join("/")}`;
 }

@@ -1,0 +1,80 @@
+/**
+ * The kernel spec that set-up writes starts tslab with dist/output/kernel-preload.js loaded first,
+ * so a burst of more than 512 outputs gets through even in a cell that runs before the package
+ * is imported (src/output/kernel-sends.ts). Runs real kernels through scripts/run_notebooks.py.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { assertCompiledPackageCurrent } from "./compiled-package";
+
+const root = path.resolve(__dirname, "../..");
+const python = path.join(root, ".venv/bin/python");
+const LINES = 1200;
+
+interface Output {
+  output_type: string;
+  text?: string | string[];
+}
+
+/** Runs a notebook of `sources` and returns each cell's printed text. */
+function runCells(dir: string, sources: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const source = path.join(dir, "cells.ipynb");
+  const cells = sources.map((text) => ({ cell_type: "code", source: text, metadata: {}, outputs: [], execution_count: null }));
+  const kernelspec = { name: "tslab", display_name: "TypeScript", language: "typescript" };
+  fs.writeFileSync(source, JSON.stringify({ cells, metadata: { kernelspec }, nbformat: 4, nbformat_minor: 5 }));
+  execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
+    stdio: "pipe",
+    env,
+    timeout: 300_000,
+  });
+  const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/cells.ipynb"), "utf8")) as { cells: { outputs: Output[] }[] };
+  const text = (value: Output["text"]) => (Array.isArray(value) ? value.join("") : value ?? "");
+  return executed.cells.map((cell) => cell.outputs.filter((o) => o.output_type === "stream").map((o) => text(o.text)).join(""));
+}
+
+const burst = `for (let i = 0; i < ${LINES}; i++) console.log(\`line \${i}\`);`;
+const numbered = Array.from({ length: LINES }, (_, i) => `line ${i}`);
+
+test("the kernel spec preloads the output fix from dist/", () => {
+  const spec = JSON.parse(fs.readFileSync(path.join(root, ".venv/share/jupyter/kernels/tslab/kernel.json"), "utf8")) as { argv: string[] };
+  const preload = spec.argv.indexOf("--require");
+  assert.ok(preload >= 0, `the kernel spec loads nothing first: ${spec.argv.join(" ")} (run \`npm run setup\`)`);
+  assert.is(spec.argv[preload + 1], path.join(root, "dist/output/kernel-preload.js"));
+  assert.ok(fs.existsSync(spec.argv[preload + 1]), `${spec.argv[preload + 1]} is missing (run \`npm run setup\`)`);
+});
+
+test(`a cell that prints ${LINES} lines before the package is imported gets them all, in order`, () => {
+  assertCompiledPackageCurrent();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
+  try {
+    const printed = runCells(dir, [burst, 'import { inNotebook } from "cnn-chapter4";\nconsole.log(`in a notebook: ${inNotebook()}`);']);
+    assert.equal(printed[0].trim().split("\n"), numbered);
+    assert.is(printed[1].trim(), "in a notebook: true");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("without the preload, the same cell loses lines silently: what the preload is for", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
+  try {
+    // A kernel spec as `tslab install` writes it, found before the project's one through JUPYTER_PATH.
+    const specFolder = path.join(dir, "jupyter/kernels/tslab");
+    fs.mkdirSync(specFolder, { recursive: true });
+    const argv = [path.join(root, "node_modules/tslab/bin/tslab"), "kernel", "--config-path", "{connection_file}"];
+    fs.writeFileSync(path.join(specFolder, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript", language: "typescript" }));
+    const jupyterPath = [path.join(dir, "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
+    const printed = runCells(dir, [burst], { ...process.env, JUPYTER_PATH: jupyterPath });
+    const lines = printed[0].trim().split("\n");
+    assert.ok(lines.length < LINES, `all ${LINES} lines arrived without the preload: zeromq or tslab no longer refuse a burst, and the preload may be unneeded`);
+    assert.equal(lines, numbered.slice(0, lines.length));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
