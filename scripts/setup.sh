@@ -213,9 +213,16 @@ compiled_package() {
     return 0
   fi
   step "compiling src/ into dist/ (the package the notebooks import)"
-  rm -rf dist
-  node_modules/.bin/tsc -p tsconfig.build.json || fail "src/ does not compile (errors above)"
-  touch "$stamp"
+  # Into a new folder first: a failed compile leaves the previous dist/ whole, and a kernel
+  # starting meanwhile still finds its preload.
+  rm -rf dist.partial
+  node_modules/.bin/tsc -p tsconfig.build.json --outDir dist.partial \
+    || { rm -rf dist.partial; fail "src/ does not compile (errors above)"; }
+  touch dist.partial/.cnn-setup-build
+  rm -rf dist.old
+  [[ -d dist ]] && mv dist dist.old
+  mv dist.partial dist
+  rm -rf dist.old
   # Notebooks import the package by name: `import { ... } from "cnn-chapter4"`.
   ln -sfn .. "$ROOT/node_modules/cnn-chapter4"
 }

@@ -60,6 +60,7 @@ export {
   airbenchModel,
   airbenchTraining,
   testAccuracy,
+  accuracyOf,
   predictions,
   confusionMatrix,
   confusionOf,

@@ -102,11 +102,15 @@ export interface TestAccuracyOptions extends PredictionOptions {
   log?: (line: string) => void;
 }
 
+/** The fraction of predictions made already that are right. */
+export function accuracyOf({ predicted, truth }: Predictions): number {
+  const correct = predicted.reduce((count, p, i) => count + (p === truth[i] ? 1 : 0), 0);
+  return correct / predicted.length;
+}
+
 /** The fraction of the test set predicted right (no dropout; batch norm from its running statistics). */
 export function testAccuracy(model: TrainableModel, testSet: TestSet, options: TestAccuracyOptions = {}): number {
-  const { predicted, truth } = predictions(model, testSet, options);
-  const correct = predicted.reduce((count, p, i) => count + (p === truth[i] ? 1 : 0), 0);
-  const result = correct / testSet.count;
+  const result = accuracyOf(predictions(model, testSet, options));
   (options.log ?? console.log)(`test accuracy: ${result.toFixed(4)}`);
   return result;
 }

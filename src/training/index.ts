@@ -35,6 +35,7 @@ export {
 export {
   predictions,
   testAccuracy,
+  accuracyOf,
   confusionMatrix,
   confusionOf,
   augmentedLogits,

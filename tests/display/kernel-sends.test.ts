@@ -28,11 +28,15 @@ type Subscriber = Socket & { subscribe(): void; receive(): Promise<Buffer[]> };
 /**
  * A publisher and a subscriber whose subscription has reached it: until then a publisher drops
  * what it sends, so probes go out until one arrives, then a last message marks the end of them.
+ * The publisher keeps every message it cannot send yet: at zeromq's default high-water mark it
+ * drops those past 1000 when its I/O thread falls behind (a busy machine), which is not the
+ * patch's doing (the kernel test runs tslab's own socket).
  */
 async function connectedPair(): Promise<{ publisher: Socket; subscriber: Subscriber }> {
   const publisher = new zeromq.Publisher();
   const subscriber = new zeromq.Subscriber();
   try {
+    (publisher as unknown as { sendHighWaterMark: number }).sendHighWaterMark = 0; // no limit; set before bind
     await publisher.bind("tcp://127.0.0.1:*");
     subscriber.connect((publisher as unknown as { lastEndpoint: string }).lastEndpoint);
     subscriber.subscribe();

@@ -55,7 +55,8 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
     svgTitles: [
       "GELU and ReLU",
       "Triangular schedule",
-      "airbench (64/192/192) on CIFAR-10: test accuracy after each epoch",
+      "airbench (64/192/192): training",
+      "airbench (64/192/192): test accuracy after each epoch",
       "each ingredient taken out in turn",
       "airbench (64/192/192): test accuracy per class (with TTA)",
       "airbench (64/192/192) on the CIFAR-10 test set: true class (rows) vs predicted (columns)",

@@ -73,14 +73,19 @@ async function run(settings: RunSettings = {}) {
   const training = airbenchTraining(model, train, testSet, { recipe, seed: settings.seed ?? 1, stepScale: settings.stepScale });
   const batches = counted(training.batches);
   const weightsDir = settings.weightsDir ?? temporaryFolder("cnn-airbench-weights-");
-  const result = await trainOrLoad(model, batches, {
-    ...training.options,
-    ...quiet,
-    weightsDir,
-    onEpoch: (record) => settings.onEpoch?.(record, model),
-    ...settings.options,
-  });
-  return { model, result, batches, training, weightsDir };
+  try {
+    const result = await trainOrLoad(model, batches, {
+      ...training.options,
+      ...quiet,
+      weightsDir,
+      onEpoch: (record) => settings.onEpoch?.(record, model),
+      ...settings.options,
+    });
+    return { model, result, batches, training, weightsDir };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 test("on tiny CIFAR: one record per epoch, the cost falls epoch by epoch and the test accuracy ends far above chance", async () => {
@@ -288,15 +293,13 @@ test("an interrupt stops the run with TrainingInterruptedError and writes no fil
     finish() {},
   };
   const weightsDir = temporaryFolder("cnn-airbench-weights-");
-  let model: AirbenchModel | null = null;
   try {
-    ({ model } = await run({ weightsDir, options: { progress: interruptingProgress } }));
+    (await run({ weightsDir, options: { progress: interruptingProgress } })).model.dispose();
     assert.unreachable("the run should have been interrupted");
   } catch (error) {
     assert.instance(error, TrainingInterruptedError);
     assert.match((error as Error).message, /^training interrupted at step 3 of 40/);
   }
-  model?.dispose();
   assert.equal(fs.readdirSync(weightsDir), []);
   assert.is(process.listenerCount("SIGINT"), listenersBefore);
 });
