@@ -228,8 +228,16 @@ export function airbenchTraining(model: AirbenchModel, trainSet: ImageSet, testS
   if (canonicalWidths(model.widths) !== canonicalWidths(recipe.widths)) {
     throw new Error(`airbench: the model's widths ${canonicalWidths(model.widths)} differ from the recipe's ${canonicalWidths(recipe.widths)}; build it with airbenchModel(recipe).`);
   }
-  if (trainSet.channels !== 3 || testSet.channels !== 3 || trainSet.height !== 32 || trainSet.width !== 32) {
-    throw new Error(`airbench trains on CIFAR-10's 32×32 colour images; got ${trainSet.height}×${trainSet.width}×${trainSet.channels} training images (${trainSet.datasetId}).`);
+  for (const [set, what] of [[trainSet, "training"], [testSet, "test"]] as const) {
+    if (set.channels !== 3 || set.height !== 32 || set.width !== 32) {
+      throw new Error(`airbench takes CIFAR-10's 32×32 colour images; got ${set.height}×${set.width}×${set.channels} ${what} images (${set.datasetId}).`);
+    }
+  }
+  if (recipe.batchSize > trainSet.count) {
+    throw new Error(
+      `airbench: a batch size of ${recipe.batchSize} is larger than the ${trainSet.count} training images; ` +
+        `pass a smaller recipe batchSize (e.g. recipe: { batchSize: ${Math.max(1, Math.floor(trainSet.count / 10))} }).`,
+    );
   }
   const batches = new EpochBatches(trainSet, { batchSize: recipe.batchSize, seed, translate: recipe.translate, flip: recipe.flip });
   const { learningRate, weightDecay, normOffsetWeightDecay } = sgdSettings(recipe);

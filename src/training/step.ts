@@ -106,6 +106,10 @@ export function eagerTrainingStep(model: TrainableModel, optimizer: Optimizer, b
 
 const FLOAT32 = graphAttr.type("dtype", "float32");
 
+function shapeKey(batch: Batch): string {
+  return `${batch.xs.shape}|${batch.ys.shape}`;
+}
+
 export interface CompiledStepOptions extends StepSettings {
   /** Default "float32". The caller checks that the CPU computes bfloat16 natively (runnableStepKind). */
   convolutionPrecision?: ConvolutionPrecision;
@@ -244,6 +248,8 @@ export class TrainingStepper {
   readonly kind: StepKind;
   /** Per batch shape: the compiled step, or null where the eager step runs. */
   private readonly compiled = new Map<string, CompiledTrainingStep | null>();
+  /** Batch shapes whose compiled step has run once (its kernels exist). */
+  private readonly ran = new Set<string>();
 
   constructor(
     readonly model: TrainableModel,
@@ -259,7 +265,20 @@ export class TrainingStepper {
   /** One training step: its loss and batch accuracy, measured by its own forward pass (new scalars: dispose them). */
   step(batch: Batch): { loss: tf.Scalar; accuracy: tf.Scalar } {
     const compiled = this.kind === "eager" ? null : this.compiledStep(batch);
-    const { loss, accuracy: batchAccuracy } = compiled === null ? eagerTrainingStep(this.model, this.optimizer, batch, this.settings) : compiled.run(batch);
+    if (compiled !== null) {
+      const key = shapeKey(batch);
+      if (this.ran.has(key)) return compiled.run(batch);
+      try {
+        // TensorFlow instantiates a function's kernels at its first call, before any op runs.
+        const result = compiled.run(batch);
+        this.ran.add(key);
+        return result;
+      } catch (error) {
+        if (!isUncompilable(error)) throw error;
+        this.fallBack(batch, error);
+      }
+    }
+    const { loss, accuracy: batchAccuracy } = eagerTrainingStep(this.model, this.optimizer, batch, this.settings);
     return { loss, accuracy: batchAccuracy };
   }
 
@@ -270,19 +289,26 @@ export class TrainingStepper {
   }
 
   private compiledStep(batch: Batch): CompiledTrainingStep | null {
-    const key = `${batch.xs.shape}|${batch.ys.shape}`;
+    const key = shapeKey(batch);
     if (!this.compiled.has(key)) {
       try {
         const convolutionPrecision = this.kind === "compiled-bfloat16" ? "bfloat16" : "float32";
         this.compiled.set(key, CompiledTrainingStep.build(this.model, this.optimizer, batch, { ...this.settings, convolutionPrecision }));
       } catch (error) {
         if (!isUncompilable(error)) throw error;
-        const reason = ((error as Error).message ?? String(error)).replace(/\s+/g, " ").trim();
-        this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager float32 step for batches of [${batch.xs.shape}].`);
-        this.compiled.set(key, null);
+        this.fallBack(batch, error);
       }
     }
     return this.compiled.get(key) ?? null;
+  }
+
+  /** From now on the eager step runs for this batch shape; one line says why. */
+  private fallBack(batch: Batch, error: unknown): void {
+    const key = shapeKey(batch);
+    this.compiled.get(key)?.dispose();
+    this.compiled.set(key, null);
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+    this.warn(`${this.model.key}: the compiled training step cannot be built (${reason}); using the eager float32 step for batches of [${batch.xs.shape}].`);
   }
 }
 

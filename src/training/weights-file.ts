@@ -114,7 +114,7 @@ export function assignWeights(model: TrainableModel, file: WeightsFile, filePath
   const modelVariables = describeVariables(variables);
   const fileVariables = describeVariables(file.header.variables);
   if (fileVariables !== modelVariables) {
-    throw new WeightsFileError(filePath, `it holds variables ${fileVariables}, not model '${model.key}''s ${modelVariables}`);
+    throw new WeightsFileError(filePath, `it holds variables ${fileVariables}, not those of model '${model.key}', ${modelVariables}`);
   }
   const values = new Float32Array(file.data.buffer.slice(file.data.byteOffset, file.data.byteOffset + file.data.byteLength));
   let offset = 0;

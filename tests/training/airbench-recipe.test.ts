@@ -181,9 +181,13 @@ test("airbenchTraining: MNIST-shaped data (28×28, one channel) is a clear error
   try {
     assert.throws(
       () => airbenchTraining(model, mnist.train, mnist.test, { recipe: SMALL_RECIPE, seed: 1 }),
-      (error: Error) => error.message === `airbench trains on CIFAR-10's 32×32 colour images; got 28×28×1 training images (${mnist.train.datasetId}).`,
+      (error: Error) => error.message === `airbench takes CIFAR-10's 32×32 colour images; got 28×28×1 training images (${mnist.train.datasetId}).`,
     );
-    assert.throws(() => airbenchTraining(model, cifar.train, mnist.test, { recipe: SMALL_RECIPE, seed: 1 }), /^airbench trains on CIFAR-10's 32×32 colour images/);
+    // The test set too, before any training: it is evaluated after each epoch.
+    assert.throws(
+      () => airbenchTraining(model, cifar.train, mnist.test, { recipe: SMALL_RECIPE, seed: 1 }),
+      (error: Error) => error.message === `airbench takes CIFAR-10's 32×32 colour images; got 28×28×1 test images (${mnist.test.datasetId}).`,
+    );
   } finally {
     model.dispose();
   }
@@ -202,7 +206,7 @@ test("airbenchTraining: a model of other widths, a bad seed, a bad recipe or a b
     assert.throws(() => airbenchTraining(model, train, testSet, { recipe: { ...SMALL_RECIPE, momentum: 1 }, seed: 1 }), /^airbench recipe: momentum must be/);
     assert.throws(
       () => airbenchTraining(model, train, testSet, { recipe: { ...SMALL_RECIPE, batchSize: 1024 }, seed: 1 }),
-      /batch size of 1024 is larger than the 500 training images; pass a smaller batch size \(e\.g\. 50\)/,
+      /batch size of 1024 is larger than the 500 training images; pass a smaller recipe batchSize \(e\.g\. recipe: { batchSize: 50 }\)/,
     );
   } finally {
     narrow.dispose();

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
 import {
+  accuracyOf,
   AdamOptimizer,
   augmentedLogits,
   confusionMatrix,
@@ -115,6 +116,7 @@ for (const options of [{ blockSize: 300 }, { blockSize: 1000, testTimeAugmentati
     const { lines, log } = lineCollector();
     const accuracy = testAccuracy(model, testSet, { ...options, log });
     assert.is(accuracy, correct / count);
+    assert.is(accuracyOf(result), accuracy, "accuracyOf the predictions made already");
     assert.equal(lines, [`test accuracy: ${accuracy.toFixed(4)}`]);
     const counts = confusionMatrix(model, testSet, options);
     assert.equal(counts, confusionOf(result, model.numClasses));

@@ -52,15 +52,17 @@ test("airbench create, train (Nesterov SGD, frozen role, weight averaging, compi
     const model = new AirbenchModel({ widths: { whitening: 24, blocks: [8, 8, 8] }, seed: cycle });
     tf.tidy(() => model.initializeWhitening(tf.randomUniform([16, 32, 32, 3], 0, 1, "float32", cycle) as tf.Tensor4D));
     assert.ok(liveNativeHandles() > handles, "a model holds native handles");
+    const lines: string[] = [];
     const { settings } = await train(model, cifarBatches(8), {
       steps: 6,
       optimizer: { kind: "nesterov-sgd", learningRate: 0.05, momentum: 0.85, weightDecay: 5e-4, roles: {}, freezeFromEpoch: { "whitening-bias": 1 } },
       labelSmoothing: 0.2,
       lookahead: { every: 2, startEpoch: 1, finalDecay: 0.8, power: 3 },
-      log: () => {},
+      log: (line) => lines.push(line),
       progress: silentProgress,
     });
     assert.is(settings.step, "compiled");
+    assert.equal(lines, [], "no log line, so no fallback to the eager step");
     model.dispose();
     assert.is(liveNativeHandles(), handles, `after cycle ${cycle + 1}`);
     assert.is(tf.memory().numTensors, tensors, `after cycle ${cycle + 1}`);

@@ -175,13 +175,13 @@ test("a file of the same model name whose variables have other shapes (or other 
   readWeightsFile(filePath);
   assert.is(
     refusal(target, filePath),
-    "it holds variables weight1[3,3,1,8] bias1[8] weight2[32,2] bias2[2], not model 'tiny''s weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]",
+    "it holds variables weight1[3,3,1,8] bias1[8] weight2[32,2] bias2[2], not those of model 'tiny', weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]",
   );
   assert.is(describeVariables(target.variables), "weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]");
 
   const mnist = createModel("mnist", { seed: 1 });
   saveWeights(mnist, filePath, header);
-  assert.match(refusal(target, filePath), /^it holds variables weight1\[5,5,1,32\] .*, not model 'tiny''s weight1\[3,3,1,4\]/);
+  assert.match(refusal(target, filePath), /^it holds variables weight1\[5,5,1,32\] .*, not those of model 'tiny', weight1\[3,3,1,4\]/);
   [target, wide, mnist].forEach((model) => model.dispose());
 });
 
@@ -204,7 +204,7 @@ test("trainOrLoad: a cached file with this run's key but other variable shapes i
   assert.is(retrained.outcome, "trained");
   assert.is(batches.handedOut, 10);
   assert.equal(lines.filter((line) => line.startsWith("Not using")), [
-    `Not using ${displayPath(filePath)}: it holds variables weight1[3,3,1,8] bias1[8] weight2[32,2] bias2[2], not model 'tiny''s weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]. ` +
+    `Not using ${displayPath(filePath)}: it holds variables weight1[3,3,1,8] bias1[8] weight2[32,2] bias2[2], not those of model 'tiny', weight1[3,3,1,4] bias1[4] weight2[16,2] bias2[2]. ` +
       "Training instead; the new run will replace it.",
   ]);
   // The new run replaced the file: the next call loads it.
