@@ -77,28 +77,36 @@ function checkPair(model: TrainableModel, optimizer: Optimizer): void {
  */
 export function eagerTrainingStep(model: TrainableModel, optimizer: Optimizer, batch: Batch, settings: StepSettings, returnGradients = false): StepResult {
   checkPair(model, optimizer);
+  // Tensors of the forward pass kept past the gradient's tidy, which frees every other one.
   const kept: { accuracy?: tf.Scalar; state: Array<tf.Tensor | null> } = { state: [] };
-  // The variables' read values are freed with this tidy, before the update, so
-  // an in-place update (ResourceApplyAdam) need not copy each variable.
-  const { value, grads } = tf.tidy(() => {
-    const stateValues = model.state.map((variable) => variable.read());
-    const cost = (...values: tf.Tensor[]) => {
-      const { logits, state } = model.trainingForward(batch.xs, values, stateValues, settings.keepProb);
-      // Kept: the gradient computation frees every other tensor of the forward pass.
-      kept.accuracy = tf.keep(accuracy(logits, batch.ys));
-      kept.state = state.map((next, i) => (next === stateValues[i] ? null : tf.keep(next)));
-      return trainingLoss(logits, batch.ys, settings.labelSmoothing);
-    };
-    return tf.valueAndGrads(cost)(model.variables.map((variable) => variable.read()));
-  });
+  const keptState = () => kept.state.filter((next): next is tf.Tensor => next !== null);
+  let computed: { value: tf.Tensor; grads: tf.Tensor[] };
+  try {
+    // The variables' read values are freed with this tidy, before the update, so
+    // an in-place update (ResourceApplyAdam) need not copy each variable.
+    computed = tf.tidy(() => {
+      const stateValues = model.state.map((variable) => variable.read());
+      const cost = (...values: tf.Tensor[]) => {
+        const { logits, state } = model.trainingForward(batch.xs, values, stateValues, settings.keepProb);
+        kept.accuracy = tf.keep(accuracy(logits, batch.ys));
+        kept.state = state.map((next, i) => (next === stateValues[i] ? null : tf.keep(next)));
+        return trainingLoss(logits, batch.ys, settings.labelSmoothing);
+      };
+      return tf.valueAndGrads(cost)(model.variables.map((variable) => variable.read()));
+    });
+  } catch (error) {
+    tf.dispose([...(kept.accuracy === undefined ? [] : [kept.accuracy]), ...keptState()]);
+    throw error;
+  }
+  const { value, grads } = computed;
   try {
     kept.state.forEach((next, i) => next !== null && model.state[i].assign(next));
     optimizer.applyGradients(grads);
   } catch (error) {
-    tf.dispose([value, ...grads, ...(kept.accuracy === undefined ? [] : [kept.accuracy])]);
+    tf.dispose([value, ...grads, kept.accuracy as tf.Scalar]);
     throw error;
   } finally {
-    tf.dispose(kept.state.filter((next): next is tf.Tensor => next !== null));
+    tf.dispose(keptState());
   }
   if (!returnGradients) tf.dispose(grads);
   return { loss: value as tf.Scalar, accuracy: kept.accuracy as tf.Scalar, gradients: returnGradients ? grads : [] };
