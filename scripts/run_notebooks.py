@@ -123,6 +123,10 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
         nb,
         kernel_name="tslab",
         timeout=timeout,
+        # After a cell's reply, wait as long for its last outputs (nbclient's 4 s drops them
+        # on a busy machine), and fail rather than save a notebook with outputs missing.
+        iopub_timeout=timeout,
+        raise_on_iopub_timeout=True,
         resources={"metadata": {"path": str(out_dir)}},
     )
 

@@ -40,7 +40,7 @@ test("a relative CNN_CACHE_DIR counts from the working folder", () => {
 /** The cache root as scripts/cache-dir.sh computes it, with exactly `env` (and HOME) set. */
 function shellCacheRoot(env: Record<string, string>): string {
   const script = `source "${path.join(ROOT, "scripts", "cache-dir.sh")}" && cnn_cache_dir`;
-  return execFileSync("bash", ["--norc", "-euc", script], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, HOME: os.homedir(), ...env }, encoding: "utf8" }).trim();
+  return execFileSync("bash", ["--norc", "-euc", script], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, HOME: os.homedir(), ...env }, encoding: "utf8", timeout: 60_000 }).trim();
 }
 
 test("the set-up scripts' shell rule gives the same folder as cacheRoot() for every rule", () => {

@@ -4,12 +4,17 @@
  * by side.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/airbench-step.ts \
- *     [--batch 256,512] [--steps 8] [--warmup 2] [--repetitions 3] [--variants eager,compiled,compiled-bf16]
+ *     [--batch 256,512] [--steps 8] [--warmup 2] [--repetitions 3] [--variants eager,compiled,compiled-bf16] [--torch]
  *
  * The variants take turns, one repetition each, so they see the same background
  * load; the median repetition is reported, with the ratio to the first variant.
  * GFLOP/s counts 2 FLOPs per multiply-add of the convolutions and the linear
  * layer, a training step as 3 forward passes.
+ *
+ * --torch adds PyTorch's step (bench/torch/train_step.py, eager, channels-last, set up into
+ * .venv-torch on first use) as rows torch-float32 and torch-bf16 (bfloat16 autocast, on CPUs
+ * with avx512_bf16 or amx_bf16 only), each repetition a fresh process right after ours, and
+ * the ratio of each of our variants to PyTorch in the same precision.
  */
 import { backendInfo, tf } from "../../src/backend";
 import { AirbenchModel } from "../../src/models/airbench";
@@ -17,6 +22,7 @@ import { AIRBENCH_RECIPE } from "../../src/training/airbench-recipe";
 import { spread } from "../../src/training/benchmark";
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
 import { TrainingStepper, type StepKind } from "../../src/training/step";
+import { describeTorch, setUpTorch, timeTorchRepetition, torchPrecisions, type TorchPrecision, type TorchResult } from "./torch-reference";
 
 interface BenchArguments {
   batchSizes: number[];
@@ -24,6 +30,7 @@ interface BenchArguments {
   warmupSteps: number;
   repetitions: number;
   variants: Variant[];
+  torch: boolean;
 }
 
 /** CIFAR-10's training set: an epoch's steps are this over the batch size. */
@@ -36,10 +43,10 @@ const VARIANTS = {
 } satisfies Record<string, StepKind>;
 type Variant = keyof typeof VARIANTS;
 const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
-const USAGE = `Usage: airbench-step.ts [--batch 256,512] [--steps N] [--warmup N] [--repetitions N] [--variants ${VARIANT_NAMES.join(",")}]`;
+const USAGE = `Usage: airbench-step.ts [--batch 256,512] [--steps N] [--warmup N] [--repetitions N] [--variants ${VARIANT_NAMES.join(",")}] [--torch]`;
 
 function parseArguments(argv: string[]): BenchArguments {
-  const parsed: BenchArguments = { batchSizes: [256], steps: 8, warmupSteps: 2, repetitions: 3, variants: ["eager", "compiled"] };
+  const parsed: BenchArguments = { batchSizes: [256], steps: 8, warmupSteps: 2, repetitions: 3, variants: ["eager", "compiled"], torch: false };
   const positiveInteger = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value <= 0) {
@@ -52,6 +59,7 @@ function parseArguments(argv: string[]): BenchArguments {
     if (flag === "--steps") parsed.steps = positiveInteger(flag, argv[++i]);
     else if (flag === "--warmup") parsed.warmupSteps = positiveInteger(flag, argv[++i]);
     else if (flag === "--repetitions") parsed.repetitions = positiveInteger(flag, argv[++i]);
+    else if (flag === "--torch") parsed.torch = true;
     else if (flag === "--batch") parsed.batchSizes = (argv[++i] ?? "").split(",").map((text) => positiveInteger(flag, text));
     else if (flag === "--variants") {
       const requested = (argv[++i] ?? "").split(",");
@@ -109,26 +117,67 @@ class StepRunner {
   }
 }
 
-function benchBatchSize(batchSize: number, args: BenchArguments): void {
+/** The precision each of our variants computes its convolutions in, to pair it with PyTorch's step in the same. */
+const VARIANT_PRECISION: Record<Variant, TorchPrecision> = { eager: "float32", compiled: "float32", "compiled-bf16": "bfloat16" };
+const TORCH_ROW: Record<TorchPrecision, string> = { float32: "torch-float32", bfloat16: "torch-bf16" };
+
+/** A row of the table: one of our variants, or PyTorch's step in one precision. */
+interface Row {
+  name: string;
+  /** Mean ms per step of one repetition of `steps` steps. */
+  time(steps: number): number;
+}
+
+/** PyTorch's step at `batchSize`, each repetition a fresh process (its own warm-up excluded from the figure). */
+class TorchRow implements Row {
+  readonly name: string;
+  example: TorchResult | null = null;
+
+  constructor(
+    readonly precision: TorchPrecision,
+    private readonly batchSize: number,
+    private readonly warmupSteps: number,
+  ) {
+    this.name = TORCH_ROW[precision];
+  }
+
+  time(steps: number): number {
+    const result = timeTorchRepetition("airbench", this.precision, steps, this.warmupSteps, this.batchSize);
+    this.example ??= result;
+    return result.ms_per_step_median;
+  }
+}
+
+function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPrecision[]): void {
   const images = tf.randomNormal([batchSize, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
   const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batchSize], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
   const runners = args.variants.map((variant) => new StepRunner(variant, images, labels));
+  const torchRows = torch.map((precision) => new TorchRow(precision, batchSize, args.warmupSteps));
+  const rows: Row[] = [...runners.map((runner) => ({ name: runner.variant, time: (steps: number) => runner.time(steps) })), ...torchRows];
   try {
     runners.forEach((runner) => runner.time(args.warmupSteps));
-    const msPerRepetition = runners.map(() => [] as number[]);
+    const msPerRepetition = rows.map(() => [] as number[]);
     for (let repetition = 0; repetition < args.repetitions; repetition++) {
-      runners.forEach((runner, i) => msPerRepetition[i].push(runner.time(args.steps)));
+      rows.forEach((row, i) => msPerRepetition[i].push(row.time(args.steps)));
     }
     const flopsPerStep = runners[0].multiplyAddsPerImage * batchSize * 2 * 3;
-    const reference = spread(msPerRepetition[0]).median;
-    runners.forEach((runner, i) => {
+    const medians = msPerRepetition.map((values) => spread(values).median);
+    rows.forEach((row, i) => {
       const { median, min, max } = spread(msPerRepetition[i]);
       console.log(
-        `batch ${batchSize}  ${runner.variant.padEnd(13)} ${median.toFixed(1).padStart(7)} ms/step (${min.toFixed(1)}–${max.toFixed(1)})  ` +
+        `batch ${batchSize}  ${row.name.padEnd(13)} ${median.toFixed(1).padStart(7)} ms/step (${min.toFixed(1)}–${max.toFixed(1)})  ` +
           `${(flopsPerStep / median / 1e6).toFixed(0).padStart(4)} GFLOP/s  ${(((TRAINING_IMAGES / batchSize) * median) / 1000).toFixed(1).padStart(6)} s/epoch  ` +
-          `×${(median / reference).toFixed(2)} of ${runners[0].variant}`,
+          `×${(median / medians[0]).toFixed(2)} of ${rows[0].name}`,
       );
     });
+    if (torchRows.length > 0) {
+      const ratios = runners.flatMap((runner, i) => {
+        const t = torchRows.findIndex((row) => row.precision === VARIANT_PRECISION[runner.variant]);
+        return t < 0 ? [] : [`${runner.variant} / ${torchRows[t].name} = ${(medians[i] / medians[runners.length + t]).toFixed(2)}`];
+      });
+      const example = torchRows[0].example;
+      console.log(`batch ${batchSize}  ours / PyTorch (below 1: ours faster): ${ratios.join(", ") || "-"}${example === null ? "" : `; ${describeTorch(example)}`}`);
+    }
   } finally {
     runners.forEach((runner) => runner.dispose());
     tf.dispose([images, labels]);
@@ -139,7 +188,14 @@ function main(): void {
   const args = parseArguments(process.argv.slice(2));
   const info = backendInfo();
   console.log(`airbench step (4.4's widths: blocks of ${AIRBENCH_RECIPE.widths.blocks.join(", ")}) on ${info.backend} (TensorFlow ${info.tensorflowVersion}): ${args.steps} steps × ${args.repetitions} repetitions after ${args.warmupSteps} warm-up`);
-  args.batchSizes.forEach((batchSize) => benchBatchSize(batchSize, args));
+  let torch: TorchPrecision[] = [];
+  if (args.torch) {
+    setUpTorch(); // PyTorch in .venv-torch (skips in about a second when done)
+    const { precisions, skipped } = torchPrecisions();
+    if (skipped !== null) console.log(skipped);
+    torch = precisions;
+  }
+  args.batchSizes.forEach((batchSize) => benchBatchSize(batchSize, args, torch));
 }
 
 main();

@@ -2,7 +2,7 @@
  * Training speed of the chapter's four models at batch 50 on random data.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/models.ts \
- *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--no-eager] [--bfloat16] [--python] [--json out.json]
+ *     [--steps 30] [--warmup 5] [--repetitions 3] [--models mnist,cifar-reduced] [--no-peak] [--no-eager] [--bfloat16] [--python] [--torch] [--json out.json]
  *
  * It times the compiled training step (train()'s default) and, unless
  * --no-eager, the eager reference step beside it; --bfloat16 adds the
@@ -14,6 +14,12 @@
  * --python also times the same training steps in Python TensorFlow (bench/python/,
  * same TensorFlow version, set up into .venv-bench on first use), one repetition
  * right after each TypeScript repetition of the same model, and prints the ratio.
+ *
+ * --torch does the same with PyTorch (bench/torch/, eager, channels-last, set up into
+ * .venv-torch on first use), in float32 and under bfloat16 autocast (the latter on CPUs
+ * with avx512_bf16 or amx_bf16 only), and prints a second table: our compiled step against
+ * PyTorch float32, our bfloat16 step (--bfloat16) against PyTorch bfloat16, beside the
+ * ratios to Python TensorFlow.
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -23,6 +29,7 @@ import { backendInfo } from "../../src/backend";
 import { modelKeys, type ModelKey } from "../../src/models/registry";
 import { nativeKernelReport } from "../../src/native/kernels";
 import { measurePeakMatMul, spread, TrainingStepTimer, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
+import { describeTorch, setUpTorch, timeTorchRepetition, torchPrecisions, type TorchPrecision, type TorchResult } from "./torch-reference";
 
 interface BenchArguments {
   steps: number;
@@ -33,11 +40,12 @@ interface BenchArguments {
   eager: boolean;
   bfloat16: boolean;
   python: boolean;
+  torch: boolean;
   jsonPath: string | null;
 }
 
 function parseArguments(argv: string[]): BenchArguments {
-  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, eager: true, bfloat16: false, python: false, jsonPath: null };
+  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, eager: true, bfloat16: false, python: false, torch: false, jsonPath: null };
   const positiveInteger = (flag: string, text: string | undefined): number => {
     const value = Number(text);
     if (!Number.isInteger(value) || value <= 0) {
@@ -54,6 +62,7 @@ function parseArguments(argv: string[]): BenchArguments {
     else if (flag === "--no-eager") parsed.eager = false;
     else if (flag === "--bfloat16") parsed.bfloat16 = true;
     else if (flag === "--python") parsed.python = true;
+    else if (flag === "--torch") parsed.torch = true;
     else if (flag === "--json") parsed.jsonPath = argv[++i] ?? "";
     else if (flag === "--models") {
       const requested = (argv[++i] ?? "").split(",").filter((key) => key !== "");
@@ -64,7 +73,7 @@ function parseArguments(argv: string[]): BenchArguments {
       parsed.models = requested as ModelKey[];
     } else {
       throw new Error(
-        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--no-eager] [--bfloat16] [--python] [--json out.json]`,
+        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--no-eager] [--bfloat16] [--python] [--torch] [--json out.json]`,
       );
     }
   }
@@ -153,6 +162,43 @@ function printComparison(
   });
 }
 
+interface TorchTiming {
+  model: string;
+  precision: TorchPrecision;
+  msPerStep: { median: number; min: number; max: number };
+  gflopsPerSecond: number;
+  /** Our median / PyTorch's, our compiled step against float32 and our compiled-bfloat16 step against bfloat16 (null without --bfloat16): below 1, ours is faster. */
+  ratio: number | null;
+}
+
+/** Per model: our compiled and bfloat16 steps beside PyTorch's float32 and bfloat16-autocast steps, with the ratios to Python TensorFlow's beside. */
+function printTorchComparison(
+  compiled: StepTiming[],
+  bfloat16: (StepTiming | null)[],
+  python: (PythonTiming | null)[],
+  torchFloat32: TorchTiming[],
+  torchBfloat16: (TorchTiming | null)[],
+  description: string,
+  peak: MatMulPeak | null,
+): void {
+  const widths = [14, 20, 20, 20, 20, 6, 6, 6, 6, 18];
+  const ofPeak = (gflops: number) => (peak === null ? "" : ` (${((100 * gflops) / peak.gflopsPerSecond).toFixed(0)}%)`);
+  type Timed = { msPerStep: { median: number; min: number; max: number } } | null;
+  const range = (timing: Timed) =>
+    timing === null ? "-" : `${timing.msPerStep.median.toFixed(1)} (${timing.msPerStep.min.toFixed(1)}–${timing.msPerStep.max.toFixed(1)})`;
+  const ratio = (ours: Timed, other: Timed) => (ours === null || other === null ? "-" : (ours.msPerStep.median / other.msPerStep.median).toFixed(2));
+  console.log(
+    `\nours against ${description}, ms per training step, median (min–max); C = our compiled step, B = ours with bfloat16 convolutions, ` +
+      "Py = Python TensorFlow, Pt = PyTorch float32, Pt16 = PyTorch under bfloat16 autocast; GFLOP/s of PyTorch's steps:",
+  );
+  console.log(formatLine(["model", "compiled", "compiled bfloat16", "PyTorch float32", "PyTorch bfloat16", "C/Py", "C/Pt", "B/Py", "B/Pt16", "GFLOP/s Pt / Pt16"], widths));
+  compiled.forEach((timing, i) => {
+    const [bf, py, pt, pt16] = [bfloat16[i], python[i], torchFloat32[i], torchBfloat16[i]];
+    const gflops = `${pt.gflopsPerSecond.toFixed(0)}${ofPeak(pt.gflopsPerSecond)}` + (pt16 === null ? "" : ` / ${pt16.gflopsPerSecond.toFixed(0)}${ofPeak(pt16.gflopsPerSecond)}`);
+    console.log(formatLine([timing.model, range(timing), range(bf), range(pt), range(pt16), ratio(timing, py), ratio(timing, pt), ratio(bf, py), ratio(bf, pt16), gflops], widths));
+  });
+}
+
 function main(): void {
   const args = parseArguments(process.argv.slice(2));
   const info = backendInfo();
@@ -170,6 +216,11 @@ function main(): void {
     // The benchmark's own set-up: TensorFlow for Python in .venv-bench (skips in seconds when done).
     execFileSync("bash", [path.join(root, "bench/python/setup.sh")], { stdio: "inherit" });
   }
+  const { precisions: torchPrecisionList, skipped: torchSkipped } = torchPrecisions();
+  if (args.torch) {
+    setUpTorch(); // PyTorch in .venv-torch (skips in about a second when done)
+    if (torchSkipped !== null) console.log(torchSkipped);
+  }
   const compiledTimers = args.models.map((key) => new TrainingStepTimer(key, 50, { step: "compiled" }));
   const eagerTimers = args.models.map((key) => (args.eager ? new TrainingStepTimer(key, 50, { step: "eager" }) : null));
   const bfloat16Timers = args.models.map((key) => (args.bfloat16 ? new TrainingStepTimer(key, 50, { step: "compiled-bfloat16" }) : null));
@@ -181,12 +232,21 @@ function main(): void {
     console.log(`kernel (eager step): ${name}: ${kernel}${fallbackReason === undefined ? "" : ` (fallback: ${fallbackReason})`}`),
   );
   const pythonMs: number[][] = args.models.map(() => []);
+  const torchMs: Record<TorchPrecision, number[][]> = { float32: args.models.map(() => []), bfloat16: args.models.map(() => []) };
+  let torchExample = null as TorchResult | null; // for the version line (assigned in a callback, hence the cast)
   for (let repetition = 0; repetition < args.repetitions; repetition++) {
     args.models.forEach((model, i) => {
       compiledTimers[i].timeRepetition(args.steps);
       eagerTimers[i]?.timeRepetition(args.steps);
       bfloat16Timers[i]?.timeRepetition(args.steps);
       if (args.python) pythonMs[i].push(timePythonRepetition(model, args.steps, args.warmupSteps));
+      if (args.torch) {
+        for (const precision of torchPrecisionList) {
+          const result = timeTorchRepetition(model, precision, args.steps, args.warmupSteps);
+          torchMs[precision][i].push(result.ms_per_step_median);
+          torchExample ??= result;
+        }
+      }
     });
     console.log(`repetition ${repetition + 1}/${args.repetitions} done`);
   }
@@ -205,6 +265,23 @@ function main(): void {
       })
     : [];
   printComparison(timings, eagerTimings, bfloat16Timings, timings.map((_, i) => python[i] ?? null), peak);
+  const torchTiming = (precision: TorchPrecision, i: number): TorchTiming | null => {
+    if (torchMs[precision][i].length === 0) return null;
+    const msPerStep = spread(torchMs[precision][i]);
+    const ours = precision === "float32" ? timings[i] : bfloat16Timings[i];
+    return {
+      model: timings[i].model,
+      precision,
+      msPerStep,
+      gflopsPerSecond: timings[i].flopsPerStep / msPerStep.median / 1e6,
+      ratio: ours === null ? null : ours.msPerStep.median / msPerStep.median,
+    };
+  };
+  const torchFloat32 = args.torch ? timings.map((_, i) => torchTiming("float32", i) as TorchTiming) : [];
+  const torchBfloat16 = args.torch ? timings.map((_, i) => torchTiming("bfloat16", i)) : [];
+  if (args.torch && torchExample !== null) {
+    printTorchComparison(timings, bfloat16Timings, timings.map((_, i) => python[i] ?? null), torchFloat32, torchBfloat16, describeTorch(torchExample), peak);
+  }
   if (args.jsonPath !== null) {
     const report = {
       date: new Date().toISOString(),
@@ -218,6 +295,7 @@ function main(): void {
       eagerTimings: eagerTimings.filter((timing) => timing !== null),
       bfloat16Timings: bfloat16Timings.filter((timing) => timing !== null),
       python,
+      torch: args.torch ? { version: torchExample?.torch_version ?? null, float32: torchFloat32, bfloat16: torchBfloat16.filter((timing) => timing !== null) } : null,
     };
     fs.writeFileSync(args.jsonPath, JSON.stringify(report, null, 2) + "\n");
     console.log(`wrote ${args.jsonPath}`);

@@ -20,7 +20,7 @@ interface SendingSocket {
 
 /** The part of the zeromq module this patches: the socket classes tslab sends on. */
 export interface ZeromqSocketClasses {
-  Publisher: { prototype: SendingSocket };
+  Publisher: { prototype: SendingSocket & { bind?: (address: string) => Promise<void>; sendHighWaterMark?: number } };
   Router: { prototype: SendingSocket };
 }
 
@@ -40,6 +40,7 @@ interface SendQueue {
 type NativeSend = (this: SendingSocket, message: unknown) => Promise<void>;
 
 const SENDS_WAIT = Symbol.for("cnn-chapter4.sends-wait");
+const KEEPS_EVERY_MESSAGE = Symbol.for("cnn-chapter4.keeps-every-message");
 
 function isSocketBusy(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === "EBUSY";
@@ -77,6 +78,23 @@ export function makeSendsWait(zeromq: ZeromqSocketClasses): void {
     Object.defineProperty(prototype, "send", { value: send, writable: true, configurable: true });
     Object.defineProperty(prototype, SENDS_WAIT, { value: true });
   }
+  keepEveryPublished(zeromq.Publisher.prototype);
+}
+
+/**
+ * A publisher drops messages beyond its send high-water mark (1000 waiting)
+ * when its I/O thread falls behind, as on a busy machine: a kernel's outputs
+ * would vanish. With no limit it keeps them all until they are sent.
+ */
+function keepEveryPublished(prototype: ZeromqSocketClasses["Publisher"]["prototype"]): void {
+  const nativeBind = prototype.bind;
+  if (nativeBind === undefined || Object.prototype.hasOwnProperty.call(prototype, KEEPS_EVERY_MESSAGE)) return;
+  const bind = function bind(this: typeof prototype, address: string): Promise<void> {
+    this.sendHighWaterMark = 0;
+    return nativeBind.call(this, address);
+  };
+  Object.defineProperty(prototype, "bind", { value: bind, writable: true, configurable: true });
+  Object.defineProperty(prototype, KEEPS_EVERY_MESSAGE, { value: true });
 }
 
 /** Sends the queued messages in order, each once the socket's previous send has gone out. */

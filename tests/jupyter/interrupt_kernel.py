@@ -17,7 +17,7 @@ from queue import Empty
 from jupyter_client.manager import start_new_kernel
 
 SETUP = """
-import { tf, createModel, train, silentProgress } from "cnn-chapter4";
+import { tf, createModel, train } from "cnn-chapter4";
 const model = createModel("mnist", { seed: 1 });
 const batches = {
   nextBatch: () => tf.tidy(() => ({
@@ -25,7 +25,7 @@ const batches = {
     ys: tf.oneHot(tf.randomUniform([50], 0, 10, "int32") as tf.Tensor1D, 10).toFloat() as tf.Tensor2D,
   })),
 };
-const quiet = { log: () => {}, progress: silentProgress };
+const quiet = { log: () => {}, progress: { start() {}, tick() {}, finish() {} } };
 await train(model, batches, { steps: 2, ...quiet });
 const timingStarted = performance.now();
 await train(model, batches, { steps: 10, ...quiet });

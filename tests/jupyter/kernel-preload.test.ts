@@ -3,13 +3,14 @@
  * so a burst of more than 512 outputs gets through even in a cell that runs before the package
  * is imported (src/output/kernel-sends.ts). Runs real kernels through scripts/run_notebooks.py.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
+import { assertNoCellCutShort } from "./executed-notebook";
 
 const root = path.resolve(__dirname, "../..");
 const python = path.join(root, ".venv/bin/python");
@@ -20,20 +21,22 @@ interface Output {
   text?: string | string[];
 }
 
-/** Runs a notebook of `sources` and returns each cell's printed text. */
-function runCells(dir: string, sources: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+/** Runs a notebook of `sources`: each cell's printed text, and the executed notebook. */
+async function runCells(dir: string, sources: string[], env: NodeJS.ProcessEnv = process.env) {
   const source = path.join(dir, "cells.ipynb");
   const cells = sources.map((text) => ({ cell_type: "code", source: text, metadata: {}, outputs: [], execution_count: null }));
   const kernelspec = { name: "tslab", display_name: "TypeScript", language: "typescript" };
   fs.writeFileSync(source, JSON.stringify({ cells, metadata: { kernelspec }, nbformat: 4, nbformat_minor: 5 }));
-  execFileSync(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
-    stdio: "pipe",
+  // A hang guard, far above a busy machine's time (the kernel is stopped with it).
+  const run = await runProcess(python, [path.join(root, "scripts/run_notebooks.py"), "--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source], {
     env,
-    timeout: 300_000,
+    timeoutMs: 300_000,
   });
-  const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/cells.ipynb"), "utf8")) as { cells: { outputs: Output[] }[] };
+  assert.is(run.status, 0, `run_notebooks.py exited with ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
+  const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/cells.ipynb"), "utf8")) as { cells: { cell_type: string; source: string; outputs: Output[] }[] };
   const text = (value: Output["text"]) => (Array.isArray(value) ? value.join("") : value ?? "");
-  return executed.cells.map((cell) => cell.outputs.filter((o) => o.output_type === "stream").map((o) => text(o.text)).join(""));
+  const printed = executed.cells.map((cell) => cell.outputs.filter((o) => o.output_type === "stream").map((o) => text(o.text)).join(""));
+  return { printed, executed };
 }
 
 const burst = `for (let i = 0; i < ${LINES}; i++) console.log(\`line \${i}\`);`;
@@ -47,11 +50,12 @@ test("the kernel spec preloads the output fix from dist/", () => {
   assert.ok(fs.existsSync(spec.argv[preload + 1]), `${spec.argv[preload + 1]} is missing (run \`npm run setup\`)`);
 });
 
-test(`a cell that prints ${LINES} lines before the package is imported gets them all, in order`, () => {
+test(`a cell that prints ${LINES} lines before the package is imported gets them all, in order`, async () => {
   assertCompiledPackageCurrent();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
   try {
-    const printed = runCells(dir, [burst, 'import { inNotebook } from "cnn-chapter4";\nconsole.log(`in a notebook: ${inNotebook()}`);']);
+    const { printed, executed } = await runCells(dir, [burst, 'import { inNotebook } from "cnn-chapter4";\nconsole.log(`in a notebook: ${inNotebook()}`);']);
+    assertNoCellCutShort(executed, "cells.ipynb");
     assert.equal(printed[0].trim().split("\n"), numbered);
     assert.is(printed[1].trim(), "in a notebook: true");
   } finally {
@@ -59,7 +63,7 @@ test(`a cell that prints ${LINES} lines before the package is imported gets them
   }
 });
 
-test("without the preload, the same cell loses lines silently: what the preload is for", () => {
+test("without the preload, the same cell loses lines silently: what the preload is for", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-kernel-"));
   try {
     // A kernel spec as `tslab install` writes it, found before the project's one through JUPYTER_PATH.
@@ -68,7 +72,7 @@ test("without the preload, the same cell loses lines silently: what the preload 
     const argv = [path.join(root, "node_modules/tslab/bin/tslab"), "kernel", "--config-path", "{connection_file}"];
     fs.writeFileSync(path.join(specFolder, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript", language: "typescript" }));
     const jupyterPath = [path.join(dir, "jupyter"), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);
-    const printed = runCells(dir, [burst], { ...process.env, JUPYTER_PATH: jupyterPath });
+    const { printed } = await runCells(dir, [burst], { ...process.env, JUPYTER_PATH: jupyterPath });
     const lines = printed[0].trim().split("\n");
     assert.ok(lines.length < LINES, `all ${LINES} lines arrived without the preload: zeromq or tslab no longer refuse a burst, and the preload may be unneeded`);
     assert.equal(lines, numbered.slice(0, lines.length));

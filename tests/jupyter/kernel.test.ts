@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runProcess, type Finished } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
+import { assertNoCellCutShort } from "./executed-notebook";
 
 const root = path.resolve(__dirname, "../..");
 const python = path.join(root, ".venv/bin/python");
@@ -66,6 +67,7 @@ test("the project's Jupyter runs a TypeScript notebook that imports the package 
     );
     assertRanWell(await runNotebooks(["--out", path.join(dir, "out"), "--html", path.join(dir, "html"), source]));
     const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/tiny.ipynb"), "utf8")) as { cells: Cell[] };
+    assertNoCellCutShort(executed, "tiny.ipynb");
     assert.is(streamText(executed.cells[0]).trim(), "tensorflow");
     assert.is(streamText(executed.cells[1]).trim(), "product 11");
     assert.ok(fs.readFileSync(path.join(dir, "html/tiny.html"), "utf8").includes("product 11"));
@@ -93,6 +95,7 @@ test("a cell that sends a thousand outputs in one go gets them all, in order (ze
     const executed = JSON.parse(fs.readFileSync(path.join(dir, "out/burst.ipynb"), "utf8")) as {
       cells: { outputs: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[] }[];
     };
+    assertNoCellCutShort(executed as { cells: Cell[] }, "burst.ipynb");
     const outputs = executed.cells[0].outputs;
     const joined = (text: string | string[] | undefined) => (Array.isArray(text) ? text.join("") : text ?? "");
     const shown = outputs.filter((o) => o.output_type === "display_data").map((o) => joined(o.data?.["text/plain"]));
@@ -103,7 +106,6 @@ test("a cell that sends a thousand outputs in one go gets them all, in order (ze
       .trim()
       .split("\n");
     const numbered = (prefix: string) => Array.from({ length: 600 }, (_, i) => `${prefix} ${i}`);
-    // What nbclient logged (e.g. that it stopped waiting for the cell's outputs) tells a lost output's cause.
     assert.equal(shown, numbered("output"), `the displayed outputs differ; run_notebooks.py's log:\n${run.stderr}`);
     assert.equal(printed, numbered("line"), `the printed lines differ; run_notebooks.py's log:\n${run.stderr}`);
     assert.is(outputs.filter((o) => o.output_type === "error").length, 0);
@@ -137,6 +139,7 @@ test("a failed run leaves the notebook and its HTML as they were and saves what 
     fs.writeFileSync(source, JSON.stringify(notebook(['const count: number = 3;\nconsole.log(`count ${count}`);'])));
     assertRanWell(await runInPlace());
     const executed = JSON.parse(fs.readFileSync(source, "utf8")) as { cells: Cell[] };
+    assertNoCellCutShort(executed, "broken.ipynb");
     assert.is(streamText(executed.cells[0]).trim(), "count 3");
     assert.ok(fs.readFileSync(path.join(html, "broken.html"), "utf8").includes("count 3"));
     assert.not.ok(fs.existsSync(path.join(dir, "broken.failed.ipynb")));

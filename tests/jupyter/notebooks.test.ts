@@ -13,6 +13,7 @@ import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
 import { runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
+import { assertNoCellCutShort } from "./executed-notebook";
 
 const root = path.resolve(__dirname, "../..");
 const notebooksDir = path.join(root, "notebooks");
@@ -157,11 +158,12 @@ test("every notebook runs twice in one kernel without errors or leaked tensors, 
     const runner = [path.join(root, "scripts/run_notebooks.py"), "--timeout", String(CELL_TIMEOUT_SECONDS), "--out", path.join(work, "out"), "--html", path.join(work, "html"), ...sources];
     const run = await runProcess(path.join(root, ".venv/bin/python"), runner, { env, timeoutMs: RUN_TIMEOUT_MS });
     assert.is(run.status, 0, `run_notebooks.py failed:\n${run.stdout}\n${run.stderr}`);
-    // What nbclient logged (e.g. that it stopped waiting for a cell's outputs) tells a missing output's cause.
+    // Its log (the kernels' and TensorFlow's messages) may tell why an output is missing.
     const log = `\nrun_notebooks.py's log:\n${run.stderr}`;
 
     for (const name of names) {
       const executed = JSON.parse(fs.readFileSync(path.join(work, "out", name), "utf8")) as Notebook;
+      assertNoCellCutShort(executed, name);
       const streams = executed.cells.flatMap((cell) => cell.outputs ?? []).map((output) => textOf(output.text)).join("");
       for (const pattern of expectations[name].text) assert.match(streams, pattern, `${name}: output lacks ${pattern}${log}`);
 

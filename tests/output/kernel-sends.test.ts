@@ -6,8 +6,8 @@ import { withDeadline } from "../wait";
 // The zeromq tslab sends Jupyter messages with (a dependency of tslab, installed beside it).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const zeromq = require("zeromq") as ZeromqSocketClasses & {
-  Publisher: new () => Socket;
-  Subscriber: new () => Socket & { subscribe(): void; receive(): Promise<Buffer[]> };
+  Publisher: new () => Publisher;
+  Subscriber: new () => Subscriber;
 };
 interface Socket {
   bind(address: string): Promise<void>;
@@ -15,6 +15,8 @@ interface Socket {
   send(message: unknown): Promise<void>;
   close(): void;
 }
+type Publisher = Socket & { sendHighWaterMark: number; readonly lastEndpoint: string };
+type Subscriber = Socket & { subscribe(): void; receive(): Promise<Buffer[]> };
 
 const MESSAGES = 2000;
 // Hang guards, far above a busy machine's times: a lost message fails the test instead.
@@ -23,8 +25,6 @@ const DELIVERY_MS = 120_000;
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const text = (frames: Buffer[]) => frames[0].toString();
 
-type Subscriber = Socket & { subscribe(): void; receive(): Promise<Buffer[]> };
-
 /**
  * A publisher and a subscriber whose subscription has reached it: until then a publisher drops
  * what it sends, so probes go out until one arrives, then a last message marks the end of them.
@@ -32,13 +32,13 @@ type Subscriber = Socket & { subscribe(): void; receive(): Promise<Buffer[]> };
  * drops those past 1000 when its I/O thread falls behind (a busy machine), which is not the
  * patch's doing (the kernel test runs tslab's own socket).
  */
-async function connectedPair(): Promise<{ publisher: Socket; subscriber: Subscriber }> {
+async function connectedPair(): Promise<{ publisher: Publisher; subscriber: Subscriber }> {
   const publisher = new zeromq.Publisher();
   const subscriber = new zeromq.Subscriber();
   try {
-    (publisher as unknown as { sendHighWaterMark: number }).sendHighWaterMark = 0; // no limit; set before bind
+    publisher.sendHighWaterMark = 0; // no limit; set before bind
     await publisher.bind("tcp://127.0.0.1:*");
-    subscriber.connect((publisher as unknown as { lastEndpoint: string }).lastEndpoint);
+    subscriber.connect(publisher.lastEndpoint);
     subscriber.subscribe();
     let probed = false;
     const firstProbe = subscriber.receive().then(() => (probed = true));
@@ -107,6 +107,18 @@ test("patched, a burst of sends is neither refused nor reordered, and each send'
   } finally {
     publisher.close();
     subscriber.close();
+  }
+});
+
+test("patched, a publisher binds with no send limit, so a busy machine cannot make it drop a kernel's outputs", async () => {
+  makeSendsWait(zeromq);
+  const publisher = new zeromq.Publisher();
+  try {
+    assert.is(publisher.sendHighWaterMark, 1000, "zeromq's default, which drops what is past it");
+    await publisher.bind("tcp://127.0.0.1:*");
+    assert.is(publisher.sendHighWaterMark, 0);
+  } finally {
+    publisher.close();
   }
 });
 
