@@ -32,7 +32,7 @@ test("chapterTraining: the model's batch size and the chapter's step counts, sca
     const { defaults } = tinyDefinition;
     const full = chapterTraining(model, set, { seed: 42 });
     assert.equal(full.options, { steps: defaults.steps, logEvery: defaults.logEvery, retrain: false });
-    assert.equal(full.batches.identity, { dataset: "numbered:0000", batchSize: defaults.batchSize });
+    assert.equal(full.batches.identity, { dataset: "numbered:0000", batchSize: defaults.batchSize, order: "shuffle(buffer 20, seed 42), repeat(Infinity)" });
     assert.equal(drawn(full.batches, 1)[0].length, defaults.batchSize);
     const short = chapterTraining(model, set, { seed: 42, stepScale: 0.1, retrain: true });
     assert.equal(short.options, { steps: defaults.steps / 10, logEvery: defaults.logEvery / 10, retrain: true });
