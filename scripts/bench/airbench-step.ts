@@ -4,12 +4,17 @@
  * by side.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/airbench-step.ts \
- *     [--batch 256,512] [--steps 8] [--warmup 2] [--repetitions 3] [--variants eager,compiled,compiled-bf16] [--torch]
+ *     [--batch 256,512] [--steps 8] [--warmup 2] [--repetitions 3]
+ *     [--variants eager,compiled,compiled-bf16,compiled-bf16-frozen] [--torch]
  *
+ * compiled-bf16-frozen is the mixed-bfloat16 step with the whitening bias
+ * frozen, as the recipe trains after its first 3 epochs.
  * The variants take turns, one repetition each, so they see the same background
  * load; the median repetition is reported, with the ratio to the first variant.
  * GFLOP/s counts 2 FLOPs per multiply-add of the convolutions and the linear
- * layer, a training step as 3 forward passes.
+ * layer, a training step as 3 forward passes; each row also gives it as a
+ * share of the matMul peak in its precision (measurePeakMatMul), the
+ * hardware's ceiling.
  *
  * --torch adds PyTorch's step (bench/torch/train_step.py, eager, channels-last, set up into
  * .venv-torch on first use) as rows torch-float32 and torch-bf16 (bfloat16 autocast, on CPUs
@@ -19,7 +24,7 @@
 import { backendInfo, tf } from "../../src/backend";
 import { AirbenchModel } from "../../src/models/airbench";
 import { AIRBENCH_RECIPE } from "../../src/training/airbench-recipe";
-import { spread } from "../../src/training/benchmark";
+import { measurePeakMatMul, spread, type MatMulPeak } from "../../src/training/benchmark";
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
 import { TrainingStepper, type StepKind } from "../../src/training/step";
 import { describeTorch, setUpTorch, timeTorchRepetition, torchPrecisions, type TorchPrecision, type TorchResult } from "./torch-reference";
@@ -40,6 +45,8 @@ const VARIANTS = {
   eager: "eager",
   compiled: "compiled",
   "compiled-bf16": "compiled-bfloat16",
+  // As 8 of the recipe's 11 epochs run: the whitening bias frozen, so its gradient is not computed.
+  "compiled-bf16-frozen": "compiled-bfloat16",
 } satisfies Record<string, StepKind>;
 type Variant = keyof typeof VARIANTS;
 const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
@@ -92,6 +99,11 @@ class StepRunner {
       { learningRate: 0.01, momentum: 0.85 },
       this.model.variableRoles.map((role) => ({ learningRateScale: role === "norm-offset" ? 64 : 1, weightDecay: 5e-4 })),
     );
+    if (variant === "compiled-bf16-frozen") {
+      this.model.variables.forEach((variable, i) => {
+        if (this.model.variableRoles[i] === "whitening-bias") this.optimizer.setLearningRateScale(variable, 0);
+      });
+    }
     this.step = new TrainingStepper(this.model, this.optimizer, VARIANTS[variant], { keepProb: 1, labelSmoothing: 0.2 });
   }
 
@@ -118,7 +130,7 @@ class StepRunner {
 }
 
 /** The precision each of our variants computes its convolutions in, to pair it with PyTorch's step in the same. */
-const VARIANT_PRECISION: Record<Variant, TorchPrecision> = { eager: "float32", compiled: "float32", "compiled-bf16": "bfloat16" };
+const VARIANT_PRECISION: Record<Variant, TorchPrecision> = { eager: "float32", compiled: "float32", "compiled-bf16": "bfloat16", "compiled-bf16-frozen": "bfloat16" };
 const TORCH_ROW: Record<TorchPrecision, string> = { float32: "torch-float32", bfloat16: "torch-bf16" };
 
 /** A row of the table: one of our variants, or PyTorch's step in one precision. */
@@ -148,7 +160,12 @@ class TorchRow implements Row {
   }
 }
 
-function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPrecision[]): void {
+/** Each row's precision: its GFLOP/s as a share of that precision's matMul peak. */
+function rowPrecision(name: string): TorchPrecision {
+  return name in VARIANT_PRECISION ? VARIANT_PRECISION[name as Variant] : name === TORCH_ROW.bfloat16 ? "bfloat16" : "float32";
+}
+
+function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPrecision[], peaks: Record<TorchPrecision, MatMulPeak>): void {
   const images = tf.randomNormal([batchSize, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
   const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batchSize], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
   const runners = args.variants.map((variant) => new StepRunner(variant, images, labels));
@@ -167,6 +184,7 @@ function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPre
       console.log(
         `batch ${batchSize}  ${row.name.padEnd(13)} ${median.toFixed(1).padStart(7)} ms/step (${min.toFixed(1)}–${max.toFixed(1)})  ` +
           `${(flopsPerStep / median / 1e6).toFixed(0).padStart(4)} GFLOP/s  ${(((TRAINING_IMAGES / batchSize) * median) / 1000).toFixed(1).padStart(6)} s/epoch  ` +
+          `${((100 * flopsPerStep) / median / 1e6 / peaks[rowPrecision(row.name)].gflopsPerSecond).toFixed(0).padStart(3)}% of the ${rowPrecision(row.name)} peak  ` +
           `×${(median / medians[0]).toFixed(2)} of ${rows[0].name}`,
       );
     });
@@ -195,7 +213,10 @@ function main(): void {
     if (skipped !== null) console.log(skipped);
     torch = precisions;
   }
-  args.batchSizes.forEach((batchSize) => benchBatchSize(batchSize, args, torch));
+  // The hardware's ceiling for each precision: the best of a large matrix product (see measurePeakMatMul).
+  const peaks = { float32: measurePeakMatMul(4096, 5, "float32"), bfloat16: measurePeakMatMul(4096, 5, "bfloat16") };
+  console.log(`peak: 4096×4096 matMul ${peaks.float32.gflopsPerSecond.toFixed(0)} GFLOP/s in float32, ${peaks.bfloat16.gflopsPerSecond.toFixed(0)} GFLOP/s in mixed bfloat16`);
+  args.batchSizes.forEach((batchSize) => benchBatchSize(batchSize, args, torch, peaks));
 }
 
 main();

@@ -180,7 +180,32 @@ export interface FunctionOptions {
    * which still puts Conv2D's BiasAdd into the convolution).
    */
   optimize?: boolean;
+  /**
+   * "bfloat16": Grappler's oneDNN auto mixed precision rewrites the function
+   * at its first call, as PyTorch's autocast does eagerly: convolutions and
+   * matrix products (and their gradients) compute in bfloat16, and the
+   * activations between them (bias, ReLU, pooling, batch norm) stay bfloat16
+   * where TensorFlow has the kernels; variables, their updates, reductions,
+   * softmax and losses stay float32, as does every value crossing the
+   * function's boundary. Needs `optimize` and a CPU that computes bfloat16
+   * natively (see src/native/cpu.ts). Default "float32": the ops as traced.
+   */
+  precision?: FunctionPrecision;
 }
+
+/** The arithmetic a compiled function computes in (FunctionOptions.precision). */
+export type FunctionPrecision = "float32" | "bfloat16";
+
+/**
+ * The `config_proto` attribute of a call: a serialized ConfigProto. Empty is
+ * the default one (Grappler with its default optimizers); for "bfloat16" it
+ * sets graph_options (10) → rewrite_options (10) →
+ * auto_mixed_precision_onednn_bfloat16 (31) = ON (1).
+ */
+const CONFIG_PROTO: Record<FunctionPrecision, Uint8Array> = {
+  float32: new Uint8Array([]),
+  bfloat16: new Uint8Array([0x52, 0x05, 0x52, 0x03, 0xf8, 0x01, 0x01]),
+};
 
 /** addon/graph_api.cc's exports (tfjs-node's binding's `graphApi`). */
 interface NativeGraphApi {
@@ -319,7 +344,12 @@ export class GraphBuilder {
         effects.map((operation) => operation.name),
       ),
     );
-    return new CompiledFunction(uniqueName, inputs, outputs, options.optimize ?? true);
+    const optimize = options.optimize ?? true;
+    const precision = options.precision ?? "float32";
+    if (precision !== "float32" && !optimize) {
+      throw new Error(`GraphBuilder.toFunction '${name}': precision "${precision}" is a Grappler rewrite; it needs optimize: true.`);
+    }
+    return new CompiledFunction(uniqueName, inputs, outputs, optimize ? CONFIG_PROTO[precision] : null);
   }
 
   /** Frees the graph; functions made from it stay usable. */
@@ -352,9 +382,14 @@ export class CompiledFunction {
     readonly name: string,
     readonly inputs: readonly GraphTensor[],
     readonly outputs: readonly GraphTensor[],
-    /** Whether calls ask for Grappler (FunctionOptions.optimize). */
-    readonly optimized: boolean,
+    /** The serialized ConfigProto calls pass for Grappler; null: no Grappler (FunctionOptions.optimize false). */
+    private readonly configProto: Uint8Array | null,
   ) {}
+
+  /** Whether calls ask for Grappler (FunctionOptions.optimize). */
+  get optimized(): boolean {
+    return this.configProto !== null;
+  }
 
   /**
    * Runs the function once. Resource inputs take a NativeHandle (a
@@ -373,8 +408,7 @@ export class CompiledFunction {
     }
     inputs.forEach((input, i) => this.checkInput(input, this.inputs[i]));
     try {
-      // An empty config_proto is a default ConfigProto: Grappler with its default optimizers.
-      const attrs = this.optimized ? [attr.string("config_proto", "")] : [];
+      const attrs = this.configProto === null ? [] : [attr.string("config_proto", this.configProto)];
       return runNativeOp(this.name, attrs, inputs, this.outputs.length);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

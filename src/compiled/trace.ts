@@ -28,20 +28,6 @@ export class UntraceableError extends GraphCompileError {
   }
 }
 
-/** The arithmetic of the traced convolutions (weights and everything else stay float32). */
-export type ConvolutionPrecision = "float32" | "bfloat16";
-
-export interface TraceOptions {
-  /**
-   * "bfloat16": each Conv2D runs on bfloat16 copies of its input and filter
-   * and its result is cast back to float32, so everything else (and every
-   * value crossing the graph's boundary) stays float32. TensorFlow's gradient
-   * registry differentiates through the casts, so the convolutions' gradients
-   * run in bfloat16 too. Default "float32": the ops as they ran.
-   */
-  convolutionPrecision?: ConvolutionPrecision;
-}
-
 export interface Trace {
   /** The tensors `body` returned, as graph tensors. */
   outputs: GraphTensor[];
@@ -80,11 +66,10 @@ export function traceInto(
   graph: GraphBuilder,
   inputs: ReadonlyMap<tf.Tensor, GraphTensor>,
   body: () => tf.Tensor[],
-  options: TraceOptions = {},
 ): Trace {
   const backend = asNodeKernelBackend(tf.backend()) as NodeKernelBackend & { binding: NativeBinding };
   const { binding } = backend;
-  const recorder = new OpRecorder(graph, binding, options.convolutionPrecision ?? "float32");
+  const recorder = new OpRecorder(graph, binding);
   const originalIds = backend.getInputTensorIds;
   inputs.forEach((graphTensor, tensor) => recorder.known.set(originalIds.call(backend, [tensor])[0], graphTensor));
   // The addon's exports are read-only: the backend gets a stand-in binding for the trace.
@@ -133,7 +118,6 @@ class OpRecorder {
   constructor(
     private readonly graph: GraphBuilder,
     binding: NativeBinding,
-    private readonly convolutionPrecision: ConvolutionPrecision,
   ) {
     this.dtypes = new Map<number, GraphDtype>([
       [binding.TF_FLOAT, "float32"],
@@ -164,9 +148,7 @@ class OpRecorder {
       ? [this.graph.op("BiasAdd", inputs, [graphAttr.type("T", "float32"), graphAttr.string("data_format", "NHWC")])]
       : this.isMatMul(opName, inputs)
         ? [this.graph.op("MatMul", inputs, matMulAttrs(graphAttrs))]
-        : opName === "Conv2D" && this.convolutionPrecision === "bfloat16"
-          ? [this.bfloat16Convolution(inputs, graphAttrs)]
-          : this.graph.operation(opName, inputs, graphAttrs).outputs;
+        : this.graph.operation(opName, inputs, graphAttrs).outputs;
     if (outputs.length !== outputIds.length) {
       throw new UntraceableError(`${opName} has ${outputs.length} outputs in a graph but ran with ${outputIds.length}`);
     }
@@ -199,14 +181,6 @@ class OpRecorder {
     const input = this.graph.placeholder("int32", [2], `seed_${this.seedInputs.length}`);
     this.seedInputs.push(input);
     return input;
-  }
-
-  private bfloat16Convolution(inputs: readonly GraphTensor[], attrs: readonly GraphAttr[]): GraphTensor {
-    const cast = (x: GraphTensor, from: GraphDtype, to: GraphDtype) =>
-      this.graph.op("Cast", [x], [graphAttr.type("SrcT", from), graphAttr.type("DstT", to), graphAttr.bool("Truncate", false)]);
-    const bfloat16Attrs = attrs.map((attribute) => (attribute.name === "T" ? graphAttr.type("T", "bfloat16") : attribute));
-    const result = this.graph.op("Conv2D", inputs.map((input) => cast(input, "float32", "bfloat16")), bfloat16Attrs);
-    return cast(result, "bfloat16", "float32");
   }
 
   private isBiasAdd(opName: string, [x, b]: readonly GraphTensor[]): boolean {

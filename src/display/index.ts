@@ -21,7 +21,7 @@ export {
   type RandomImagesOptions,
 } from "./images/random-images";
 export { normalizeEachTile, featureMapTiles, filterTiles, showFeatureMaps, showFilters } from "./images/feature-maps";
-export { epochAccuracyChart, accuracyAtSeconds, type EpochAccuracy, type AccuracyReference, type EpochAccuracyOptions } from "./charts/epoch-accuracy";
+export { epochAccuracyChart, type EpochAccuracy, type AccuracyReference, type EpochAccuracyOptions } from "./charts/epoch-accuracy";
 export { percentBarsChart, type LabelledBar, type PercentBarsOptions } from "./charts/percent-bars";
 export { perClassAccuracyChart } from "./charts/per-class-accuracy";
 export { ablationChart, ablationRunName } from "./charts/ablation";
@@ -32,6 +32,7 @@ export {
   type AblationResults,
   type AblationRun,
 } from "./ablation-results";
+export { AIRBENCH_RUNS_FILE, readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "./airbench-runs";
 export {
   misclassifiedIndices,
   misclassifiedCaption,

@@ -17,7 +17,8 @@ export interface NativeTensorInfo {
 export interface NativeAttr {
   name: string;
   type: number;
-  value: number | boolean | string | number[];
+  /** A string attribute may be bytes (the project's addon passes a Uint8Array through unchanged). */
+  value: number | boolean | string | Uint8Array | number[];
 }
 
 export interface NativeBinding {

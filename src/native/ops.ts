@@ -42,7 +42,7 @@ export const attr = {
     value: dtype === "float32" ? binding().TF_FLOAT : binding().TF_INT32,
   }),
   shape: (name: string, dims: readonly number[]): NativeAttr => ({ name, type: binding().TF_ATTR_SHAPE, value: [...dims] }),
-  string: (name: string, value: string): NativeAttr => ({ name, type: binding().TF_ATTR_STRING, value }),
+  string: (name: string, value: string | Uint8Array): NativeAttr => ({ name, type: binding().TF_ATTR_STRING, value }),
   bool: (name: string, value: boolean): NativeAttr => ({ name, type: binding().TF_ATTR_BOOL, value }),
   float: (name: string, value: number): NativeAttr => ({ name, type: binding().TF_ATTR_FLOAT, value }),
   ints: (name: string, values: readonly number[]): NativeAttr => ({ name, type: binding().TF_ATTR_INT, value: [...values] }),

@@ -3,6 +3,7 @@
  * GFLOP/s, against the machine's matMul peak through the same backend.
  */
 import { tf } from "../backend";
+import { GraphBuilder, graphAttr, type CompiledFunction, type FunctionPrecision } from "../compiled/graph";
 import type { ChapterModel, ModelDefinition } from "../models/model";
 import { createModel, type ModelKey } from "../models/registry";
 import { AdamOptimizer } from "./adam";
@@ -179,21 +180,40 @@ export interface MatMulPeak {
   gflopsPerSecond: number;
 }
 
-/** The best GFLOP/s of a size×size float32 matMul (2·size³ FLOPs) through the native backend. */
-export function measurePeakMatMul(size = 4096, repetitions = 5): MatMulPeak {
+/**
+ * The best GFLOP/s of a size×size matMul (2·size³ FLOPs) through the native
+ * backend: float32 as tfjs runs it, or "bfloat16" as a compiled function in
+ * mixed precision computes it (its operands rounded to bfloat16 each call, as
+ * a training step's convolutions do): the hardware's ceiling for each step kind.
+ */
+export function measurePeakMatMul(size = 4096, repetitions = 5, precision: FunctionPrecision = "float32"): MatMulPeak {
   const [a, b] = [tf.randomNormal([size, size], 0, 1, "float32", 1), tf.randomNormal([size, size], 0, 1, "float32", 2)];
+  const product = precision === "float32" ? null : compiledMatMul(size, precision);
+  const multiply = (): tf.Tensor => (product === null ? tf.matMul(a, b) : product.call([a, b])[0]);
   try {
-    tf.matMul(a, b).dispose();
+    multiply().dispose();
     let best = Infinity;
     for (let repetition = 0; repetition < repetitions; repetition++) {
       const started = performance.now();
       tf.tidy(() => {
-        tf.matMul(a, b).slice([0, 0], [1, 1]).dataSync();
+        multiply().slice([0, 0], [1, 1]).dataSync();
       });
       best = Math.min(best, performance.now() - started);
     }
     return { size, ms: best, gflopsPerSecond: (2 * size ** 3) / best / 1e6 };
   } finally {
+    product?.dispose();
     tf.dispose([a, b]);
+  }
+}
+
+function compiledMatMul(size: number, precision: FunctionPrecision): CompiledFunction {
+  const graph = new GraphBuilder();
+  try {
+    const [a, b] = ["a", "b"].map((name) => graph.placeholder("float32", [size, size], name));
+    const product = graph.op("MatMul", [a, b], [graphAttr.type("T", "float32")]);
+    return graph.toFunction("peak_matmul", { inputs: [a, b], outputs: [product] }, { precision });
+  } finally {
+    graph.dispose();
   }
 }

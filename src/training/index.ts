@@ -50,6 +50,7 @@ export { trainOrLoad, defaultWeightsDir, weightsFilePath, runKey, type RunKey, t
 export { chapterTraining, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter-training";
 export {
   AIRBENCH_RECIPE,
+  AIRBENCH_PYTORCH_PEER,
   AIRBENCH_INGREDIENTS,
   withoutIngredient,
   sgdSettings,

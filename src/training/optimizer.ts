@@ -26,6 +26,11 @@ export interface Optimizer {
   applyGradients(gradients: readonly tf.Tensor[]): void;
   /** The base learning rate from the next update on. */
   setLearningRate(learningRate: number): void;
+  /**
+   * False for a variable the optimizer no longer updates (frozen: its
+   * gradient is ignored), so a compiled step need not compute that gradient.
+   */
+  trains(variable: ModelVariable): boolean;
   /** Present when a compiled step can do the update inside its graph (gradients then never leave it). */
   readonly inGraph?: InGraphUpdate;
   dispose(): void;

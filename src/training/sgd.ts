@@ -94,6 +94,12 @@ export class NesterovSgdOptimizer implements Optimizer {
     this.perVariable[index].learningRateScale = checkNonNegative(scale, `the learning-rate scale of '${variable.name}'`);
   }
 
+  /** False once the variable's learning-rate scale is 0 (frozen). */
+  trains(variable: ModelVariable): boolean {
+    const index = this.variables.indexOf(variable);
+    return index >= 0 && this.perVariable[index].learningRateScale > 0;
+  }
+
   applyGradients(gradients: readonly tf.Tensor[]): void {
     if (gradients.length !== this.variables.length) {
       throw new Error(`Nesterov SGD: expected ${this.variables.length} gradients, got ${gradients.length}.`);
@@ -102,6 +108,8 @@ export class NesterovSgdOptimizer implements Optimizer {
     tf.tidy(() => {
       this.variables.forEach((variable, i) => {
         const { learningRateScale, weightDecay } = this.perVariable[i];
+        // A frozen variable keeps its value whatever its gradient (a compiled step may send zeros).
+        if (learningRateScale === 0) return;
         const gradient = weightDecay === 0 ? gradients[i] : tf.add(gradients[i], tf.mul(variable.read(), weightDecay));
         const learningRate = tf.scalar(this.learningRate * learningRateScale);
         runNativeOpForEffect("ResourceApplyMomentum", attrs, [variable.nativeHandle, this.velocities[i].nativeHandle, learningRate, gradient, this.momentum]);

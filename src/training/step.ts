@@ -5,8 +5,8 @@
  * update as one TensorFlow graph function traced from the model's own code).
  */
 import { tf } from "../backend";
-import { GraphBuilder, graphAttr, isUncompilable, type CompiledFunction, type GraphTensor } from "../compiled/graph";
-import { traceInto, type ConvolutionPrecision } from "../compiled/trace";
+import { GraphBuilder, graphAttr, isUncompilable, type CompiledFunction, type FunctionPrecision, type GraphTensor } from "../compiled/graph";
+import { traceInto } from "../compiled/trace";
 import type { SeedPair } from "../layers/random";
 import type { TrainableModel } from "../models/model";
 import { hasBfloat16Compute } from "../native/cpu";
@@ -18,8 +18,9 @@ import type { Optimizer } from "./optimizer";
 
 /**
  * "compiled" (the default): each step is one TensorFlow graph function;
- * "compiled-bfloat16": the same with its convolutions (and their gradients)
- * computing in bfloat16, weights, updates and evaluation staying float32;
+ * "compiled-bfloat16": the same function in mixed precision, as PyTorch's
+ * autocast: convolutions, matrix products and the activations between them
+ * in bfloat16, weights, updates, losses and evaluation in float32;
  * "eager": the op-by-op reference step.
  */
 export const STEP_KINDS = ["compiled", "compiled-bfloat16", "eager"] as const;
@@ -120,7 +121,7 @@ function shapeKey(batch: Batch): string {
 
 export interface CompiledStepOptions extends StepSettings {
   /** Default "float32". The caller checks that the CPU computes bfloat16 natively (runnableStepKind). */
-  convolutionPrecision?: ConvolutionPrecision;
+  precision?: FunctionPrecision;
   /** Also return each variable's gradient, for checks against the eager step (default false). */
   returnGradients?: boolean;
 }
@@ -134,6 +135,8 @@ export class CompiledTrainingStep {
     /** How many seed pairs (dropout masks) a step draws from the model's seed stream. */
     readonly randomSeeds: number,
     private readonly returnsGradients: boolean,
+    /** Per variable: whether the step computes its gradient (false: frozen when the step was built). */
+    readonly trained: readonly boolean[],
   ) {}
 
   /**
@@ -181,7 +184,6 @@ export class CompiledTrainingStep {
                 changed = state.flatMap((next, i) => (next === stateValues[i] ? [] : [i]));
                 return [trainingLoss(logits, batch.ys, options.labelSmoothing), accuracy(logits, batch.ys), ...changed.map((i) => state[i])];
               },
-              { convolutionPrecision: options.convolutionPrecision ?? "float32" },
             ),
           ),
         );
@@ -189,7 +191,13 @@ export class CompiledTrainingStep {
         tf.dispose([...values, ...stateValues]);
       }
       const [loss, batchAccuracy, ...newState] = traced.outputs;
-      const gradients = graph.gradients([loss], weights);
+      // Frozen variables get no gradient: TensorFlow then leaves out the backward ops only they need
+      // (airbench's frozen whitening bias spares the first convolution's input gradient).
+      const trained = model.variables.map((variable) => optimizer.trains(variable));
+      if (optimizer.inGraph !== undefined && trained.includes(false)) {
+        throw new Error(`The compiled step of model '${model.key}': an optimizer that updates in the graph cannot have frozen variables.`);
+      }
+      const gradients = graph.gradients([loss], weights.filter((_, i) => trained[i]));
       const assignments = changed.map((stateIndex, k) => graph.operation("AssignVariableOp", [stateHandles[stateIndex], newState[k]], [FLOAT32]));
       const update = optimizer.inGraph?.build(graph, variableHandles, gradients);
       const returnsGradients = update === undefined || options.returnGradients === true;
@@ -197,8 +205,8 @@ export class CompiledTrainingStep {
         inputs: [images, labels, ...traced.seedInputs, ...variableHandles, ...stateHandles, ...(update?.inputs ?? [])],
         outputs: [loss, batchAccuracy, ...(returnsGradients ? gradients : [])],
         effects: [...assignments, ...(update?.effects ?? [])],
-      });
-      return new CompiledTrainingStep(model, optimizer, compiled, traced.seedInputs.length, options.returnGradients === true);
+      }, { precision: options.precision ?? "float32" });
+      return new CompiledTrainingStep(model, optimizer, compiled, traced.seedInputs.length, options.returnGradients === true, trained);
     } finally {
       graph.dispose();
     }
@@ -228,7 +236,12 @@ export class CompiledTrainingStep {
       const [loss, batchAccuracy, ...gradients] = optimizer.inGraph.withInputs((inputs) => call(inputs));
       return { loss: loss as tf.Scalar, accuracy: batchAccuracy as tf.Scalar, gradients };
     }
-    const [loss, batchAccuracy, ...gradients] = tf.tidy(() => call([]));
+    const [loss, batchAccuracy, ...gradients] = tf.tidy(() => {
+      const [lossValue, accuracyValue, ...computed] = call([]);
+      let next = 0;
+      // A frozen variable's gradient is zeros, which its optimizer ignores.
+      return [lossValue, accuracyValue, ...model.variables.map((variable, i) => (this.trained[i] ? computed[next++] : tf.zeros([...variable.shape])))];
+    });
     try {
       optimizer.applyGradients(gradients);
     } catch (error) {
@@ -254,7 +267,7 @@ export class CompiledTrainingStep {
 export class TrainingStepper {
   /** What runs: `kind` as this CPU can run it (see runnableStepKind). */
   readonly kind: StepKind;
-  /** Per batch shape: the compiled step, or null where the eager step runs. */
+  /** Per batch shape and frozen set (stepKey): the compiled step, or null where the eager step runs. */
   private readonly compiled = new Map<string, CompiledTrainingStep | null>();
   /** Batch shapes whose compiled step has run once (its kernels exist). */
   private readonly ran = new Set<string>();
@@ -274,7 +287,7 @@ export class TrainingStepper {
   step(batch: Batch): { loss: tf.Scalar; accuracy: tf.Scalar } {
     const compiled = this.kind === "eager" ? null : this.compiledStep(batch);
     if (compiled !== null) {
-      const key = shapeKey(batch);
+      const key = this.stepKey(batch);
       if (this.ran.has(key)) return compiled.run(batch);
       try {
         // TensorFlow instantiates a function's kernels at its first call, before any op runs.
@@ -297,11 +310,11 @@ export class TrainingStepper {
   }
 
   private compiledStep(batch: Batch): CompiledTrainingStep | null {
-    const key = shapeKey(batch);
+    const key = this.stepKey(batch);
     if (!this.compiled.has(key)) {
       try {
-        const convolutionPrecision = this.kind === "compiled-bfloat16" ? "bfloat16" : "float32";
-        this.compiled.set(key, CompiledTrainingStep.build(this.model, this.optimizer, batch, { ...this.settings, convolutionPrecision }));
+        const precision = this.kind === "compiled-bfloat16" ? "bfloat16" : "float32";
+        this.compiled.set(key, CompiledTrainingStep.build(this.model, this.optimizer, batch, { ...this.settings, precision }));
       } catch (error) {
         if (!isUncompilable(error)) throw error;
         this.fallBack(batch, error);
@@ -310,9 +323,15 @@ export class TrainingStepper {
     return this.compiled.get(key) ?? null;
   }
 
+  /** A compiled step per batch shape and set of frozen variables (freezing builds a new one). */
+  private stepKey(batch: Batch): string {
+    const frozen = this.model.variables.flatMap((variable, i) => (this.optimizer.trains(variable) ? [] : [i]));
+    return `${shapeKey(batch)}|frozen ${frozen.join(",")}`;
+  }
+
   /** From now on the eager step runs for this batch shape; one line says why. */
   private fallBack(batch: Batch, error: unknown): void {
-    const key = shapeKey(batch);
+    const key = this.stepKey(batch);
     this.compiled.get(key)?.dispose();
     this.compiled.set(key, null);
     const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();

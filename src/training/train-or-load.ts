@@ -29,8 +29,12 @@ export interface RunKey {
   format: number;
   model: { architecture: Readonly<Record<string, unknown>>; variables: string; state: string };
   seed: number;
-  /** The settings, the step kind as the precision it computes in (the float32 steps, compiled and eager, agree to rounding). */
-  settings: Omit<TrainingSettings, "step"> & { precision: "float32" | "bfloat16" };
+  /**
+   * The settings, the step kind as the precision it computes in (the float32
+   * steps, compiled and eager, agree to rounding; "mixed-bfloat16" is the
+   * compiled-bfloat16 step's autocast-style mixed precision).
+   */
+  settings: Omit<TrainingSettings, "step"> & { precision: "float32" | "mixed-bfloat16" };
   /** The training batches: data set, batch size and order; null for a source that does not say (synthetic batches). */
   data: BatchesIdentity | null;
   /** The set evaluated after each epoch; null for none. */
@@ -85,7 +89,7 @@ export function runKey(model: TrainableModel, seed: number, settings: TrainingSe
     format: RUN_FORMAT_VERSION,
     model: { architecture: model.architecture, variables: describeVariables(model.variables), state: describeVariables(model.state) },
     seed,
-    settings: { ...rest, precision: step === "compiled-bfloat16" ? "bfloat16" : "float32" },
+    settings: { ...rest, precision: step === "compiled-bfloat16" ? "mixed-bfloat16" : "float32" },
     data: batches.identity ?? null,
     testSet: options.testSet === undefined ? null : options.testSet.datasetId ?? "unidentified",
     preparation: options.prepare?.what ?? null,

@@ -12,7 +12,8 @@ import {
 } from "../../src/compiled/graph";
 import { UntraceableError } from "../../src/compiled/trace";
 import { asNodeKernelBackend } from "../../src/native/binding";
-import { tfStatusOf } from "../../src/native/ops";
+import { attr, runNativeOp, tfStatusOf } from "../../src/native/ops";
+import { bfloat16Test } from "../bfloat16";
 
 /** What `body` threw (fails the test when it throws nothing). */
 function thrown(body: () => unknown): Error {
@@ -95,6 +96,60 @@ test("a matrix product's input gradient runs as BatchMatMulV2 (oneDNN's fast pat
   assert.equal(Array.from(dw.dataSync()), Array.from(expectedDw.dataSync()));
   tf.dispose([x, w, dx, dw, ones, expectedDx, expectedDw]);
   product.dispose();
+});
+
+/** A function of two float32 [n, n] placeholders: their matrix product plus 1, in `precision`. */
+function productPlusOne(n: number, precision: "float32" | "bfloat16"): CompiledFunction {
+  const graph = new GraphBuilder();
+  try {
+    const [a, b] = ["a", "b"].map((name) => graph.placeholder("float32", [n, n], name));
+    const product = graph.op("MatMul", [a, b], [graphAttr.type("T", "float32")]);
+    const sum = graph.op("AddV2", [product, graph.constant(1)], [graphAttr.type("T", "float32")]);
+    return graph.toFunction(`product_plus_one_${precision}`, { inputs: [a, b], outputs: [sum] }, { precision });
+  } finally {
+    graph.dispose();
+  }
+}
+
+bfloat16Test('precision "bfloat16": the function computes its matrix product in bfloat16 and still returns float32', () => {
+  const n = 64;
+  const [a, b] = [tf.randomNormal([n, n], 0, 1, "float32", 1), tf.randomNormal([n, n], 0, 1, "float32", 2)];
+  const [float32, bfloat16] = [productPlusOne(n, "float32"), productPlusOne(n, "bfloat16")];
+  try {
+    const [expected] = float32.call([a, b]);
+    const [actual] = bfloat16.call([a, b]);
+    assert.is(actual.dtype, "float32", "what crosses the function's boundary stays float32");
+    const relative = tf.tidy(() => tf.norm(tf.sub(actual, expected)).div(tf.norm(expected)).dataSync()[0]);
+    // bfloat16 keeps 8 significant bits: each product's terms round by up to 0.4%, their sum by about 0.1–0.5%.
+    assert.ok(relative > 1e-4, `the product ran in bfloat16 (float32's would agree to 1e-6; difference ${relative})`);
+    assert.ok(relative < 2e-2, `the bfloat16 product is the float32 one to rounding (difference ${relative})`);
+    tf.dispose([expected, actual]);
+  } finally {
+    [float32, bfloat16].forEach((f) => f.dispose());
+    tf.dispose([a, b]);
+  }
+});
+
+test('precision "bfloat16" is a Grappler rewrite: without optimize it is refused by name', () => {
+  const graph = new GraphBuilder();
+  try {
+    const x = graph.placeholder("float32", [2], "x");
+    const message = thrown(() => graph.toFunction("unoptimized", { inputs: [x], outputs: [x] }, { optimize: false, precision: "bfloat16" })).message;
+    assert.match(message, /'unoptimized': precision "bfloat16" is a Grappler rewrite; it needs optimize: true/);
+  } finally {
+    graph.dispose();
+  }
+});
+
+test("a string attribute may be bytes: a Uint8Array reaches TensorFlow unchanged, other typed arrays are refused", () => {
+  // Identity ignores unknown attributes; StringFormat's `template` shows what TensorFlow received.
+  const bytes = new Uint8Array([0x68, 0xc3, 0xa9, 0x21]); // "hé!" in UTF-8, as raw bytes
+  const [formatted] = runNativeOp("StringFormat", [attr.string("template", bytes), attr.string("placeholder", "%s"), { name: "T", type: asNodeKernelBackend(tf.backend()).binding.TF_ATTR_TYPE, value: [] }, { name: "summarize", type: asNodeKernelBackend(tf.backend()).binding.TF_ATTR_INT, value: 3 }], [], 1);
+  assert.is(formatted.dataSync()[0] as unknown as string, "hé!");
+  formatted.dispose();
+  const wrong = { ...attr.string("template", ""), value: new Float32Array([1]) as unknown as Uint8Array };
+  const message = thrown(() => runNativeOp("StringFormat", [wrong, attr.string("placeholder", "%s")], [], 1)).message;
+  assert.match(message, /String attribute 'template' takes a string or a Uint8Array/);
 });
 
 test("a bad graph or a bad call is one clear error, and the process carries on", () => {

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { chartToSvg } from "../../src/display/chart-svg";
-import { accuracyAtSeconds, epochAccuracyChart } from "../../src/display/charts/epoch-accuracy";
+import { epochAccuracyChart } from "../../src/display/charts/epoch-accuracy";
 import { countMarks, svgTexts } from "../output/recorder";
 
 const chapter = [
@@ -50,17 +50,6 @@ test("epoch accuracy before the first epoch: the references alone, no run points
   assert.is(countMarks(svg, "point"), 0);
   assert.is(countMarks(svg, "rule mark"), 3);
   assert.ok(svgTexts(svg).includes("10"));
-});
-
-test("accuracy at a time: interpolated between the epochs around it, undefined outside the run", () => {
-  // Between epoch 2 (176.9 s, 78.31%) and 3 (265.2 s, 84.05%): a quarter of the way at 199 s.
-  const quarter = 176.9 + 0.25 * (265.2 - 176.9);
-  assert.ok(Math.abs(accuracyAtSeconds(epochs, quarter)! - (0.7831 + 0.25 * (0.8405 - 0.7831))) < 1e-12);
-  assert.is(accuracyAtSeconds(epochs, 176.9), 0.7831);
-  assert.is(accuracyAtSeconds(epochs, 265.2), 0.8405);
-  assert.is(accuracyAtSeconds(epochs, 694), undefined);
-  assert.is(accuracyAtSeconds(epochs, 50), undefined);
-  assert.is(accuracyAtSeconds([], 10), undefined);
 });
 
 test.run();

@@ -3,7 +3,8 @@
  * step against the eager one from the same weights and batch: the same loss,
  * batch accuracy, gradients and running-statistics updates (the whitening
  * filter, state too, left alone); the same weights after a few Nesterov SGD
- * steps, which update outside the graph; bfloat16 convolutions; no leaks.
+ * steps, which update outside the graph; a frozen variable's gradient left
+ * out; mixed bfloat16; no leaks.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -109,8 +110,36 @@ test("airbench: after three Nesterov SGD steps, compiled and eager weights and r
   assert.is(liveNativeHandles(), handlesBefore);
 });
 
+test("airbench: freezing the whitening bias builds a step without its gradient; the other weights train as in the eager step, the bias stays", () => {
+  const models = twinModels(14);
+  const optimizers = models.map(sgd);
+  const { lines, log } = lineCollector();
+  const steppers = [new TrainingStepper(models[0], optimizers[0], "eager", SETTINGS, log), new TrainingStepper(models[1], optimizers[1], "compiled", SETTINGS, log)];
+  const biasIndex = models[1].variableRoles.indexOf("whitening-bias");
+  try {
+    steppers.forEach((stepper) => tf.dispose(Object.values(stepper.step(batch(20)))));
+    models.forEach((model, m) => optimizers[m].setLearningRateScale(model.variables[biasIndex], 0));
+    assert.equal(models.map((model, m) => optimizers[m].trains(model.variables[biasIndex])), [false, false]);
+    const biasBefore = valuesOf(models[1].variables[biasIndex]);
+    const built = (steppers[1] as unknown as { compiled: Map<string, CompiledTrainingStep | null> }).compiled;
+    [batch(21), batch(22)].forEach((each) => steppers.forEach((stepper) => tf.dispose(Object.values(stepper.step(each)))));
+    const steps = [...built.values()];
+    assert.is(steps.length, 2, "one function before the freeze, one after");
+    assert.equal(steps.map((step) => step?.trained[biasIndex]), [true, false], "the second leaves the bias's gradient out");
+    assert.equal(lines, [], "both compiled, no fallback");
+    assert.equal(valuesOf(models[1].variables[biasIndex]), biasBefore, "the frozen bias did not move");
+    models[1].variables.forEach((variable, i) => {
+      const difference = tf.tidy(() => relativeDifference(read(variable), read(models[0].variables[i])));
+      assert.ok(difference < 1e-4, `${variable.name} differs from the eager step's by ${difference} (relative) after the frozen steps`);
+    });
+  } finally {
+    steppers.forEach((stepper) => stepper.dispose());
+    [...optimizers, ...models].forEach((owner) => owner.dispose());
+  }
+});
+
 bfloat16Test(
-  "airbench, bfloat16 convolutions: loss within 1e-3 and each gradient's direction within cosine 0.97 of float32's, yet not float32's; the stepper runs it",
+  "airbench, mixed bfloat16: loss within 1e-3 and each gradient's direction within cosine 0.97 of float32's, yet not float32's; the stepper runs it",
   () => {
     const [reference, lowPrecision] = twinModels(13);
     const optimizers = [sgd(reference), sgd(lowPrecision)];
@@ -118,7 +147,7 @@ bfloat16Test(
     // seed, a gradient's cosine to float32's ranged from 0.95 to 0.99; over 32 it stayed from 0.973 up.
     const { xs, ys } = batch(6, 32);
     const float32Step = CompiledTrainingStep.build(reference, optimizers[0], { xs, ys }, { ...SETTINGS, returnGradients: true });
-    const bfloat16Step = CompiledTrainingStep.build(lowPrecision, optimizers[1], { xs, ys }, { ...SETTINGS, returnGradients: true, convolutionPrecision: "bfloat16" });
+    const bfloat16Step = CompiledTrainingStep.build(lowPrecision, optimizers[1], { xs, ys }, { ...SETTINGS, returnGradients: true, precision: "bfloat16" });
     try {
       tf.tidy(() => {
         const expected = float32Step.run({ xs, ys });
@@ -131,7 +160,7 @@ bfloat16Test(
           assert.ok(similarity > 0.97, `${lowPrecision.variables[i].name}'s gradient is at cosine ${similarity} to float32's`);
         });
         const largest = Math.max(...actual.gradients.map((gradient, i) => relativeDifference(gradient, expected.gradients[i])));
-        assert.ok(largest > 1e-4, `the convolutions ran in bfloat16 (float32 agrees to 1e-5; largest difference ${largest})`);
+        assert.ok(largest > 1e-4, `the step ran in bfloat16 (float32 agrees to 1e-5; largest difference ${largest})`);
       });
       const { lines, log } = lineCollector();
       const stepper = new TrainingStepper(lowPrecision, optimizers[1], "compiled-bfloat16", SETTINGS, log);

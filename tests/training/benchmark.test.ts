@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
 import { liveNativeHandles } from "../../src/native/ops";
 import { measurePeakMatMul, spread, stepSpeed, TrainingStepTimer } from "../../src/training";
+import { bfloat16Test } from "../bfloat16";
 import { tinyDefinition } from "./fixtures";
 
 /*
@@ -62,6 +63,14 @@ test("measurePeakMatMul: the best of its timed 64×64 products (one untimed firs
   assert.ok(peak.ms > 0 && peak.ms <= callMs / 2, `${peak.ms} ms reported; the call took ${callMs} ms`);
   assert.ok(Math.abs(peak.gflopsPerSecond * peak.ms - 0.524288) < 1e-9, `${peak.gflopsPerSecond} GFLOP/s in ${peak.ms} ms`);
   assert.is(tf.memory().numTensors, before);
+});
+
+bfloat16Test('measurePeakMatMul "bfloat16": a compiled mixed-precision product, timed the same way, nothing left behind', () => {
+  const before = tf.memory().numTensors;
+  const peak = measurePeakMatMul(64, 2, "bfloat16");
+  assert.is(peak.size, 64);
+  assert.ok(peak.ms > 0 && Math.abs(peak.gflopsPerSecond * peak.ms - 0.524288) < 1e-9, `${peak.gflopsPerSecond} GFLOP/s in ${peak.ms} ms`);
+  assert.is(tf.memory().numTensors, before, "no tensor left behind");
 });
 
 test.run();

@@ -3,7 +3,7 @@
  * own forward code, against the eager step: the same loss, batch accuracy and
  * gradients from the same weights, batch and dropout seeds, and the same
  * weights after a few Adam steps, whether the optimizer updates inside the
- * graph (Adam) or outside it (Nesterov SGD); bfloat16 convolutions; no leaks;
+ * graph (Adam) or outside it (Nesterov SGD); mixed bfloat16; no leaks;
  * clear errors. The stepper's fallback policy is in step.test.ts.
  */
 import { test } from "uvu";
@@ -189,13 +189,13 @@ test("Nesterov SGD (updates outside the graph): the compiled step hands it the g
 });
 
 bfloat16Test(
-  "cifar-3conv, bfloat16 convolutions: loss within 1e-2 and gradient directions within cosine 0.97 of float32's, yet not float32's; the stepper runs it",
+  "cifar-3conv, mixed bfloat16: loss within 1e-2 and gradient directions within cosine 0.97 of float32's, yet not float32's; the stepper runs it",
   () => {
     const [reference, lowPrecision] = twins("cifar-3conv", 5);
     const optimizers = [reference, lowPrecision].map((model) => new AdamOptimizer(model.variables, { learningRate: 1e-3 }));
     const batch = randomBatch(reference, 8);
     const float32Step = CompiledTrainingStep.build(reference, optimizers[0], batch, { ...SETTINGS, returnGradients: true });
-    const bfloat16Step = CompiledTrainingStep.build(lowPrecision, optimizers[1], batch, { ...SETTINGS, returnGradients: true, convolutionPrecision: "bfloat16" });
+    const bfloat16Step = CompiledTrainingStep.build(lowPrecision, optimizers[1], batch, { ...SETTINGS, returnGradients: true, precision: "bfloat16" });
     try {
       assert.is(bfloat16Step.randomSeeds, float32Step.randomSeeds);
       const seeds = Array.from({ length: float32Step.randomSeeds }, (_, i): SeedPair => [i + 1, 7]);
@@ -210,7 +210,7 @@ bfloat16Test(
         assert.ok(similarity > 0.97, `${lowPrecision.variables[i].name}'s gradient is at cosine ${similarity} to float32's`);
       });
       const largest = Math.max(...actual.gradients.map((gradient, i) => relativeDifference(gradient, expected.gradients[i])));
-      assert.ok(largest > 1e-4, `the convolutions ran in bfloat16 (float32 agrees to 1e-5; largest difference ${largest})`);
+      assert.ok(largest > 1e-4, `the step ran in bfloat16 (float32 agrees to 1e-5; largest difference ${largest})`);
       tf.dispose([actual.loss, actual.accuracy, ...actual.gradients, expected.loss, expected.accuracy, ...expected.gradients]);
 
       const { lines, log } = lineCollector();

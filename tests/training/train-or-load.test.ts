@@ -173,7 +173,7 @@ const tamperings: Array<{ what: string; tamper: (key: RunKey) => void; reason: R
     reason: /^settings \{.*"optimizer":\{"kind":"adam","learningRate":0\.05\}.*\} instead of \{.*"optimizer":\{"kind":"adam","learningRate":0\.01\}/,
   },
   { what: "labelSmoothing", tamper: (key) => (key.settings.labelSmoothing = 0.2), reason: /^settings \{.*"labelSmoothing":0\.2,.*\} instead of \{.*"labelSmoothing":0,/ },
-  { what: "precision", tamper: (key) => (key.settings.precision = "bfloat16"), reason: /^settings \{.*"precision":"bfloat16",.*\} instead of \{.*"precision":"float32",/ },
+  { what: "precision", tamper: (key) => (key.settings.precision = "mixed-bfloat16"), reason: /^settings \{.*"precision":"mixed-bfloat16",.*\} instead of \{.*"precision":"float32",/ },
   {
     what: "data set",
     tamper: (key) => (key.data = { ...(key.data as BatchesIdentity), dataset: "fashion-train:aaaa" }),

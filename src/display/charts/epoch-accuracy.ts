@@ -88,19 +88,3 @@ export function epochAccuracyChart(
     ],
   };
 }
-
-/**
- * The test accuracy a run had after `seconds` of training, interpolated
- * linearly between the two epochs around that time; undefined when the run
- * evaluated no epoch that early or ended before it (no guess beyond the data).
- */
-export function accuracyAtSeconds(epochs: readonly Required<EpochAccuracy>[], seconds: number): number | undefined {
-  const after = epochs.findIndex((record) => record.seconds >= seconds);
-  if (after < 0) return undefined;
-  const next = epochs[after];
-  if (next.seconds === seconds) return next.testAccuracy;
-  if (after === 0) return undefined;
-  const previous = epochs[after - 1];
-  const fraction = (seconds - previous.seconds) / (next.seconds - previous.seconds);
-  return previous.testAccuracy + fraction * (next.testAccuracy - previous.testAccuracy);
-}

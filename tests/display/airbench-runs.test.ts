@@ -1,0 +1,53 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "../../src/display";
+
+function run(name: string, seed: number, testAccuracyTta: number): AirbenchRunRecord {
+  return {
+    name,
+    seed,
+    epochs: 9,
+    trainSeconds: 650.5,
+    msPerStep: 740,
+    testAccuracy: testAccuracyTta - 0.01,
+    testAccuracyTta,
+    peakResidentMiB: 2300,
+    command: `npm run train -- --model airbench --seed ${seed} --epochs 9 --record ${name} --retrain`,
+    finishedAt: "2026-12-05T03:00:00.000Z",
+    machine: "a test",
+  };
+}
+
+function scratchFile(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airbench-runs-")), "runs.json");
+}
+
+test("no file: no runs; recorded runs read back sorted by name and seed, and a run of the same name and seed replaces the earlier one", () => {
+  const file = scratchFile();
+  assert.equal(readAirbenchRuns(file), []);
+  recordAirbenchRun(run("recipe", 42, 0.9), file);
+  recordAirbenchRun(run("equal-time", 7, 0.899), file);
+  recordAirbenchRun(run("recipe", 7, 0.901), file);
+  recordAirbenchRun(run("recipe", 42, 0.905), file);
+  const runs = readAirbenchRuns(file);
+  assert.equal(runs.map(({ name, seed, testAccuracyTta }) => [name, seed, testAccuracyTta]), [["equal-time", 7, 0.899], ["recipe", 7, 0.901], ["recipe", 42, 0.905]]);
+  assert.equal(fs.readdirSync(path.dirname(file)), ["runs.json"], "written atomically: no temporary file left");
+});
+
+test("a damaged or foreign file is one error naming it, its problem and how to make it again; a bad record is refused before writing", () => {
+  const file = scratchFile();
+  fs.writeFileSync(file, "{ not json");
+  assert.throws(() => readAirbenchRuns(file), (error: Error) => error.message.startsWith(`${file} is not valid JSON`) && /npm run train -- --model airbench --record NAME/.test(error.message));
+  fs.writeFileSync(file, JSON.stringify({ runs: [{ ...run("recipe", 42, 0.9), trainSeconds: "long" }] }));
+  assert.throws(() => readAirbenchRuns(file), /is not a record of airbench runs: runs\[0\]\.trainSeconds is not a number/);
+  fs.writeFileSync(file, JSON.stringify({ results: [] }));
+  assert.throws(() => readAirbenchRuns(file), /it has no list 'runs'/);
+  const other = scratchFile();
+  assert.throws(() => recordAirbenchRun({ ...run("recipe", 42, 0.9), testAccuracyTta: Number.NaN }, other), /recordAirbenchRun: the run\.testAccuracyTta is not a number/);
+  assert.not.ok(fs.existsSync(other), "nothing written");
+});
+
+test.run();

@@ -1,0 +1,35 @@
+/**
+ * scripts/train.ts as `npm run train` runs it, in a child process: a flag that
+ * does not fit the model stops it with one message before any data is read.
+ */
+import * as path from "path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { runProcess } from "../wait";
+
+const root = path.resolve(__dirname, "../..");
+// A hang guard far above a busy machine's start-up time.
+const FLAG_CHECK_MS = 3 * 60 * 1000;
+
+test("flags that do not fit the model stop the script with one message naming the flag", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--model", "airbench", "--steps", "100"], /^train: --steps is for the chapter's models; airbench trains for --epochs\.$/m],
+    [["--model", "mnist", "--epochs", "3"], /^train: --epochs and --record are for airbench\.$/m],
+    [["--model", "airbench", "--epochs", "0"], /^train: --epochs needs a number > 0, got '0'\.$/m],
+    [["--model", "airbench", "--record", "Equal Time"], /^train: --record needs a name of lower-case letters, digits and dashes, got 'Equal Time'\.$/m],
+    [["--model", "resnet"], /^train: --model must be one of mnist, .*, airbench, got 'resnet'\.$/m],
+  ];
+  for (const [args, message] of cases) {
+    const { status, stdout, stderr } = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/train.ts", ...args], {
+      cwd: root,
+      env: { ...process.env, CNN_DATA_DIR: path.join(root, "no-such-data") },
+      timeoutMs: FLAG_CHECK_MS,
+    });
+    assert.is(status, 1, `${args.join(" ")}: exit status`);
+    assert.match(stderr, message);
+    assert.is(stderr.match(/^train: /gm)?.length, 1, `${args.join(" ")}: one error message, got\n${stderr}`);
+    assert.is(stdout, "", `${args.join(" ")}: nothing trained`);
+  }
+});
+
+test.run();
