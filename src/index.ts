@@ -124,6 +124,7 @@ export {
   featureMapTiles,
   showMisclassified,
   type AccuracyReference,
+  type AirbenchRunRecord,
 } from "./display";
 
 // Helpers for the notebooks themselves.

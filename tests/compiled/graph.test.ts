@@ -11,7 +11,7 @@ import {
   type GraphTensor,
 } from "../../src/compiled/graph";
 import { UntraceableError } from "../../src/compiled/trace";
-import { asNodeKernelBackend } from "../../src/native/binding";
+import { asNodeKernelBackend, type NativeAttr } from "../../src/native/binding";
 import { attr, runNativeOp, tfStatusOf } from "../../src/native/ops";
 import { bfloat16Test } from "../bfloat16";
 
@@ -142,14 +142,21 @@ test('precision "bfloat16" is a Grappler rewrite: without optimize it is refused
 });
 
 test("a string attribute may be bytes: a Uint8Array reaches TensorFlow unchanged, other typed arrays are refused", () => {
-  // Identity ignores unknown attributes; StringFormat's `template` shows what TensorFlow received.
-  const bytes = new Uint8Array([0x68, 0xc3, 0xa9, 0x21]); // "hé!" in UTF-8, as raw bytes
-  const [formatted] = runNativeOp("StringFormat", [attr.string("template", bytes), attr.string("placeholder", "%s"), { name: "T", type: asNodeKernelBackend(tf.backend()).binding.TF_ATTR_TYPE, value: [] }, { name: "summarize", type: asNodeKernelBackend(tf.backend()).binding.TF_ATTR_INT, value: 3 }], [], 1);
-  assert.is(formatted.dataSync()[0] as unknown as string, "hé!");
-  formatted.dispose();
-  const wrong = { ...attr.string("template", ""), value: new Float32Array([1]) as unknown as Uint8Array };
-  const message = thrown(() => runNativeOp("StringFormat", [wrong, attr.string("placeholder", "%s")], [], 1)).message;
-  assert.match(message, /String attribute 'template' takes a string or a Uint8Array/);
+  // StringJoin's `separator` shows what TensorFlow received.
+  const join = (separator: NativeAttr) => {
+    const parts = [tf.scalar("a"), tf.scalar("b")];
+    try {
+      const count: NativeAttr = { name: "N", type: asNodeKernelBackend(tf.backend()).binding.TF_ATTR_INT, value: 2 };
+      return runNativeOp("StringJoin", [count, separator], parts, 1)[0];
+    } finally {
+      tf.dispose(parts);
+    }
+  };
+  const joined = join(attr.string("separator", new Uint8Array([0x2d, 0xc3, 0xa9, 0x2d]))); // "-é-" in UTF-8, as raw bytes
+  assert.equal(joined.dataSync() as unknown as string[], ["a-é-b"]);
+  joined.dispose();
+  const wrong = { ...attr.string("separator", ""), value: new Float32Array([1]) as unknown as Uint8Array };
+  assert.match(thrown(() => join(wrong)).message, /String attribute 'separator' takes a string or a Uint8Array/);
 });
 
 test("a bad graph or a bad call is one clear error, and the process carries on", () => {
