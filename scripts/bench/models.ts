@@ -6,7 +6,7 @@
  *
  * It times the compiled training step (train()'s default) and, unless
  * --no-eager, the eager reference step beside it; --bfloat16 adds the
- * compiled step with bfloat16 convolutions (CPUs with avx512_bf16 only).
+ * compiled step in mixed bfloat16 (CPUs with avx512_bf16 only).
  * The models take turns, one repetition each, so that they all see the same
  * background load; other processes on the machine still change the figures,
  * so compare runs made under similar load and look at the min–max spread.
@@ -148,7 +148,7 @@ function printComparison(
     timing === null ? "-" : `${timing.msPerStep.median.toFixed(1)} (${timing.msPerStep.min.toFixed(1)}–${timing.msPerStep.max.toFixed(1)})`;
   const ratio = (other: { msPerStep: { median: number } } | null, timing: StepTiming) =>
     other === null ? "-" : (timing.msPerStep.median / other.msPerStep.median).toFixed(2);
-  console.log("\nms per training step, median (min–max); C = compiled, B = compiled with bfloat16 convolutions; GFLOP/s of the compiled step and of Python's:");
+  console.log("\nms per training step, median (min–max); C = compiled, B = compiled in mixed bfloat16; GFLOP/s of the compiled step and of Python's:");
   console.log(formatLine(["model", "eager", "compiled", "compiled bfloat16", "Python", "C/E", "C/Py", "B/Py", "GFLOP/s C / Py"], widths));
   compiled.forEach((timing, i) => {
     const py = python[i];
@@ -188,7 +188,7 @@ function printTorchComparison(
     timing === null ? "-" : `${timing.msPerStep.median.toFixed(1)} (${timing.msPerStep.min.toFixed(1)}–${timing.msPerStep.max.toFixed(1)})`;
   const ratio = (ours: Timed, other: Timed) => (ours === null || other === null ? "-" : (ours.msPerStep.median / other.msPerStep.median).toFixed(2));
   console.log(
-    `\nours against ${description}, ms per training step, median (min–max); C = our compiled step, B = ours with bfloat16 convolutions, ` +
+    `\nours against ${description}, ms per training step, median (min–max); C = our compiled step, B = ours in mixed bfloat16, ` +
       "Py = Python TensorFlow, Pt = PyTorch float32, Pt16 = PyTorch under bfloat16 autocast; GFLOP/s of PyTorch's steps:",
   );
   console.log(formatLine(["model", "compiled", "compiled bfloat16", "PyTorch float32", "PyTorch bfloat16", "C/Py", "C/Pt", "B/Py", "B/Pt16", "GFLOP/s Pt / Pt16"], widths));
