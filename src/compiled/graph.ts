@@ -185,8 +185,8 @@ export interface FunctionOptions {
    * at its first call, as PyTorch's autocast does eagerly: convolutions and
    * matrix products (and their gradients) compute in bfloat16, and the
    * activations between them (bias, ReLU, pooling, batch norm) stay bfloat16
-   * where TensorFlow has the kernels; variables, their updates, reductions,
-   * softmax and losses stay float32, as does every value crossing the
+   * where TensorFlow has the kernels; variables, their updates, softmax and
+   * losses stay float32, as does every value crossing the
    * function's boundary. Needs `optimize` and a CPU that computes bfloat16
    * natively (see src/native/cpu.ts). Default "float32": the ops as traced.
    */
@@ -385,11 +385,6 @@ export class CompiledFunction {
     /** The serialized ConfigProto calls pass for Grappler; null: no Grappler (FunctionOptions.optimize false). */
     private readonly configProto: Uint8Array | null,
   ) {}
-
-  /** Whether calls ask for Grappler (FunctionOptions.optimize). */
-  get optimized(): boolean {
-    return this.configProto !== null;
-  }
 
   /**
    * Runs the function once. Resource inputs take a NativeHandle (a
