@@ -25,6 +25,7 @@ import {
   airbenchTraining,
   testAccuracy,
   trainOrLoad,
+  messageWithWeightsPath,
   withoutIngredient,
   type AirbenchIngredient,
   type AirbenchRecipe,
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
         onEpoch: (record) =>
           console.log(`  epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
       });
-      console.log(`  ${result.message}`);
+      console.log(`  ${messageWithWeightsPath(result)}`);
       const silent = { log: () => {} };
       const accuracy = testAccuracy(model, cifar.test, silent);
       const accuracyTta = testAccuracy(model, cifar.test, { ...silent, testTimeAugmentation: recipe.testTimeAugmentation });

@@ -26,6 +26,7 @@ import {
   STEP_KINDS,
   testAccuracy,
   trainOrLoad,
+  messageWithWeightsPath,
   type StepKind,
 } from "../src/training";
 
@@ -91,7 +92,7 @@ async function trainChapterModel(args: TrainArguments & { model: ModelKey }): Pr
     const step = args.step ?? "compiled";
     const { batches, options } = chapterTraining(model, data.train, { seed: args.seed, retrain: args.retrain });
     const result = await trainOrLoad(model, batches, { ...options, steps: args.steps ?? options.steps, step });
-    console.log(result.message);
+    console.log(messageWithWeightsPath(result));
     const accuracy = testAccuracy(model, data.test);
     console.log(`${args.model} seed ${args.seed}, ${step} step: test accuracy ${percent(accuracy)}, training ${result.seconds.toFixed(1)} s`);
   } finally {
@@ -109,7 +110,7 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
       ...options,
       onEpoch: (record) => console.log(`epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
     });
-    console.log(result.message);
+    console.log(messageWithWeightsPath(result));
     const silent = { log: () => {} };
     const accuracy = testAccuracy(model, cifar.test, silent);
     const accuracyTta = testAccuracy(model, cifar.test, { ...silent, testTimeAugmentation: recipe.testTimeAugmentation });

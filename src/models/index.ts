@@ -10,3 +10,4 @@ export {
   type AirbenchVariableRole,
   type AirbenchWidths,
 } from "./airbench";
+export { REFERENCE_FIGURES, describePythonRuns, type ReferenceFigures } from "./reference-figures";

@@ -46,7 +46,7 @@ export {
   type TestTimeAugmentation,
 } from "./evaluate";
 export { WeightsFileError } from "./weights-file";
-export { trainOrLoad, defaultWeightsDir, weightsFilePath, runKey, type RunKey, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
+export { trainOrLoad, messageWithWeightsPath, defaultWeightsDir, weightsFilePath, runKey, type RunKey, type TrainOrLoadOptions, type TrainOrLoadResult } from "./train-or-load";
 export { chapterTraining, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter-training";
 export {
   AIRBENCH_RECIPE,

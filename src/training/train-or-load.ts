@@ -61,7 +61,7 @@ export interface TrainOrLoadResult extends StoredRun {
   gflopsPerSecond: number | null;
   /** Where the run is cached; null when the model has no seed and nothing was cached. */
   weightsPath: string | null;
-  /** One line saying what happened, for the notebook (paths under the home folder as `~/…`). */
+  /** One line saying what happened, for the notebook (no paths: messageWithWeightsPath adds the file's). */
   message: string;
 }
 
@@ -139,6 +139,11 @@ function resultOf(model: TrainableModel, run: StoredRun, fields: Pick<TrainOrLoa
   };
 }
 
+/** Why a progress line's elapsed time is longer than the training time, when it is. */
+function evaluationNote(evaluationSeconds: number): string {
+  return evaluationSeconds > 0 ? ` (plus ${evaluationSeconds.toFixed(1)} s testing after each epoch, not counted as training)` : "";
+}
+
 /**
  * Loads the cached run with this run's key (same model, seed, settings, data
  * and precision) or trains and caches it. A cached file that is damaged or
@@ -156,7 +161,7 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   const what = `${model.key} for ${settings.steps} steps`;
   if (model.seed === undefined) {
     const run = await train(model, batches, trainOptions);
-    const message = `trained ${what} in ${run.seconds.toFixed(1)} s (the model has no seed, so the run was not cached)`;
+    const message = `trained ${what} in ${run.seconds.toFixed(1)} s${evaluationNote(run.evaluationSeconds)} (the model has no seed, so the run was not cached)`;
     return resultOf(model, run, { outcome: "trained", settings, weightsPath: null, message }, batchSize);
   }
 
@@ -165,7 +170,7 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   if (!options.retrain && fs.existsSync(filePath)) {
     try {
       const run = loadRun(model, filePath, key);
-      const message = `loaded ${model.key} (${run.steps} steps, seed ${model.seed}, trained in ${run.seconds.toFixed(1)} s) from ${displayPath(filePath)}; pass retrain: true to train again`;
+      const message = `loaded ${model.key} (${run.steps} steps, seed ${model.seed}, trained in ${run.seconds.toFixed(1)} s) from the weights cache; pass retrain: true to train again`;
       return resultOf(model, run, { outcome: "loaded", settings, weightsPath: filePath, message }, batchSize);
     } catch (error) {
       if (!(error instanceof WeightsFileError)) throw error;
@@ -176,6 +181,11 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   const trained = await train(model, batches, trainOptions);
   const run: StoredRun = { history: trained.history, curve: trained.curve, epochs: trained.epochs, steps: trained.steps, seconds: trained.seconds };
   saveWeights(model, filePath, { key, run });
-  const message = `trained ${what} in ${run.seconds.toFixed(1)} s; saved to ${displayPath(filePath)}`;
+  const message = `trained ${what} in ${run.seconds.toFixed(1)} s${evaluationNote(trained.evaluationSeconds)}; saved the weights, so the next run with these settings loads them`;
   return resultOf(model, run, { outcome: "trained", settings, weightsPath: filePath, message }, batchSize);
+}
+
+/** The result's message with its weights file's path, for command-line scripts (notebooks show the message alone). */
+export function messageWithWeightsPath(result: TrainOrLoadResult): string {
+  return result.weightsPath === null ? result.message : `${result.message} (${displayPath(result.weightsPath)})`;
 }

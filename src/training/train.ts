@@ -94,6 +94,8 @@ export interface TrainResult {
   steps: number;
   /** Training wall time (evaluation after epochs excluded). */
   seconds: number;
+  /** Wall time of the test-set evaluations after epochs (and their onEpoch callbacks), which `seconds` leaves out. */
+  evaluationSeconds: number;
   stepsPerSecond: number;
   settings: TrainingSettings;
 }
@@ -212,6 +214,7 @@ export async function train(model: TrainableModel, batches: BatchSource, options
   const curveSums = new CurveAccumulator();
   const epochSums = new CurveAccumulator();
   let seconds = 0;
+  let evaluationSeconds = 0;
   let started = performance.now();
   try {
     process.on("SIGINT", onInterrupt);
@@ -264,7 +267,8 @@ export async function train(model: TrainableModel, batches: BatchSource, options
       if (stepsPerEpoch !== null && (stepsDone % stepsPerEpoch === 0 || stepsDone === steps)) {
         // Each epoch ends on the averaged weights.
         weightAverage?.update(1);
-        seconds += (performance.now() - started) / 1000;
+        const evaluationStarted = performance.now();
+        seconds += (evaluationStarted - started) / 1000;
         const means = epochSums.takePoint(stepsDone);
         const record: EpochRecord = {
           epoch: stepsDone / stepsPerEpoch,
@@ -277,7 +281,9 @@ export async function train(model: TrainableModel, batches: BatchSource, options
         epochs.push(record);
         progress.clear?.();
         options.onEpoch?.(record, epochs);
-        started = performance.now();
+        const now = performance.now();
+        evaluationSeconds += (now - evaluationStarted) / 1000;
+        started = now;
       }
       const latest = curve[curve.length - 1];
       progress.tick(stepsDone, { cost: latest.cost, accuracy: latest.accuracy });
@@ -294,5 +300,5 @@ export async function train(model: TrainableModel, batches: BatchSource, options
     epochSums.dispose();
     progress.finish();
   }
-  return { history, curve, epochs, steps, seconds, stepsPerSecond: steps / seconds, settings };
+  return { history, curve, epochs, steps, seconds, evaluationSeconds, stepsPerSecond: steps / seconds, settings };
 }

@@ -1,7 +1,8 @@
 /**
  * The README's main command, `npm start`, as a reader runs it (as root in containers and CI,
  * as a normal user elsewhere): JupyterLab comes up, prints its address, and offers the
- * TypeScript kernel.
+ * TypeScript kernel; it does not ask to fetch Jupyter news, and its own HTML export
+ * (File > Save and Export Notebook As > HTML) loads nothing from the network.
  */
 import * as path from "path";
 import { test } from "uvu";
@@ -10,11 +11,18 @@ import { freePort, startJupyterServer } from "./jupyter-server";
 
 const root = path.resolve(__dirname, "../..");
 
+/** A script or linked resource the page would fetch from another host. */
+const REMOTE_RESOURCE = /<script\b[^>]*\bsrc\s*=\s*["']?\s*(?:https?:)?\/\/[^>]*>|<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?\/\/[^>]*>/gi;
+
+interface PluginSettings {
+  schema: { properties: Record<string, { default?: unknown }> };
+}
+
 interface KernelSpecs {
   kernelspecs: Record<string, { spec: { language: string; argv: string[] } }>;
 }
 
-test("`npm start` serves JupyterLab with the tslab TypeScript kernel, and stopping its process group leaves nothing running", async () => {
+test("`npm start` serves JupyterLab with the tslab TypeScript kernel, no news pop-up and an offline HTML export; stopping its process group leaves nothing running", async () => {
   const port = await freePort();
   const server = await startJupyterServer("npm", ["start", "--", "--port", String(port), "--no-browser"], { cwd: root });
   let killed: string[];
@@ -36,6 +44,18 @@ test("`npm start` serves JupyterLab with the tslab TypeScript kernel, and stoppi
       path.join(root, "dist", "output", "kernel-preload.js"),
       path.join(root, "node_modules", "tslab", "bin", "tslab"),
     ]);
+
+    const headers = { Authorization: `token ${server.token}` };
+    const notifications = await fetch(`${server.baseUrl}lab/api/settings/@jupyterlab/apputils-extension:notification`, { headers, signal: AbortSignal.timeout(60_000) });
+    assert.is(notifications.status, 200);
+    const { schema } = (await notifications.json()) as PluginSettings;
+    assert.is(schema.properties.fetchNews.default, "false", "JupyterLab would ask whether to fetch Jupyter news");
+
+    const exported = await fetch(`${server.baseUrl}nbconvert/html/4.1-cnn-introduction.ipynb?download=false`, { headers, signal: AbortSignal.timeout(120_000) });
+    assert.is(exported.status, 200);
+    const page = await exported.text();
+    assert.match(page, /<h1[^>]*>4\.1 /, "the export is the notebook's page");
+    assert.equal(page.match(REMOTE_RESOURCE) ?? [], [], "JupyterLab's HTML export loads these from the network");
   } finally {
     killed = await server.stop();
   }

@@ -13,6 +13,7 @@ import {
   resolveTrainingSettings,
   runKey,
   trainOrLoad,
+  messageWithWeightsPath,
   weightsFilePath,
   type BatchesIdentity,
   type RunKey,
@@ -81,7 +82,7 @@ test("trainOrLoad trains and caches, then loads the same run without drawing a b
     trained.history.map((entry) => entry.step),
     [20, 40],
   );
-  assert.match(trained.message, /^trained tiny for 40 steps in \d+\.\d s; saved to /);
+  assert.match(trained.message, /^trained tiny for 40 steps in \d+\.\d s; saved the weights, so the next run with these settings loads them$/);
 
   const second = tinyModel(7);
   const unused = new TinyBatches(8, "tiny-train:0001");
@@ -95,7 +96,7 @@ test("trainOrLoad trains and caches, then loads the same run without drawing a b
   assert.is(loaded.steps, 40);
   assert.equal(loaded.settings, trained.settings);
   assert.is(loaded.weightsPath, trained.weightsPath);
-  assert.match(loaded.message, /^loaded tiny \(40 steps, seed 7, trained in \d+\.\d s\) from .*; pass retrain: true to train again$/);
+  assert.match(loaded.message, /^loaded tiny \(40 steps, seed 7, trained in \d+\.\d s\) from the weights cache; pass retrain: true to train again$/);
   assert.equal(weightValues(second), weightValues(first));
 
   const third = tinyModel(7);
@@ -371,7 +372,7 @@ test("defaultWeightsDir is 'weights' under the cache root: CNN_CACHE_DIR, else X
   assert.ok(path.isAbsolute(defaultWeightsDir({ CNN_CACHE_DIR: "relative/cache" })));
 });
 
-test("trainOrLoad's messages print paths under the home folder as ~/...", async () => {
+test("messageWithWeightsPath and the warning about a damaged file print paths under the home folder as ~/...", async () => {
   // os.homedir() follows $HOME, so the test's own folder can stand for the home folder.
   const home = process.env.HOME;
   process.env.HOME = weightsRoot;
@@ -381,8 +382,9 @@ test("trainOrLoad's messages print paths under the home folder as ~/...", async 
     const model = tinyModel(9);
     const trained = await trainOrLoad(model, new TinyBatches(), options);
     const shown = `~/cache/${path.basename(trained.weightsPath as string)}`;
-    assert.ok(trained.message.endsWith(`saved to ${shown}`), trained.message);
-    assert.ok((await trainOrLoad(model, new TinyBatches(), options)).message.includes(`from ${shown};`));
+    assert.not.ok(trained.message.includes(shown), "a notebook shows the message without the path");
+    assert.is(messageWithWeightsPath(trained), `${trained.message} (${shown})`);
+    assert.is(messageWithWeightsPath(await trainOrLoad(model, new TinyBatches(), options)).slice(-shown.length - 1), `${shown})`);
     fs.writeFileSync(trained.weightsPath as string, "garbage");
     await trainOrLoad(model, new TinyBatches(), options);
     assert.ok(lines.some((line) => line.startsWith(`Not using ${shown}: `)), lines.join("\n"));

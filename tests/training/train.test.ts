@@ -38,6 +38,7 @@ test("logs after every logEvery steps, numbered as the chapter (step i + 1), and
   lines.forEach((line, i) => assert.match(line, new RegExp(`^step ${(i + 1) * 50}, cost \\d+\\.\\d{4}, training accuracy [01]\\.\\d{4}$`)));
   assert.is(result.steps, 120);
   assert.ok(result.seconds > 0 && result.stepsPerSecond > 0);
+  assert.is(result.evaluationSeconds, 0, "no epochs, no evaluation after them");
   model.dispose();
 });
 
@@ -338,6 +339,9 @@ test("batches in epochs: a record per epoch (a partial last one too), the test s
       events.push(`epoch ${record.epoch}`);
       seen.push({ ...record });
       assert.is(all[all.length - 1], record);
+      // Time spent here counts as evaluation, not training.
+      const until = performance.now() + 20;
+      while (performance.now() < until);
     },
     progress: silentProgress,
   });
@@ -354,6 +358,7 @@ test("batches in epochs: a record per epoch (a partial last one too), the test s
   // The last record's test accuracy is the trained model's.
   assert.is(result.epochs[2].testAccuracy, testAccuracy(model, testSet, { log: () => {} }));
   assert.is(result.seconds, result.epochs[2].seconds);
+  assert.ok(result.evaluationSeconds >= 3 * 0.02, `evaluation took ${result.evaluationSeconds} s`);
   model.dispose();
 });
 

@@ -22,6 +22,8 @@ export interface PercentBarsOptions extends ChartOptions {
  * readable however long they are, which vertical bars with slanted labels
  * would not. The axis runs between round tens at least 2 points beyond the
  * values (within 0 to 100): bars of 85–93% starting from 0 would all look alike.
+ * When it does not start at 0, its title says where it starts, so that bar
+ * lengths are not read as ratios.
  */
 export function percentBarsChart(bars: readonly LabelledBar[], options: PercentBarsOptions): TopLevelSpec {
   const values = bars.map((bar) => ({ name: bar.name, value: bar.value, text: bar.text, highlighted: bar.highlighted === true }));
@@ -29,12 +31,13 @@ export function percentBarsChart(bars: readonly LabelledBar[], options: PercentB
   const lowest = Math.min(...bars.map((bar) => bar.value), options.rule?.value ?? Infinity);
   const highest = Math.max(...bars.map((bar) => bar.value), options.rule?.value ?? -Infinity);
   const y = { field: "name", type: "nominal" as const, title: null, sort: names, axis: { labelLimit: 300 } };
+  const domain = [Math.max(0, 10 * Math.floor((lowest - 2) / 10)), Math.min(100, 10 * Math.ceil((highest + 2) / 10))];
   const x = {
     field: "value",
     type: "quantitative" as const,
-    title: options.valueTitle,
+    title: domain[0] > 0 ? `${options.valueTitle} (the axis starts at ${domain[0]}%, not 0)` : options.valueTitle,
     // clamp: a bar starts at the axis's left end, not at 0 far off the chart.
-    scale: { domain: [Math.max(0, 10 * Math.floor((lowest - 2) / 10)), Math.min(100, 10 * Math.ceil((highest + 2) / 10))], clamp: true },
+    scale: { domain, clamp: true },
   };
   const rule = options.rule;
   return {
