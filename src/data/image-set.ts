@@ -1,5 +1,7 @@
 import { tf } from "../backend";
+import { currentLanguage } from "../language";
 import { datasetIdOfContent, subsetId } from "./identity";
+import { CIFAR10_KOREAN_CLASS_NAMES } from "./layout";
 import { Batch, Pipeline } from "./pipeline";
 
 /** What an ImageSet is made of; `pixels` is NHWC uint8, `labels` class indices. */
@@ -35,8 +37,8 @@ export class ImageSet {
   readonly pixels: Uint8Array;
   /** Class index of every image. */
   readonly labels: Uint8Array;
-  /** Human-readable name of each class index, when the dataset has them. */
-  readonly classNames?: readonly string[];
+  /** The dataset's own name of each class index (CIFAR-10's "airplane", …), when it has them. */
+  readonly datasetClassNames?: readonly string[];
   private readonly imageSize: number;
   /** Gives the id when it is first asked for: hashing a large set in memory takes a noticeable fraction of a second. */
   private identify: () => string;
@@ -59,7 +61,7 @@ export class ImageSet {
     }
     this.pixels = data.pixels;
     this.labels = data.labels;
-    this.classNames = data.classNames;
+    this.datasetClassNames = data.classNames;
     const { datasetId } = data;
     this.identify =
       datasetId !== undefined
@@ -130,10 +132,16 @@ export class ImageSet {
       width: this.width,
       channels: this.channels,
       numClasses: this.numClasses,
-      classNames: this.classNames,
+      classNames: this.datasetClassNames,
     });
     subset.identify = () => subsetId(this.datasetId, start, end);
     return subset;
+  }
+
+  /** The name of each class index for a reader, in the current language (CIFAR-10's in Korean for "ko"). */
+  get classNames(): readonly string[] | undefined {
+    if (currentLanguage() !== "ko") return this.datasetClassNames;
+    return this.datasetClassNames?.map((name) => CIFAR10_KOREAN_CLASS_NAMES[name] ?? name);
   }
 
   /** Number of images of each class, indexed by class. */

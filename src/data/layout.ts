@@ -19,6 +19,19 @@ export const CIFAR10_BATCH_RECORDS = 10000;
 /** Optional: the class names, one per line (the built-in list is used without it). */
 export const CIFAR10_META_FILE = "batches.meta.txt";
 export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
+/** CIFAR-10's class names in Korean, shown in the Korean edition (see ImageSet.classNames). */
+export const CIFAR10_KOREAN_CLASS_NAMES: Readonly<Record<string, string>> = {
+  airplane: "비행기",
+  automobile: "자동차",
+  bird: "새",
+  cat: "고양이",
+  deer: "사슴",
+  dog: "개",
+  frog: "개구리",
+  horse: "말",
+  ship: "배",
+  truck: "트럭",
+};
 export const CIFAR10_CLASS_NAMES: readonly string[] = [
   "airplane",
   "automobile",

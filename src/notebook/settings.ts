@@ -1,3 +1,4 @@
+import { parseLanguage, setLanguage, type Language } from "../language";
 import { checkSeed } from "../seed";
 
 /**
@@ -11,6 +12,8 @@ export interface NotebookSettings {
   seed: number;
   /** Train even when weights saved by an earlier run exist (CNN_RETRAIN=1, default false). */
   retrain: boolean;
+  /** The language of charts, captions and status lines: "en" or "ko" (CNN_LANG, default "en"). */
+  language: Language;
 }
 
 function parseNumber(name: string, raw: string): number {
@@ -26,8 +29,9 @@ function parseFlag(raw: string): boolean {
 }
 
 /**
- * Settings from CNN_STEP_SCALE, CNN_SEED and CNN_RETRAIN, overridden by `overrides`;
- * each value is checked here, so a bad one is reported under the name it was set by.
+ * Settings from CNN_STEP_SCALE, CNN_SEED, CNN_RETRAIN and CNN_LANG, overridden by
+ * `overrides`; each value is checked here, so a bad one is reported under the name it was
+ * set by. The language applies to everything the package shows from then on.
  */
 export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env = process.env): NotebookSettings {
   const source = (key: keyof NotebookSettings, variable: string) =>
@@ -36,6 +40,12 @@ export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env 
     stepScale: overrides.stepScale ?? (env.CNN_STEP_SCALE === undefined ? 1 : parseNumber("CNN_STEP_SCALE", env.CNN_STEP_SCALE)),
     seed: overrides.seed ?? (env.CNN_SEED === undefined ? 42 : parseNumber("CNN_SEED", env.CNN_SEED)),
     retrain: overrides.retrain ?? (env.CNN_RETRAIN === undefined ? false : parseFlag(env.CNN_RETRAIN)),
+    language:
+      overrides.language !== undefined
+        ? parseLanguage(overrides.language, "notebookSettings({ language })")
+        : env.CNN_LANG === undefined || env.CNN_LANG === ""
+          ? "en"
+          : parseLanguage(env.CNN_LANG, "CNN_LANG"),
   };
   const { stepScale } = settings;
   if (!(stepScale > 0 && stepScale <= 10)) {
@@ -45,5 +55,6 @@ export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env 
     );
   }
   checkSeed(settings.seed, `${source("seed", "CNN_SEED")}: seed`);
+  setLanguage(settings.language);
   return settings;
 }

@@ -1,6 +1,7 @@
 /** A one-line training progress report: updated in place in a notebook, rewritten with \r in a terminal. */
 import type { ProgressInfo, ProgressSink } from "./progress-sink";
 import { liveDisplay, inNotebook, type LiveDisplay } from "./output";
+import { localized } from "../language";
 
 /** Where terminal output goes; `isTTY` decides between a live line and a final summary only. */
 export interface TerminalStream {
@@ -102,28 +103,34 @@ export class ProgressReporter implements ProgressSink {
   }
 
   private progressLine(): string {
-    const parts = [`${this.label}: ${this.step}/${this.total} steps (${Math.floor((100 * this.step) / this.total)}%)`];
+    const percent = Math.floor((100 * this.step) / this.total);
+    const parts = [localized({ en: `${this.label}: ${this.step}/${this.total} steps (${percent}%)`, ko: `${this.label}: ${this.step}/${this.total} 스텝 (${percent}%)` })];
     // Speed from the first tick on, so start-up time (graph building, first batch) does not skew it.
     const rate = this.firstTick && this.step > this.firstTick.step
       ? (this.step - this.firstTick.step) / ((this.now() - this.firstTick.at) / 1000)
       : undefined;
     if (rate !== undefined && Number.isFinite(rate)) {
-      parts.push(`${formatRate(rate)} steps/s`, `ETA ${formatDuration((this.total - this.step) / rate)}`);
+      const left = formatDuration((this.total - this.step) / rate);
+      parts.push(
+        localized({ en: `${formatRate(rate)} steps/s`, ko: `초당 ${formatRate(rate)} 스텝` }),
+        localized({ en: `ETA ${left}`, ko: `남은 시간 ${left}` }),
+      );
     }
     return [...parts, ...this.infoParts()].join(" · ");
   }
 
   private finalLine(): string {
     const seconds = (this.now() - this.startedAt) / 1000;
-    const parts = [`${this.label}: ${this.step}/${this.total} steps in ${formatDuration(seconds)}`];
-    if (seconds > 0) parts.push(`${formatRate(this.step / seconds)} steps/s`);
+    const took = formatDuration(seconds);
+    const parts = [localized({ en: `${this.label}: ${this.step}/${this.total} steps in ${took}`, ko: `${this.label}: ${this.step}/${this.total} 스텝, ${took} 걸림` })];
+    if (seconds > 0) parts.push(localized({ en: `${formatRate(this.step / seconds)} steps/s`, ko: `초당 ${formatRate(this.step / seconds)} 스텝` }));
     return [...parts, ...this.infoParts()].join(" · ");
   }
 
   private infoParts(): string[] {
     const parts: string[] = [];
-    if (this.info.cost !== undefined) parts.push(`cost ${this.info.cost.toFixed(4)}`);
-    if (this.info.accuracy !== undefined) parts.push(`accuracy ${this.info.accuracy.toFixed(4)}`);
+    if (this.info.cost !== undefined) parts.push(`${localized({ en: "cost", ko: "비용" })} ${this.info.cost.toFixed(4)}`);
+    if (this.info.accuracy !== undefined) parts.push(`${localized({ en: "accuracy", ko: "정확도" })} ${this.info.accuracy.toFixed(4)}`);
     return parts;
   }
 }

@@ -8,10 +8,11 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, displayPath } from "../cache";
+import { localized } from "../language";
 import type { TrainableModel } from "../models/model";
 import type { BatchesIdentity, BatchSource } from "./data";
 import { runnableStepKind } from "./step";
-import { resolveTrainingSettings, train, type CurvePoint, type EpochRecord, type HistoryEntry, type TrainingSettings, type TrainOptions } from "./train";
+import { formatLogLine, resolveTrainingSettings, train, type CurvePoint, type EpochRecord, type HistoryEntry, type TrainingSettings, type TrainOptions } from "./train";
 import { assignWeights, describeVariables, readWeightsFile, saveWeights, WeightsFileError } from "./weights-file";
 
 /** Bumped whenever the file's layout or the meaning of a key field changes, so older files are retrained, not misread. */
@@ -141,7 +142,23 @@ function resultOf(model: TrainableModel, run: StoredRun, fields: Pick<TrainOrLoa
 
 /** Why a progress line's elapsed time is longer than the training time, when it is. */
 function evaluationNote(evaluationSeconds: number): string {
-  return evaluationSeconds > 0 ? ` (plus ${evaluationSeconds.toFixed(1)} s testing after each epoch, not counted as training)` : "";
+  if (evaluationSeconds <= 0) return "";
+  const seconds = evaluationSeconds.toFixed(1);
+  return localized({ en: ` (plus ${seconds} s testing after each epoch, not counted as training)`, ko: ` (에포크마다 테스트한 ${seconds}초는 학습 시간에 넣지 않음)` });
+}
+
+function trainedMessage(model: TrainableModel, steps: number, run: { seconds: number; evaluationSeconds: number }, cached: boolean): string {
+  const seconds = run.seconds.toFixed(1);
+  const note = evaluationNote(run.evaluationSeconds);
+  return cached
+    ? localized({
+        en: `trained ${model.key} for ${steps} steps in ${seconds} s${note}; saved the weights, so the next run with these settings loads them`,
+        ko: `${model.key}: ${steps} 스텝을 ${seconds}초 동안 학습했습니다${note}. 가중치를 저장했으니 같은 설정으로 다시 실행하면 불러옵니다`,
+      })
+    : localized({
+        en: `trained ${model.key} for ${steps} steps in ${seconds} s${note} (the model has no seed, so the run was not cached)`,
+        ko: `${model.key}: ${steps} 스텝을 ${seconds}초 동안 학습했습니다${note} (시드가 없는 모델이라 저장하지 않았습니다)`,
+      });
 }
 
 /**
@@ -158,10 +175,9 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   const settings = { ...resolveTrainingSettings(model, options), step: runnableStepKind(options.step ?? "compiled", log) };
   const trainOptions = { ...options, step: settings.step };
   const batchSize = batches.identity?.batchSize ?? null;
-  const what = `${model.key} for ${settings.steps} steps`;
   if (model.seed === undefined) {
     const run = await train(model, batches, trainOptions);
-    const message = `trained ${what} in ${run.seconds.toFixed(1)} s${evaluationNote(run.evaluationSeconds)} (the model has no seed, so the run was not cached)`;
+    const message = trainedMessage(model, settings.steps, run, false);
     return resultOf(model, run, { outcome: "trained", settings, weightsPath: null, message }, batchSize);
   }
 
@@ -170,7 +186,13 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   if (!options.retrain && fs.existsSync(filePath)) {
     try {
       const run = loadRun(model, filePath, key);
-      const message = `loaded ${model.key} (${run.steps} steps, seed ${model.seed}, trained in ${run.seconds.toFixed(1)} s) from the weights cache; pass retrain: true to train again`;
+      // The log of the run that made the weights, as training printed it.
+      for (const entry of run.history) log(formatLogLine(entry));
+      const seconds = run.seconds.toFixed(1);
+      const message = localized({
+        en: `loaded ${model.key} (${run.steps} steps, seed ${model.seed}, trained in ${seconds} s) from the weights cache; pass retrain: true to train again`,
+        ko: `${model.key}: 저장된 가중치를 불러왔습니다 (${run.steps} 스텝, 시드 ${model.seed}, 학습 ${seconds}초). 다시 학습하려면 retrain: true`,
+      });
       return resultOf(model, run, { outcome: "loaded", settings, weightsPath: filePath, message }, batchSize);
     } catch (error) {
       if (!(error instanceof WeightsFileError)) throw error;
@@ -181,7 +203,7 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   const trained = await train(model, batches, trainOptions);
   const run: StoredRun = { history: trained.history, curve: trained.curve, epochs: trained.epochs, steps: trained.steps, seconds: trained.seconds };
   saveWeights(model, filePath, { key, run });
-  const message = `trained ${what} in ${run.seconds.toFixed(1)} s${evaluationNote(trained.evaluationSeconds)}; saved the weights, so the next run with these settings loads them`;
+  const message = trainedMessage(model, settings.steps, trained, true);
   return resultOf(model, run, { outcome: "trained", settings, weightsPath: filePath, message }, batchSize);
 }
 

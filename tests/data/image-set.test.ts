@@ -1,5 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { setLanguage } from "../../src/language";
 import { tf } from "../../src/backend";
 import { ImageSet } from "../../src/data";
 
@@ -118,6 +119,20 @@ test("out-of-range requests and inconsistent data are refused with the valid ran
     () => new ImageSet({ pixels: new Uint8Array(4), labels: Uint8Array.of(1), height: 2, width: 2, channels: 1, numClasses: 2, classNames: ["a"] }),
     /1 class names given for 2 classes/,
   );
+});
+
+test("classNames follow the reader's language: CIFAR-10's in Korean for \"ko\", other names as they are; slices keep the dataset's names", () => {
+  const set = new ImageSet({ pixels: new Uint8Array(3 * 4), labels: Uint8Array.of(0, 1, 2), height: 2, width: 2, channels: 1, numClasses: 3, classNames: ["cat", "truck", "7"] });
+  assert.equal(set.classNames, ["cat", "truck", "7"]);
+  setLanguage("ko");
+  try {
+    assert.equal(set.classNames, ["고양이", "트럭", "7"]);
+    assert.equal(set.slice(0, 2).classNames, ["고양이", "트럭", "7"]);
+    assert.equal(set.slice(0, 2).datasetClassNames, ["cat", "truck", "7"]);
+  } finally {
+    setLanguage(undefined);
+  }
+  assert.equal(set.classNames, ["cat", "truck", "7"]);
 });
 
 test.run();

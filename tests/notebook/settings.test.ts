@@ -1,15 +1,16 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { currentLanguage, localized, setLanguage } from "../../src/language";
 import { notebookSettings } from "../../src/notebook/settings";
 
 test("defaults are the chapter's runs", () => {
-  assert.equal(notebookSettings({}, {}), { stepScale: 1, seed: 42, retrain: false });
+  assert.equal(notebookSettings({}, {}), { stepScale: 1, seed: 42, retrain: false, language: "en" });
 });
 
 test("the environment sets the defaults and explicit values win", () => {
-  const env = { CNN_STEP_SCALE: "0.01", CNN_SEED: "7", CNN_RETRAIN: "1" };
-  assert.equal(notebookSettings({}, env), { stepScale: 0.01, seed: 7, retrain: true });
-  assert.equal(notebookSettings({ seed: 3, retrain: false }, env), { stepScale: 0.01, seed: 3, retrain: false });
+  const env = { CNN_STEP_SCALE: "0.01", CNN_SEED: "7", CNN_RETRAIN: "1", CNN_LANG: "ko" };
+  assert.equal(notebookSettings({}, env), { stepScale: 0.01, seed: 7, retrain: true, language: "ko" });
+  assert.equal(notebookSettings({ seed: 3, retrain: false, language: "en" }, env), { stepScale: 0.01, seed: 3, retrain: false, language: "en" });
 });
 
 test("bad values give one clear error naming the setting", () => {
@@ -17,6 +18,23 @@ test("bad values give one clear error naming the setting", () => {
   assert.throws(() => notebookSettings({}, { CNN_STEP_SCALE: "0" }), /stepScale 0 is not valid/);
   assert.throws(() => notebookSettings({}, { CNN_SEED: "1.5" }), /seed 1.5 is not valid/);
   assert.throws(() => notebookSettings({}, { CNN_RETRAIN: "maybe" }), /CNN_RETRAIN="maybe"/);
+  assert.throws(() => notebookSettings({}, { CNN_LANG: "kr" }), /^CNN_LANG="kr" is not a language of these notebooks: use "en" or "ko"\.$/);
+  assert.throws(() => notebookSettings({ language: "de" as "en" }, {}), /notebookSettings\(\{ language \}\)="de" is not a language/);
+});
+
+test("the language chosen in the settings is what the package shows from then on", () => {
+  const text = { en: "test accuracy", ko: "테스트 정확도" };
+  try {
+    notebookSettings({ language: "ko" }, {});
+    assert.is(currentLanguage({}), "ko");
+    assert.is(localized(text), "테스트 정확도");
+    notebookSettings({}, {});
+    assert.is(localized(text), "test accuracy");
+  } finally {
+    setLanguage(undefined);
+  }
+  assert.is(currentLanguage({ CNN_LANG: "ko" }), "ko", "without a choice, CNN_LANG decides");
+  assert.is(currentLanguage({}), "en");
 });
 
 test("a seed outside the seed range is refused where it is read, naming where it came from", () => {

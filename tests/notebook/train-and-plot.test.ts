@@ -64,7 +64,7 @@ test("trainAndPlot trains and draws the curve and log points, then loads and dra
     assert.is(loaded.result.outcome, "loaded");
     assert.equal(loaded.printed, [loaded.result.message]);
     assert.match(loaded.result.message, /^loaded tiny \(\d+ steps, seed \d+, trained in [\d.]+ s\) from the weights cache; pass retrain: true to train again$/);
-    assert.equal(loaded.logLines, [], "loading prints no log lines");
+    assert.equal(loaded.logLines, trained.logLines, "loading prints the log of the run that made the weights");
     assert.equal(lastChart(loaded.messages).rows, drawn.rows, "the loaded run's chart is the trained run's");
   } finally {
     fs.rmSync(weightsDir, { recursive: true, force: true });

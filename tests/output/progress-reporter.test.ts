@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { setLanguage } from "../../src/language";
 import { formatDuration, ProgressReporter, type TerminalStream } from "../../src/output/progress-reporter";
 import { recordOutputs, simulateTerminal, stopRecording } from "./recorder";
 
@@ -47,6 +48,25 @@ test("outside a TTY only the final line is printed", () => {
   progress.tick(3);
   progress.finish();
   assert.equal(terminal.written, ["Training: 3/3 steps in 0:00 · cost 1.0000 · accuracy 0.5000\n"]);
+});
+
+test("in Korean (notebookSettings({ language: \"ko\" })) the line reads in Korean", () => {
+  simulateTerminal();
+  const terminal = fakeTerminal(true);
+  const clock = fakeClock();
+  const progress = new ProgressReporter({ label: "mnist", terminal, now: clock.now });
+  setLanguage("ko");
+  try {
+    progress.start(4);
+    progress.tick(1, { cost: 2 });
+    clock.advance(1000);
+    progress.tick(2, { cost: 1, accuracy: 0.5 });
+    progress.finish();
+  } finally {
+    setLanguage(undefined);
+  }
+  assert.is(terminal.written[0], "\rmnist: 0/4 스텝 (0%)\x1b[K");
+  assert.is(terminal.written[terminal.written.length - 1], "\rmnist: 2/4 스텝, 0:01 걸림 · 초당 2.00 스텝 · 비용 1.0000 · 정확도 0.5000\x1b[K\n");
 });
 
 test("clear() erases the live terminal line so a log line can take its place", () => {

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { setLanguage } from "../../src/language";
 import { tf } from "../../src/backend";
 import { displayPath } from "../../src/cache";
 import { createModel, type TrainableModel } from "../../src/models";
@@ -370,6 +371,24 @@ test("defaultWeightsDir is 'weights' under the cache root: CNN_CACHE_DIR, else X
   assert.is(defaultWeightsDir({ CNN_CACHE_DIR: "" }), path.join(home, ".cache/cnn-chapter4/weights"));
   assert.is(defaultWeightsDir({}), path.join(home, ".cache/cnn-chapter4/weights"));
   assert.ok(path.isAbsolute(defaultWeightsDir({ CNN_CACHE_DIR: "relative/cache" })));
+});
+
+test("in Korean, trainOrLoad's messages are Korean and a loaded run prints its training log as it was", async () => {
+  const weightsDir = freshDir();
+  const lines: string[] = [];
+  const options = { steps: 20, logEvery: 10, log: (line: string) => lines.push(line), weightsDir, progress: silentProgress };
+  setLanguage("ko");
+  try {
+    const trained = await trainOrLoad(tinyModel(4), new TinyBatches(8, "tiny-train:0001"), options);
+    assert.match(trained.message, /^tiny: 20 스텝을 \d+\.\d초 동안 학습했습니다\. 가중치를 저장했으니 같은 설정으로 다시 실행하면 불러옵니다$/);
+    const trainedLog = lines.splice(0);
+    assert.equal(trainedLog.map((line) => line.split(",")[0]), ["step 10", "step 20"], "log lines stay as the chapter prints them");
+    const loaded = await trainOrLoad(tinyModel(4), new TinyBatches(8, "tiny-train:0001"), options);
+    assert.match(loaded.message, /^tiny: 저장된 가중치를 불러왔습니다 \(20 스텝, 시드 4, 학습 \d+\.\d초\)\. 다시 학습하려면 retrain: true$/);
+    assert.equal(lines, trainedLog);
+  } finally {
+    setLanguage(undefined);
+  }
 });
 
 test("messageWithWeightsPath and the warning about a damaged file print paths under the home folder as ~/...", async () => {
