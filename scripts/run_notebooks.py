@@ -3,7 +3,9 @@
 usage: run_notebooks.py [--out DIR] [--html DIR] [--timeout SECONDS] [--export-only] NOTEBOOK...
 
 Each notebook is executed by nbclient with the tslab kernel, saved (in place, or
-into --out) and exported to HTML by nbconvert. The kernel runs in the folder the
+into --out) and exported to HTML by nbconvert (into the html/ folder beside it, or
+into --html). Notebooks of the Korean edition (metadata cnn_chapter4.language "ko")
+go into a ko/ subfolder of --out and --html, as the two editions share file names. The kernel runs in the folder the
 executed notebook is saved to, and inherits this process's environment
 (CNN_DATA_DIR, CNN_STEP_SCALE, ...). Exits 1 on the first notebook whose cells
 report an error: that notebook (and its HTML) is left as it was, and what ran is
@@ -112,6 +114,12 @@ def make_node_modules_reachable(folder: Path) -> None:
         link.symlink_to(ROOT / "node_modules", target_is_directory=True)
 
 
+def edition_folder(nb: nbformat.NotebookNode) -> str:
+    """"" for the English edition, the language code ("ko") for another."""
+    language = nb.metadata.get("cnn_chapter4", {}).get("language", "en")
+    return "" if language == "en" else language
+
+
 def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
     nb = nbformat.read(source, as_version=4)
     target = out_dir / source.name
@@ -185,7 +193,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, help="folder for the executed notebooks (default: in place)")
-    parser.add_argument("--html", type=Path, default=ROOT / "notebooks" / "html", help="folder for the HTML exports")
+    parser.add_argument("--html", type=Path, help="folder for the HTML exports (default: html/ beside each notebook)")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds one cell may run")
     parser.add_argument("--export-only", action="store_true", help="export the saved outputs to HTML without executing")
     args = parser.parse_args()
@@ -193,17 +201,25 @@ def main() -> int:
     for notebook in args.notebooks:
         if not notebook.is_file():
             parser.error(f"{notebook} is not a notebook file")
-    args.html.mkdir(parents=True, exist_ok=True)
+
+    def folders(notebook: Path) -> tuple[Path, Path]:
+        """Where the executed notebook and its HTML go."""
+        edition = edition_folder(nbformat.read(notebook, as_version=4))
+        out_dir = args.out / edition if args.out else notebook.parent
+        html_dir = args.html / edition if args.html else notebook.parent / "html"
+        for folder in (out_dir, html_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        return out_dir.resolve(), html_dir.resolve()
+
     if args.export_only:
-        exported = [write_html(nbformat.read(notebook, as_version=4), notebook, args.html.resolve()) for notebook in args.notebooks]
+        exported = [write_html(nbformat.read(notebook, as_version=4), notebook, folders(notebook)[1]) for notebook in args.notebooks]
         for html in filter(None, exported):
             print(f"  exported {html}", flush=True)
         return 0 if all(exported) else 1
     for index, notebook in enumerate(args.notebooks, 1):
-        out_dir = (args.out or notebook.parent).resolve()
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir, html_dir = folders(notebook)
         print(f"[{index}/{len(args.notebooks)}] executing {notebook}", flush=True)
-        if not run(notebook.resolve(), out_dir, args.html.resolve(), args.timeout):
+        if not run(notebook.resolve(), out_dir, html_dir, args.timeout):
             return 1
     return 0
 

@@ -109,6 +109,8 @@ export {
   functionChart,
   comparisonChart,
   heatmapChart,
+  poolingChart,
+  slidingFilterChart,
   confusionMatrixChart,
   perClassAccuracyChart,
   epochAccuracyChart,

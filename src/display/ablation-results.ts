@@ -20,8 +20,12 @@ export interface AblationRun {
   /** Final test accuracy with the run's own test-time augmentation (none when that is what was removed). */
   testAccuracyTta: number;
   trainSeconds: number;
-  /** Test accuracy after each epoch, with the training seconds so far. */
-  epochs: Array<Required<EpochAccuracy>>;
+  /**
+   * Test accuracy after each epoch, with the training seconds so far, and (in files
+   * written since the ablation recorded them) the epoch's mean training cost and
+   * accuracy, on its augmented batches in training mode.
+   */
+  epochs: Array<Required<EpochAccuracy> & { trainCost?: number; trainAccuracy?: number }>;
 }
 
 export interface AblationResults {

@@ -10,7 +10,8 @@ export {
 } from "./charts/training-curves";
 export { functionChart, type Point, type FunctionChartOptions } from "./charts/function-lines";
 export { comparisonChart, type ComparisonRow } from "./charts/comparison";
-export { heatmapChart, confusionMatrixChart, type HeatmapOptions } from "./charts/heatmap";
+export { heatmapChart, confusionMatrixChart, poolingChart, type HeatmapOptions, type PoolingChartOptions } from "./charts/heatmap";
+export { slidingFilterChart, type SlidingFilterOptions } from "./charts/sliding-filter";
 export { LiveChart, LiveTrainingCurves, type LiveChartOptions } from "./live-chart";
 export { imageGrid, gridLayout, tileOrigin, PngBytes, type ImageGridOptions, type GridLayout } from "./images/image-grid";
 export { showImageGrid, type ShowImageGridOptions } from "./images/show-images";

@@ -3,7 +3,7 @@
  * convolution, pooling, fully connected layers, ReLU and dropout.
  */
 import { tf } from "../backend";
-import { recordMultiplyAdds } from "./multiply-adds";
+import { recordConvolution, recordMatMul } from "./multiply-adds";
 import { nativeConv2dWithBias } from "./convolution";
 import { attr, runNativeOp } from "../native/ops";
 import { nativeMaxPool } from "./pooling";
@@ -28,25 +28,42 @@ export function biasVariable(shape: [number]): tf.Tensor1D {
   return activeVariableStore("biasVariable").variable("bias", shape, () => tf.fill(shape, 0.1)) as tf.Tensor1D;
 }
 
-function recordConvolution(x: tf.Tensor4D, W: tf.Tensor4D): void {
-  const [batch, height, width] = x.shape;
-  const [kernelHeight, kernelWidth, inChannels, outChannels] = W.shape;
-  recordMultiplyAdds(batch * height * width * kernelHeight * kernelWidth * inChannels * outChannels);
-}
-
-/** 2-D convolution, stride 1, SAME padding (output has the input's height and width). */
+/**
+ * 2-D convolution of images `x` [batch, height, width, channels] with filters `W`
+ * [height, width, in channels, out channels]. Strides [1, 1]: the filter moves one
+ * pixel at a time down and across (the chapter's strides=[1, 1, 1, 1] also names
+ * the batch and channel dimensions, always 1). SAME padding: zeros around the
+ * border, so the output has the input's height and width.
+ */
 export function conv2d(x: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
-  recordConvolution(x, W);
-  return tf.conv2d(x, W, 1, "same");
+  return tf.conv2d(x, W, [1, 1], "same");
 }
 
-/** conv2d(x, W) + b in one op, as TensorFlow's graph optimizer fuses them. */
+/**
+ * conv2d(x, W) + b in one op, as TensorFlow's graph optimizer fuses them; records
+ * its multiply-adds for GFLOP/s figures (multiply-adds.ts).
+ */
 export function conv2dPlusBias(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
-  recordConvolution(x, W);
+  recordConvolution(x.shape, W.shape);
   return nativeConv2dWithBias(x, W, b);
 }
 
-/** Max pooling over size×size windows with stride `size` and SAME padding. */
+/**
+ * x · W + b, recording its multiply-adds for GFLOP/s figures (multiply-adds.ts).
+ * It stays on tfjs's matMul and add: TensorFlow's fused MatMul + BiasAdd
+ * corrupted the heap now and then (environment.md).
+ */
+export function matMulPlusBias(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  recordMatMul(x.shape, W.shape);
+  return tf.add(tf.matMul(x, W), b);
+}
+
+/**
+ * Max pooling: the largest value of each size×size window, windows moving `size`
+ * pixels (not overlapping), SAME padding; the chapter's tf.nn.max_pool with
+ * ksize=[1, size, size, 1] and strides=[1, size, size, 1] (batch, height, width,
+ * channels: one image and one channel at a time).
+ */
 export function maxPool(x: tf.Tensor4D, size: number): tf.Tensor4D {
   return nativeMaxPool(x, size);
 }
@@ -78,17 +95,11 @@ export function convLayer(input: tf.Tensor4D, shape: [number, number, number, nu
   return relu(conv2dPlusBias(input, W, b));
 }
 
-/**
- * input · W + b with a new W of shape [input size, size] and a new bias (no
- * activation). It stays on tfjs's matMul and add: TensorFlow's fused MatMul +
- * BiasAdd corrupted the heap now and then (environment.md).
- */
+/** input · W + b with a new W of shape [input size, size] and a new bias (no activation). */
 export function fullLayer(input: tf.Tensor2D, size: number): tf.Tensor2D {
-  const [batch, inSize] = input.shape;
-  const W = weightVariable([inSize, size]);
+  const W = weightVariable([input.shape[1], size]);
   const b = biasVariable([size]);
-  recordMultiplyAdds(batch * inSize * size);
-  return tf.add(tf.matMul(input, W), b);
+  return matMulPlusBias(input, W, b);
 }
 
 function dropoutSeed(seed: number | undefined): SeedPair {

@@ -83,6 +83,52 @@ function convolution(x: tf.Tensor4D, filter: tf.Tensor4D, padding: "same" | "val
   return out;
 }
 
+/** The network's weights by layer, as airbenchForward reads them. */
+export interface AirbenchLayers {
+  whiteningFilter: tf.Tensor4D;
+  whiteningBias: tf.Tensor1D;
+  blocks: Array<{ conv1: tf.Tensor4D; offset1: tf.Tensor1D; conv2: tf.Tensor4D; offset2: tf.Tensor1D }>;
+  linear: tf.Tensor2D;
+}
+
+/** The trained values (in `AirbenchModel.variables` order) and the whitening filter, by layer. */
+function airbenchLayers(trainable: readonly tf.Tensor[], whiteningFilter: tf.Tensor4D): AirbenchLayers {
+  const [whiteningBias, ...rest] = trainable;
+  const blocks = [0, 1, 2].map((block) => {
+    const [conv1, offset1, conv2, offset2] = rest.slice(4 * block, 4 * block + 4);
+    return { conv1: conv1 as tf.Tensor4D, offset1: offset1 as tf.Tensor1D, conv2: conv2 as tf.Tensor4D, offset2: offset2 as tf.Tensor1D };
+  });
+  return { whiteningFilter, whiteningBias: whiteningBias as tf.Tensor1D, blocks, linear: rest[12] as tf.Tensor2D };
+}
+
+function linear(features: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
+  recordMultiplyAdds(features.shape[0] * weight.shape[0] * weight.shape[1]);
+  return tf.matMul(features, weight);
+}
+
+/**
+ * airbench's forward pass on normalised images x [batch, 32, 32, 3]: the
+ * logits [batch, 10]. `batchNorm` normalises each channel (with the batch's
+ * statistics in training, the running ones in testing) and adds the offset.
+ */
+export function airbenchForward(
+  x: tf.Tensor4D,
+  layers: AirbenchLayers,
+  batchNorm: (h: tf.Tensor4D, offset: tf.Tensor1D) => tf.Tensor4D,
+): tf.Tensor2D {
+  // Fixed whitening filters (2×2, no padding: 32 → 31 pixels) and their trained bias.
+  let h = gelu(tf.add(convolution(x, layers.whiteningFilter, "valid"), layers.whiteningBias) as tf.Tensor4D);
+  for (const block of layers.blocks) {
+    h = nativeMaxPool(convolution(h, block.conv1, "same"), 2, "valid"); // 31 → 15 → 7 → 3
+    h = gelu(batchNorm(h, block.offset1));
+    h = convolution(h, block.conv2, "same");
+    h = gelu(batchNorm(h, block.offset2));
+  }
+  h = nativeMaxPool(h, 3, "valid"); // 3 → 1 pixel
+  const features = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
+  return tf.mul(linear(features, layers.linear), OUTPUT_SCALE) as tf.Tensor2D;
+}
+
 export interface AirbenchModelOptions {
   widths?: AirbenchWidths;
   seed?: number;
@@ -244,33 +290,20 @@ export class AirbenchModel implements TrainableModel {
   /** The forward pass on images in [0, 1]: the logits and, in training mode, the updated running statistics. */
   private forward(images: tf.Tensor4D, training: boolean, state: AirbenchValues): { logits: tf.Tensor2D; runningStatistics: tf.Tensor1D[] } {
     checkImages(this, images);
-    const x = normalizeCifar(images);
-    let next = 0;
-    const value = (): tf.Tensor => state.trainable[next++];
     const updated: tf.Tensor1D[] = [];
     let normIndex = 0;
-    const normalise = (input: tf.Tensor4D, offset: tf.Tensor): tf.Tensor4D => {
+    // Each call is the next batch norm in forward order, with its own running statistics.
+    const batchNorm = (input: tf.Tensor4D, offset: tf.Tensor1D): tf.Tensor4D => {
       const running = { mean: state.runningStatistics[2 * normIndex], variance: state.runningStatistics[2 * normIndex + 1] };
       normIndex++;
       if (!training) {
-        return batchNormInference(input, offset as tf.Tensor1D, running, this.batchNorm.epsilon);
+        return batchNormInference(input, offset, running, this.batchNorm.epsilon);
       }
-      const result = batchNormTraining(input, offset as tf.Tensor1D, running, this.batchNorm);
+      const result = batchNormTraining(input, offset, running, this.batchNorm);
       updated.push(result.running.mean, result.running.variance);
       return result.output;
     };
-    const whiteningBias = value();
-    let h = gelu(tf.add(convolution(x, state.whiteningFilter, "valid"), whiteningBias) as tf.Tensor4D);
-    for (let block = 0; block < 3; block++) {
-      h = nativeMaxPool(convolution(h, value() as tf.Tensor4D, "same"), 2, "valid");
-      h = gelu(normalise(h, value()));
-      h = convolution(h, value() as tf.Tensor4D, "same");
-      h = gelu(normalise(h, value()));
-    }
-    h = nativeMaxPool(h, 3, "valid");
-    const features = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
-    const weight = value() as tf.Tensor2D;
-    recordMultiplyAdds(features.shape[0] * weight.shape[0] * weight.shape[1]);
-    return { logits: tf.mul(tf.matMul(features, weight), OUTPUT_SCALE) as tf.Tensor2D, runningStatistics: updated };
+    const logits = airbenchForward(normalizeCifar(images), airbenchLayers(state.trainable, state.whiteningFilter), batchNorm);
+    return { logits, runningStatistics: updated };
   }
 }

@@ -7,6 +7,7 @@ import { countMultiplyAdds } from "../layers/multiply-adds";
 import { randomSeed } from "../seed";
 import type { SeedStream } from "../layers/random";
 import { ModelVariable, VariableStore } from "../layers/variables";
+import { localized } from "../language";
 
 /** The chapter's training settings for a model; every one can be overridden per run. */
 export interface TrainingDefaults {
@@ -79,6 +80,8 @@ export interface ModelDefinition {
   /** Stable identifier, used in cache file names and benchmark tables. */
   key: string;
   title: string;
+  /** The title in the Korean edition (notebookSettings({ language: "ko" })); `title` without it. */
+  koreanTitle?: string;
   /** One image: [height, width, channels]. */
   inputShape: [number, number, number];
   numClasses: number;
@@ -120,7 +123,7 @@ export class ChapterModel implements TrainableModel {
   }
 
   get title(): string {
-    return this.definition.title;
+    return localized({ en: this.definition.title, ko: this.definition.koreanTitle ?? this.definition.title });
   }
 
   get inputShape(): readonly [number, number, number] {

@@ -9,9 +9,13 @@ import {
   type TrainOrLoadOptions,
   type TrainOrLoadResult,
 } from "../training";
+import { localized } from "../language";
 
 /** What the chart's lines and dots are, under its title. */
-const CURVES_SUBTITLE = "line: means over the training steps (as trained); dots: the log lines (no dropout)";
+const CURVES_SUBTITLE = {
+  en: "line: means over the training steps (as trained); dots: the log lines (no dropout)",
+  ko: "선: 학습 스텝의 평균 (학습한 그대로); 점: 로그 줄 (드롭아웃 없이)",
+};
 
 export interface TrainAndPlotOptions extends TrainOrLoadOptions {
   /** Results to beat, drawn as horizontal lines on the test-accuracy chart (runs with a testSet). */
@@ -30,7 +34,10 @@ function evaluated(epochs: readonly EpochRecord[]): EpochAccuracy[] {
  * made it drawn.
  */
 export async function trainAndPlot(model: TrainableModel, batches: BatchSource, options: TrainAndPlotOptions = {}): Promise<TrainOrLoadResult> {
-  const curves = new LiveTrainingCurves({ title: `${model.title}: training`, subtitle: CURVES_SUBTITLE });
+  const curves = new LiveTrainingCurves({
+    title: localized({ en: `${model.title}: training`, ko: `${model.title}: 학습` }),
+    subtitle: localized(CURVES_SUBTITLE),
+  });
   // The callbacks hand over the run's growing arrays; the charts read them at each redraw.
   let curve: readonly CurvePoint[] = [];
   let logged: readonly HistoryEntry[] = [];
@@ -40,9 +47,9 @@ export async function trainAndPlot(model: TrainableModel, batches: BatchSource, 
       ? null
       : new LiveChart(() =>
           epochAccuracyChart(evaluated(epochs), options.references ?? [], {
-            title: `${model.title}: test accuracy after each epoch`,
+            title: localized({ en: `${model.title}: test accuracy after each epoch`, ko: `${model.title}: 에포크마다 잰 테스트 정확도` }),
             plannedEpochs: batches.stepsPerEpoch === undefined || options.steps === undefined ? undefined : options.steps / batches.stepsPerEpoch,
-            runLabel: "this notebook",
+            runLabel: localized({ en: "this notebook", ko: "이 노트북" }),
           }),
         );
   let result: TrainOrLoadResult;

@@ -54,14 +54,12 @@ export interface AirbenchRecipe {
 
 /**
  * airbench93's recipe, adapted to two CPU cores: blocks of 192 channels
- * instead of 128 (airbench94 has 256), 11 epochs, batches of 512. On these
- * cores 512 images a step train an epoch a little faster than airbench's 1024
- * and as accurately; the wider blocks cost about 1.4 times as much per epoch
- * and reach in 10 epochs more than the narrow ones in 12 (README, 4.4).
+ * instead of 128 (airbench94 has 256), 11 epochs, batches of 512 instead of
+ * airbench's 1024. The runs that chose these are in README, "Beyond the chapter".
  */
 export const AIRBENCH_RECIPE: AirbenchRecipe = {
   widths: { ...AIRBENCH93_WIDTHS, blocks: [64, 192, 192] },
-  // As many epochs as the mixed-bfloat16 step fits in about 14 minutes on two cores (README, 4.4).
+  // As many epochs as the mixed-bfloat16 step fits in a quarter of an hour on two cores.
   epochs: 11,
   batchSize: 512,
   learningRate: 11.5,
@@ -76,7 +74,7 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
   lookahead: { every: 5, startEpoch: 3, finalDecay: 0.95 ** 5, power: 3 },
   schedule: AIRBENCH_SCHEDULE,
   testTimeAugmentation: "mirror-translate",
-  // airbench trains in half precision too; on this project's CPU mixed bfloat16 makes a step about 1.5× faster.
+  // airbench trains in half precision too; mixed bfloat16 makes a step faster on CPUs that have it (README, "Speed").
   step: "compiled-bfloat16",
 };
 

@@ -42,7 +42,8 @@ export function scaledSteps(chapterSteps: number, stepScale: number): number {
 export function chapterTraining(model: ChapterModel, trainSet: ImageSet, settings: ChapterTrainingSettings): ChapterTraining {
   const { batchSize, steps, logEvery } = model.definition.defaults;
   const stepScale = settings.stepScale ?? 1;
-  // A buffer as large as the set: a uniform permutation each pass, as the chapter's epochs.
+  // The chapter's mnist.train.next_batch(50): the training set shuffled (a buffer
+  // as large as the set gives a uniform permutation), reshuffled after each pass.
   const batches = trainSet
     .pipeline()
     .shuffle(trainSet.count, { seed: checkSeed(settings.seed, "chapterTraining: seed") })

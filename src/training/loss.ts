@@ -21,12 +21,20 @@ const softmaxCrossEntropyWithLogits = tf.customGrad((logits, labels, save) => {
   };
 });
 
-/** Mean over the batch of softmax cross-entropy between one-hot `labels` and `logits`. */
+/**
+ * The chapter's cost, tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(...)):
+ * for each image, softmax turns its logits into probabilities p and the
+ * cross-entropy with its one-hot label is −log(p of the true class); the cost is
+ * the mean over the batch.
+ */
 export function crossEntropyCost(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(softmaxCrossEntropyWithLogits(logits, labels)) as tf.Scalar);
 }
 
-/** Fraction of rows whose largest logit is the labelled class. */
+/** The chapter's accuracy: the fraction of rows whose largest logit is the labelled class. */
 export function accuracy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")) as tf.Scalar);
+  return tf.tidy(() => {
+    const correctPrediction = tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1));
+    return tf.mean(tf.cast(correctPrediction, "float32")) as tf.Scalar;
+  });
 }

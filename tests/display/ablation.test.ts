@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../src/display/ablation-results";
 import { chartToSvg } from "../../src/display/chart-svg";
-import { ablationChart } from "../../src/display/charts/ablation";
+import { ablationChart, ablationDifferences } from "../../src/display/charts/ablation";
 import { countMarks, svgTexts } from "../output/recorder";
 
 function run(removed: string | null, testAccuracyTta: number): AblationRun {
@@ -38,13 +38,28 @@ test.before.each(() => {
 });
 test.after.each(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test("ablation chart: a bar per run, each labelled with its accuracy and its difference from the full recipe", async () => {
-  const svg = await chartToSvg(ablationChart(results.runs));
-  assert.is(countMarks(svg, "bar"), 4);
+test("ablation chart: two bars per ingredient taken out, its difference from the full recipe without and with TTA", async () => {
+  const svg = await chartToSvg(ablationChart(results.runs, { title: "each ingredient taken out in turn", noise: { points: 0.5, label: "seed gap" } }));
+  // 3 runs × (without, with test-time augmentation); the full recipe is the 0 line.
+  assert.is(countMarks(svg, "bar"), 6);
   assert.is(countMarks(svg, "rule mark"), 1);
   const texts = svgTexts(svg);
-  const expected = ["full recipe", "without whitening", "without label-smoothing", "without lookahead", "89.12%", "86.34% (−2.78)", "88.51% (−0.61)", "89.30% (+0.18)", "full recipe: 89.12%"];
+  // testAccuracy is testAccuracyTta − 0.01 in every run, so both differences agree here.
+  const expected = ["without whitening", "without label-smoothing", "without lookahead", "−2.78", "−0.61", "+0.18", "seed gap", "each ingredient taken out in turn"];
   for (const text of expected) assert.ok(texts.includes(text), `missing text ${text} in ${texts}`);
+  assert.ok(texts.some((text) => text.includes("88.12% without test-time augmentation, 89.12% with it")), `no subtitle with the full recipe's accuracies in ${texts}`);
+  assert.not.ok(texts.includes("full recipe"), "the full recipe is the 0 line, not a bar");
+});
+
+test("ablation differences: each run minus the full recipe, in points, measured both ways", () => {
+  const runs: AblationRun[] = [
+    { ...run(null, 0.8535), testAccuracy: 0.8459 },
+    { ...run("label-smoothing", 0.8552), testAccuracy: 0.8404 },
+  ];
+  assert.equal(ablationDifferences(runs), [
+    { name: "without label-smoothing", evaluation: "without test-time augmentation", points: -0.55, text: "−0.55" },
+    { name: "without label-smoothing", evaluation: "with test-time augmentation", points: 0.17, text: "+0.17" },
+  ]);
 });
 
 test("ablation chart needs the full recipe's run to compare with", () => {

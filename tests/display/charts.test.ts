@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { comparisonChart, type ComparisonRow } from "../../src/display/charts/comparison";
 import { functionChart } from "../../src/display/charts/function-lines";
-import { confusionMatrixChart, heatmapChart } from "../../src/display/charts/heatmap";
+import { confusionMatrixChart, heatmapChart, poolingChart } from "../../src/display/charts/heatmap";
 import { trainingCurvesChart, type TrainingPoint } from "../../src/display/charts/training-curves";
 import { countMarks, svgTexts } from "../output/recorder";
 
@@ -73,6 +73,63 @@ test("comparison chart: one bar and one value label per row, one panel per metri
   }
 });
 
+/** The 4.3 notebook's comparison: three models, three series of accuracies, wall time and parameters, one note. */
+function cifarComparison(): ComparisonRow[] {
+  const runs: [string, number, number, number, number, number][] = [
+    ["cifar-simple", 68.98, 70.76, 70.48, 365, 4259274],
+    ["cifar-3conv", 70.41, 72.02, 71.41, 409, 1312842],
+    ["cifar-reduced", 51.53, 71.3, 54.32, 781, 272700],
+  ];
+  return runs.flatMap(([model, ours, chapter, python, seconds, parameters]) => [
+    { model, metric: "test accuracy (%)", series: "this notebook", value: ours },
+    {
+      model,
+      metric: "test accuracy (%)",
+      series: "chapter (printed)",
+      value: chapter,
+      ...(model === "cifar-reduced" ? { note: "the chapter's figure for cifar-reduced is a second run of the 3-conv model, as the text explains" } : {}),
+    },
+    { model, metric: "test accuracy (%)", series: "chapter's code, Python TF 2.21", value: python },
+    { model, metric: "training wall time (s)", series: "this notebook", value: seconds },
+    { model, metric: "parameters", series: "this notebook", value: parameters },
+  ]);
+}
+
+test("comparison chart: panels stacked and the legend on top, so the whole chart fits a 900 px page", async () => {
+  const svg = await chartToSvg(comparisonChart(cifarComparison(), { title: "CIFAR-10 models" }));
+  const width = Number(/^<svg[^>]*\bwidth="([\d.]+)"/.exec(svg)?.[1]);
+  assert.ok(width > 0 && width <= 900, `the chart is ${width} px wide`);
+  const texts = svgTexts(svg);
+  for (const expected of ["this notebook", "chapter (printed)", "chapter's code, Python TF 2.21", "4,259,274", "781"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+});
+
+test("comparison chart: a noted bar is light and dashed, its value marked, its note under the chart", async () => {
+  const svg = await chartToSvg(comparisonChart(cifarComparison(), { title: "CIFAR-10 models" }));
+  const bars = [...svg.matchAll(/<path [^>]*aria-roledescription="bar"[^>]*>/g)].map((match) => match[0]);
+  const noted = bars.filter((bar) => /fill-opacity="0.3"/.test(bar));
+  assert.is(noted.length, 1);
+  assert.match(noted[0], /model: cifar-reduced; series: chapter \(printed\)/);
+  assert.match(noted[0], /stroke-width="1"/);
+  assert.ok(bars.filter((bar) => bar !== noted[0]).every((bar) => /stroke-width="0"/.test(bar)), "only the noted bar has an outline");
+  const texts = svgTexts(svg);
+  assert.ok(texts.includes("71.3 *"), `no marked value in ${texts}`);
+  // The note, after its mark, wrapped over lines that stay within the panel.
+  const start = texts.findIndex((text) => text.startsWith("* "));
+  const note = "* the chapter's figure for cifar-reduced is a second run of the 3-conv model, as the text explains";
+  const footnote = texts.slice(start, start + 2);
+  assert.ok(footnote.every((line) => line.length <= 70), `footnote lines: ${footnote.join(" | ")}`);
+  assert.is(footnote.join(" "), note);
+});
+
+test("comparison chart without notes has no footnote", async () => {
+  const rows = cifarComparison().map(({ note: _note, ...row }) => row);
+  const texts = svgTexts(await chartToSvg(comparisonChart(rows)));
+  assert.ok(texts.includes("71.3"));
+  assert.not.ok(texts.some((text) => text.startsWith("*") || text.endsWith("*")));
+});
+
 test("heatmap: a cell and a number per matrix entry, labels on both axes", async () => {
   const svg = await chartToSvg(
     heatmapChart([[1, 3.25], [0.5, -2]], { title: "Feature map", rowLabels: ["r0", "r1"], columnLabels: ["c0", "c1"] }),
@@ -87,6 +144,31 @@ test("heatmap: a cell and a number per matrix entry, labels on both axes", async
 test("heatmap rejects ragged matrices and mismatched labels with a clear message", () => {
   assert.throws(() => heatmapChart([[1, 2], [3]]), /rectangular matrix.*\[2, 1\]/);
   assert.throws(() => heatmapChart([[1, 2]], { columnLabels: ["a"] }), /columnLabels must be 2 distinct labels/);
+});
+
+test("pooling chart: input and pooled map on one colour scale (one legend), the pooling windows outlined", async () => {
+  const input = [[1, 3, 2, 0], [5, 6, 1, 2], [7, 2, 9, 4], [0, 1, 3, 8]];
+  const pooled = [[6, 2], [7, 9]];
+  const spec = poolingChart(input, pooled, { valueFormat: "d" }) as unknown as {
+    hconcat: { layer: { data?: { values: { x0: number; y0: number; x1: number; y1: number }[] }; encoding?: { color?: { scale: { domain: number[] } } } }[] }[];
+  };
+  const [inputPanel, pooledPanel] = spec.hconcat;
+  const domainOf = (panel: typeof inputPanel) => panel.layer.flatMap((layer) => (layer.encoding?.color ? [layer.encoding.color.scale.domain] : []));
+  assert.equal(domainOf(inputPanel), [[0, 9]]);
+  assert.equal(domainOf(pooledPanel), [[0, 9]]);
+  const windows = inputPanel.layer.flatMap((layer) => layer.data?.values ?? []);
+  assert.equal(
+    windows.map(({ x0, y0, x1, y1 }) => [y0, x0, y1, x1]),
+    [[0, 0, 2, 2], [0, 2, 2, 4], [2, 0, 4, 2], [2, 2, 4, 4]],
+  );
+  const svg = await chartToSvg(poolingChart(input, pooled, { valueFormat: "d" }));
+  assert.is(countMarks(svg, "legend"), 1);
+  assert.is(countMarks(svg, "text mark"), 16 + 4);
+  const texts = svgTexts(svg);
+  for (const expected of ["2×2 max pooling, stride 2", "input 4×4", "pooled 2×2", "9"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected}`);
+  }
+  assert.throws(() => poolingChart(input, [[6, 2]]), /4×4 input pooled over 2×2 windows gives 2×2, got 1×2/);
 });
 
 test("confusion matrix: 10×10 cells with counts and class names as axis labels", async () => {

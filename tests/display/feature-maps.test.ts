@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/backend";
-import { featureMapTiles, filterTiles, normalizeEachTile, showFeatureMaps, showFilters } from "../../src/display/images/feature-maps";
+import { featureMapTiles, filterTiles, normalizeEachTile, sharedSymmetricScale, showFeatureMaps, showFilters } from "../../src/display/images/feature-maps";
 import { recordOutputs, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
@@ -36,15 +36,25 @@ test("filterTiles: one tile per filter for 1 or 3 input channels, else one per (
   const gray = tf.randomNormal([5, 5, 1, 8]) as tf.Tensor4D;
   const rgb = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
   const deep = tf.tensor4d(Array.from({ length: 2 * 2 * 2 * 3 }, (_, i) => i), [2, 2, 2, 3]);
-  const [grayTiles, rgbTiles, deepTiles] = [filterTiles(gray), filterTiles(rgb), filterTiles(deep)];
+  const [grayTiles, rgbTiles, deepTiles] = [filterTiles(gray), filterTiles(rgb), filterTiles(deep, { colourScale: "each" })];
   assert.equal(grayTiles.shape, [8, 5, 5, 1]);
   assert.equal(rgbTiles.shape, [4, 3, 3, 3]);
   assert.equal(deepTiles.shape, [6, 2, 2, 1]);
-  // Tile 3 is filter 1, input channel 1: kernel[:, :, 1, 1] = 4, 10, 16, 22, normalized.
+  // Tile 3 is filter 1, input channel 1: kernel[:, :, 1, 1] = 4, 10, 16, 22, normalized on its own.
   close(Array.from(deepTiles.slice([3, 0, 0, 0], [1, 2, 2, 1]).dataSync()), [0, 1 / 3, 2 / 3, 1]);
   const rgbValues = rgbTiles.dataSync();
-  assert.ok(Math.min(...rgbValues) === 0 && Math.max(...rgbValues) === 1);
+  assert.ok(Math.min(...rgbValues) >= 0 && Math.max(...rgbValues) <= 1);
   tf.dispose([gray, rgb, deep, grayTiles, rgbTiles, deepTiles]);
+});
+
+test("by default all filters share one scale: 0 is mid-gray, the largest magnitude 0 or 1", () => {
+  // Filter 0: constant 0.1 (a plain average); filter 1: from −1 to 1.
+  const kernel = tf.tensor4d([0.1, -1, 0.1, -0.5, 0.1, 0.5, 0.1, 1], [2, 2, 1, 2]);
+  const tiles = filterTiles(kernel);
+  close(Array.from(tiles.dataSync()), [0.55, 0.55, 0.55, 0.55, 0, 0.25, 0.75, 1]);
+  const direct = sharedSymmetricScale(tf.tensor4d([0, 0, 0, 0], [1, 2, 2, 1]));
+  close(Array.from(direct.dataSync()), [0.5, 0.5, 0.5, 0.5]);
+  tf.dispose([kernel, tiles, direct]);
 });
 
 test("showFeatureMaps and showFilters display a grid and leave no tensors behind", async () => {
@@ -67,8 +77,8 @@ test("showFeatureMaps and showFilters display a grid and leave no tensors behind
   };
   // 12 px maps upscaled ×5 (to ≥ 56 px): 2 rows × 3 columns
   assert.equal(size(mapsPng), [1 + 2 * 61, 1 + 3 * 61, 1]);
-  // one row per filter, one column per input channel, 5 px × 4
-  assert.equal(size(filtersPng), [1 + 2 * 21, 1 + 4 * 21, 1]);
+  // one row per filter, one column per input channel, 5 px × 4, gaps of 2 px (a tenth of a tile, at least 2)
+  assert.equal(size(filtersPng), [2 + 2 * 22, 2 + 4 * 22, 1]);
 });
 
 test.run();

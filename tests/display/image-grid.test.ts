@@ -119,6 +119,26 @@ test("with captions the notebook gets an SVG: the grid picture plus one text per
   assert.is(pixels[1 + 20 + 2][11][0], 255);
 });
 
+test("row labels go left of the grid in the SVG, one per row, centred on it; a wrong count is rejected", async () => {
+  const messages = recordOutputs();
+  const images = constantImages(4, () => 0.5);
+  const png = await showImageGrid(images, { cols: 2, scale: 10, rowLabels: ["original", "shifted"] });
+  const svg = String(messages[0].content.data["image/svg+xml"]);
+  const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((match) => [Number(match[2]), match[3]]);
+  assert.equal(labels, [[11, "original"], [32, "shifted"]]); // row centres: 1 + 10 + k × 21
+  // The grid picture sits right of the labels, unchanged.
+  assert.match(svg, /<image x="[1-9]\d*" width="43" height="43"/);
+  assert.ok(svg.includes(Buffer.from(png).toString("base64")));
+  try {
+    await showImageGrid(images, { cols: 2, rowLabels: ["only one"] });
+    assert.unreachable("should have thrown");
+  } catch (error) {
+    assert.match((error as Error).message, /1 row labels for 2 rows/);
+  } finally {
+    images.dispose();
+  }
+});
+
 test("showImageGrid rejects a caption count that does not match the images", async () => {
   recordOutputs();
   const images = constantImages(2, () => 0);

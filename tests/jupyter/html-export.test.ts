@@ -10,6 +10,7 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runProcess } from "../wait";
+import { notebookNames, readNotebook } from "./notebook-files";
 
 const root = path.resolve(__dirname, "../..");
 // A hang guard for an export (no kernel), far above a busy machine's time.
@@ -63,8 +64,9 @@ async function exportOnly(notebook: object): Promise<{ status: number | null; st
       [path.join(root, "scripts/run_notebooks.py"), "--export-only", "--html", htmlDir, source],
       { timeoutMs: EXPORT_TIMEOUT_MS },
     );
-    const htmlFile = path.join(htmlDir, "outputs.html");
-    return { status, stderr, html: fs.existsSync(htmlFile) ? fs.readFileSync(htmlFile, "utf8") : undefined };
+    // The Korean edition's pages go into a ko/ subfolder.
+    const htmlFile = [path.join(htmlDir, "outputs.html"), path.join(htmlDir, "ko", "outputs.html")].find((file) => fs.existsSync(file)) ?? "";
+    return { status, stderr, html: htmlFile === "" ? undefined : fs.readFileSync(htmlFile, "utf8") };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -90,6 +92,19 @@ test("the HTML export shows markdown, printed text, PNG images and SVG charts, a
   assert.ok(svgs.some((svg) => svg.includes(CHART_TITLE)), "the SVG chart is missing");
 });
 
+test("a notebook of the Korean edition exports as a Korean page with a font stack that has Korean glyphs; others stay English", async () => {
+  const korean = notebookWith() as { metadata: Record<string, unknown> };
+  korean.metadata.cnn_chapter4 = { language: "ko" };
+  const exported = await exportOnly(korean);
+  assert.is(exported.status, 0, exported.stderr);
+  assert.match(exported.html ?? "", /<html lang="ko">/);
+  assert.match(exported.html ?? "", /--jp-content-font-family: "Noto Sans KR", "Noto Sans CJK KR", "NanumGothic", [^;]*sans-serif;/);
+
+  const english = await exportOnly(notebookWith());
+  assert.match(english.html ?? "", /<html lang="en">/);
+  assert.not.match(english.html ?? "", /Noto Sans KR/);
+});
+
 test("an output that would load a remote script makes the export fail and write nothing", async () => {
   const remoteScript = { output_type: "display_data", metadata: {}, data: { "text/html": '<script src="https://cdn.example.org/widget.js"></script>' } };
   const { status, stderr, html } = await exportOnly(notebookWith([remoteScript]));
@@ -99,11 +114,9 @@ test("an output that would load a remote script makes the export fail and write 
   assert.is(html, undefined);
 });
 
-test("the chapter's markdown holds no TeX math, which the offline HTML (no MathJax) would show as raw TeX", () => {
-  const notebooks = path.join(root, "notebooks");
-  for (const name of fs.readdirSync(notebooks).filter((file) => file.endsWith(".ipynb"))) {
-    const { cells } = JSON.parse(fs.readFileSync(path.join(notebooks, name), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
-    cells.forEach((cell, index) => {
+test("the chapter's markdown (both editions) holds no TeX math, which the offline HTML (no MathJax) would show as raw TeX", () => {
+  for (const name of notebookNames()) {
+    readNotebook(name).cells.forEach((cell, index) => {
       if (cell.cell_type !== "markdown") return;
       const prose = [cell.source].flat().join("").replace(/```[\s\S]*?```|`[^`]*`/g, "");
       assert.not.match(prose, /\$\$|\$[^$\s][^$]*\$|\\\(|\\\[/, `${name}, cell ${index}: TeX math; write it in Unicode (e.g. x², ∑, ·)`);

@@ -37,15 +37,31 @@ interface Notebook {
 /** What each notebook's export must show: titles inside its SVG charts, at least this many image grids, and printed lines. */
 const expectations: Record<string, { svgTitles: string[]; pngCount: number; text: RegExp[] }> = {
   "4.1-cnn-introduction.ipynb": {
-    svgTitles: ["Activation functions", "input 4×4", "2×2 max pool, stride 2"],
+    svgTitles: ["A 3×3 filter sliding over a 5×5 image", "Activation functions", "2×2 max pooling, stride 2"],
     pngCount: 2,
-    text: [/largest difference between conv\(shift\(digit\)\) and shift\(conv\(digit\)\)/, /kept \d+% of the values/],
+    text: [
+      /the convolution needs [\d,]+ times fewer parameters than the fully connected layer/,
+      /conv2d\(barImage, edgeFilter\):\n\s*0\s+2\s+2\s+-2\s+-2/,
+      /largest difference between conv\(shift\(digit\)\) and shift\(conv\(digit\)\)/,
+      /kept \d+% of the values/,
+    ],
   },
   "4.2-mnist-classifier.ipynb": {
     svgTitles: ["MNIST: 2 conv layers + 1024 full: training", "MNIST test set: true digit (rows) vs predicted (columns)"],
     pngCount: 3,
     // 5000 × 0.004 = 20 steps, a log line every 500 × 0.004 = 2: the chapter's labels, (i + 1) for step i.
-    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /test accuracy: \d\.\d{4}/, /total\s+3,274,634/],
+    text: [
+      /^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m,
+      /^step 20, cost /m,
+      /test accuracy: \d\.\d{4}/,
+      /total\s+3,274,634/,
+      /28·28·64·1024 = 51,380,224 weights/,
+      /softmax\(\[2, 1, 0\.1\]\) = \[0\.659, 0\.242, 0\.099\]/,
+      /cross-entropy against the label \[1,0,0\]: 0\.417/,
+      // The chapter's loop written out: 3 steps on a fresh copy of the model.
+      /^step 3, training accuracy \d\.\d{4}$/m,
+      /weight1: moved by \d\.\d{4} on average/,
+    ],
   },
   "4.3-cifar10.ipynb": {
     svgTitles: ["CIFAR-10 models"],
@@ -70,6 +86,9 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
       /\d+ ms per step, \d+ GFLOP\/s/,
       /made by `npm run ablation -- --epochs/,
       /\d+ of 100 images misclassified/,
+      /output variance\s+λ\/\(λ \+ ε\)/,
+      /after epoch [\d.]+ \(\d+ s of training\)/,
+      /hardest class: \w+/,
     ],
   },
 };

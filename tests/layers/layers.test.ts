@@ -13,6 +13,7 @@ import {
   relu,
   VariableStore,
   weightVariable,
+  countMultiplyAdds,
 } from "../../src/layers";
 
 function values(tensor: tf.Tensor): number[] {
@@ -155,6 +156,17 @@ test("convLayer and fullLayer create their W and b and apply them", () => {
         [2],
       ],
     );
+  });
+  store.dispose();
+});
+
+test("convLayer's convolution and fullLayer's product count their multiply-adds", () => {
+  const store = new VariableStore(1);
+  tf.tidy(() => {
+    const x = tf.ones([2, 4, 4, 1]) as tf.Tensor4D;
+    // 2 images × 4·4 positions × 3·3·1 inputs × 2 filters; then 2 rows × 32 inputs × 3 outputs.
+    const counted = countMultiplyAdds(() => void store.run(() => fullLayer(tf.reshape(convLayer(x, [3, 3, 1, 2]), [2, 32]) as tf.Tensor2D, 3)));
+    assert.is(counted, 2 * 16 * 9 * 2 + 2 * 32 * 3);
   });
   store.dispose();
 });

@@ -27,12 +27,18 @@ test("showSource displays a model's code as a TypeScript listing without imports
 
 test("showSource can show only the named declarations, with their doc comments", () => {
   const { listing } = shown("layers/layers.ts", ["conv2d", "maxPool2x2"]);
-  assert.match(listing, /^\/\*\* 2-D convolution/);
+  assert.match(listing, /^\/\*\*\n \* 2-D convolution/);
   assert.match(listing, /export function conv2d\(x: tf.Tensor4D, W: tf.Tensor4D\): tf.Tensor4D \{/);
   assert.match(listing, /export function maxPool2x2/);
   assert.not.match(listing, /export function maxPool\(/);
   assert.not.match(listing, /fullLayer/);
   assert.throws(() => showSource("layers/layers.ts", ["nothing"]), /has no exported declaration named nothing/);
+});
+
+test("the chapter's helpers as notebook 4.2 lists them show the idea, without the multiply-add counting", () => {
+  const { listing } = shown("layers/layers.ts", ["conv2d", "convLayer", "fullLayer"]);
+  assert.match(listing, /return tf.conv2d\(x, W, \[1, 1\], "same"\);/);
+  assert.not.match(listing, /record|multiply-adds|heap/i);
 });
 
 test("showSource shows a one-line constant alone, with its doc comment", () => {

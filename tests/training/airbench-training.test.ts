@@ -190,7 +190,7 @@ test("a trained run is cached and loads back with every value, its epochs, its c
   const key = runKey(trained.model, 1, settings, trained.training.batches, trained.training.options);
   assert.is(trained.result.weightsPath, weightsFilePath(weightsDir, key, "airbench"));
   assert.match(path.basename(trained.result.weightsPath as string), /^airbench-[0-9a-f]{12}-seed1\.weights$/);
-  assert.match(trained.result.message, /^trained airbench for 20 steps in \d+\.\d s; saved the weights/);
+  assert.match(trained.result.message, /^trained airbench for 20 steps in \d+\.\d s \(plus \d+\.\d s testing after each epoch, not counted as training\); saved the weights/);
 
   const loaded = await run({ seed: 11, stepScale: 0.5, weightsDir });
   assert.is(loaded.result.outcome, "loaded");

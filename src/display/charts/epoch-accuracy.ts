@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { localized } from "../../language";
 
 /** Test accuracy (a fraction) after `epoch` epochs; `seconds` of training so far, when known, shows in the tooltip. */
 export interface EpochAccuracy {
@@ -47,8 +48,8 @@ export function epochAccuracyChart(
     accuracy: percent(reference.accuracy),
   }));
   const lastEpoch = Math.max(options.plannedEpochs ?? 0, ...epochs.map((record) => record.epoch), 1);
-  const x = { field: "epoch", type: "quantitative" as const, title: "Epoch", scale: { domain: [0, lastEpoch] } };
-  const y = { field: "accuracy", type: "quantitative" as const, title: "Test accuracy (%)", scale: { zero: false } };
+  const x = { field: "epoch", type: "quantitative" as const, title: localized({ en: "Epoch", ko: "에포크" }), scale: { domain: [0, lastEpoch] } };
+  const y = { field: "accuracy", type: "quantitative" as const, title: localized({ en: "Test accuracy (%)", ko: "테스트 정확도 (%)" }), scale: { zero: false } };
   // One legend for the run and the references (labels on the rules would overlap: 70.8, 71.3, 72.0%), its labels never cut short.
   const color = {
     field: "series",
@@ -59,7 +60,7 @@ export function epochAccuracyChart(
   };
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? "Test accuracy per epoch",
+    title: options.title ?? localized({ en: "Test accuracy per epoch", ko: "에포크별 테스트 정확도" }),
     description:
       `Test accuracy per epoch, ${points.length} epoch${points.length === 1 ? "" : "s"}` +
       (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
@@ -80,8 +81,8 @@ export function epochAccuracyChart(
           color,
           tooltip: [
             { field: "epoch", type: "quantitative" },
-            { field: "accuracy", type: "quantitative", title: "test accuracy (%)" },
-            { field: "seconds", type: "quantitative", title: "training seconds" },
+            { field: "accuracy", type: "quantitative", title: localized({ en: "test accuracy (%)", ko: "테스트 정확도 (%)" }) },
+            { field: "seconds", type: "quantitative", title: localized({ en: "training seconds", ko: "학습 시간 (초)" }) },
           ],
         },
       },

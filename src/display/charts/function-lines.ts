@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { localized } from "../../language";
 
 export interface Point {
   x: number;
@@ -32,7 +33,7 @@ export function functionChart(
     encoding: {
       x: { field: "x", type: "quantitative", title: options.xTitle ?? "x" },
       y: { field: "y", type: "quantitative", title: options.yTitle ?? "f(x)" },
-      color: { field: "name", type: "nominal", title: "Function", sort: names },
+      color: { field: "name", type: "nominal", title: localized({ en: "Function", ko: "함수" }), sort: names },
     },
   };
 }

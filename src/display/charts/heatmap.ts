@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { localized } from "../../language";
 
 export interface HeatmapOptions extends Omit<ChartOptions, "width" | "height"> {
   /** Labels of the rows (top to bottom) and columns (left to right); default 0, 1, 2, ... */
@@ -73,11 +74,11 @@ export function confusionMatrixChart(
   options: Pick<HeatmapOptions, "title" | "cellSize"> = {},
 ): TopLevelSpec {
   const spec = heatmapChart(counts, {
-    title: options.title ?? "Confusion matrix",
+    title: options.title ?? localized({ en: "Confusion matrix", ko: "혼동 행렬" }),
     rowLabels: classNames,
     columnLabels: classNames,
-    rowTitle: "True class",
-    columnTitle: "Predicted class",
+    rowTitle: localized({ en: "True class", ko: "실제 클래스" }),
+    columnTitle: localized({ en: "Predicted class", ko: "예측 클래스" }),
     valueFormat: "d",
     cellSize: options.cellSize ?? 36,
   });
@@ -90,4 +91,192 @@ function checkedLabels(labels: readonly string[] | undefined, count: number, nam
     throw new Error(`heatmapChart: ${name} must be ${count} distinct labels, one per ${name.startsWith("row") ? "row" : "column"}; got ${result.length} (${result.join(", ")}).`);
   }
   return result;
+}
+
+/** A rectangle of cells: its top-left cell and its size in cells. */
+export interface CellBlock {
+  row: number;
+  column: number;
+  height: number;
+  width: number;
+}
+
+/** A rectangle drawn around cells of a grid panel. */
+export interface CellOutline {
+  block: CellBlock;
+  color: string;
+  strokeWidth: number;
+}
+
+/**
+ * Colours of a grid panel. "sequential": light to dark blue from low to high;
+ * "diverging": blue for negative, orange for positive (the domain should be
+ * symmetric about 0).
+ */
+export interface GridColors {
+  kind: "sequential" | "diverging";
+  domain: readonly [number, number];
+}
+
+export interface GridPanelOptions {
+  colors: GridColors;
+  cellSize: number;
+  /** d3-format of the numbers written in the cells. */
+  valueFormat: string;
+  title?: string;
+  outlines?: readonly CellOutline[];
+  /** Cells outside this block are drawn faded, e.g. the zero padding around an image. */
+  highlighted?: CellBlock;
+  /** Title of the colour legend; no legend when undefined. */
+  legendTitle?: string;
+}
+
+/** The vega scheme of each kind of grid colours. */
+const GRID_SCHEMES = { sequential: "blues", diverging: "blueorange" } as const;
+
+/** Whether a cell of this value is dark enough under `colors` to need white numbers. */
+function needsLightInk(value: number, { kind, domain: [low, high] }: GridColors): boolean {
+  const position = high === low ? 0.5 : (value - low) / (high - low);
+  return kind === "sequential" ? position > 0.6 : Math.abs(position - 0.5) > 0.3;
+}
+
+function inBlock(row: number, column: number, block: CellBlock | undefined): boolean {
+  return block === undefined || (row >= block.row && row < block.row + block.height && column >= block.column && column < block.column + block.width);
+}
+
+/**
+ * One matrix as a grid of square cells with its numbers written in them, on a
+ * colour scale fixed by `options.colors`, for figures made of several grids (a
+ * pooling example, a filter sliding over an image). A null entry is a cell not
+ * filled in yet: drawn empty, without a number. The panel has no $schema; put
+ * it in a concat.
+ */
+export function gridPanel(matrix: readonly (readonly (number | null)[])[], options: GridPanelOptions) {
+  const rowCount = matrix.length;
+  const columnCount = rowCount === 0 ? 0 : matrix[0].length;
+  if (rowCount === 0 || columnCount === 0 || matrix.some((row) => row.length !== columnCount)) {
+    throw new Error(`gridPanel: expected a non-empty rectangular matrix, got row lengths [${matrix.map((row) => row.length).join(", ")}].`);
+  }
+  const cells = matrix.flatMap((row, i) =>
+    row.map((value, j) => ({
+      x0: j,
+      x1: j + 1,
+      y0: i,
+      y1: i + 1,
+      value,
+      ink: value !== null && needsLightInk(value, options.colors) ? "white" : "black",
+      opacity: inBlock(i, j, options.highlighted) ? 1 : 0.35,
+    })),
+  );
+  const x = { field: "x0", type: "quantitative" as const, scale: { domain: [0, columnCount], nice: false, zero: false }, axis: null };
+  const y = { field: "y0", type: "quantitative" as const, scale: { domain: [0, rowCount], nice: false, zero: false, reverse: true }, axis: null };
+  const area = { x, y, x2: { field: "x1" }, y2: { field: "y1" } };
+  const filled = { filter: "datum.value !== null" };
+  const outlines = (options.outlines ?? []).map(({ block, color, strokeWidth }) => ({
+    x0: block.column,
+    x1: block.column + block.width,
+    y0: block.row,
+    y1: block.row + block.height,
+    color,
+    strokeWidth,
+  }));
+  return {
+    ...(options.title === undefined ? {} : { title: options.title }),
+    width: columnCount * options.cellSize,
+    height: rowCount * options.cellSize,
+    data: { values: cells },
+    layer: [
+      // Every cell: an empty square, so cells not filled in yet still show the grid.
+      { mark: { type: "rect" as const, fill: "white", stroke: "#d0d0d0", strokeWidth: 1 }, encoding: area },
+      {
+        transform: [filled],
+        mark: { type: "rect" as const, stroke: "white", strokeWidth: 1 },
+        encoding: {
+          ...area,
+          color: {
+            field: "value",
+            type: "quantitative" as const,
+            scale: { scheme: GRID_SCHEMES[options.colors.kind], domain: [...options.colors.domain] },
+            ...(options.legendTitle === undefined ? { legend: null } : { title: options.legendTitle }),
+          },
+          opacity: { field: "opacity", type: "quantitative" as const, scale: null, legend: null },
+        },
+      },
+      {
+        transform: [filled, { calculate: "datum.x0 + 0.5", as: "xMid" }, { calculate: "datum.y0 + 0.5", as: "yMid" }],
+        mark: { type: "text" as const, fontSize: 11, baseline: "middle" as const },
+        encoding: {
+          x: { ...x, field: "xMid" },
+          y: { ...y, field: "yMid" },
+          text: { field: "value", type: "quantitative" as const, format: options.valueFormat },
+          fill: { field: "ink", type: "nominal" as const, scale: null, legend: null },
+          opacity: { field: "opacity", type: "quantitative" as const, scale: null, legend: null },
+        },
+      },
+      ...(outlines.length === 0
+        ? []
+        : [
+            {
+              data: { values: outlines },
+              mark: { type: "rect" as const, fill: null, fillOpacity: 0 },
+              encoding: {
+                ...area,
+                stroke: { field: "color", type: "nominal" as const, scale: null, legend: null },
+                strokeWidth: { field: "strokeWidth", type: "quantitative" as const, scale: null, legend: null },
+              },
+            },
+          ]),
+    ],
+  };
+}
+
+export interface PoolingChartOptions {
+  title?: string;
+  /** Side of the pooling window and its stride (default 2). */
+  poolSize?: number;
+  /** d3-format of the numbers written in the cells (default ".2~f"). */
+  valueFormat?: string;
+  /** Side of a cell in pixels (default 32). */
+  cellSize?: number;
+}
+
+/**
+ * A pooling example: the input with its pooling windows outlined, and the
+ * pooled map beside it, both on one colour scale (one legend), so that each
+ * pooled cell has the colour of the value it kept.
+ */
+export function poolingChart(
+  input: readonly (readonly number[])[],
+  pooled: readonly (readonly number[])[],
+  options: PoolingChartOptions = {},
+): TopLevelSpec {
+  const poolSize = options.poolSize ?? 2;
+  const [rows, columns] = [input.length, input[0]?.length ?? 0];
+  const [pooledRows, pooledColumns] = [pooled.length, pooled[0]?.length ?? 0];
+  if (pooledRows !== Math.ceil(rows / poolSize) || pooledColumns !== Math.ceil(columns / poolSize)) {
+    throw new Error(
+      `poolingChart: a ${rows}×${columns} input pooled over ${poolSize}×${poolSize} windows gives ${Math.ceil(rows / poolSize)}×${Math.ceil(columns / poolSize)}, got ${pooledRows}×${pooledColumns}.`,
+    );
+  }
+  const all = [...input.flat(), ...pooled.flat()];
+  const colors: GridColors = { kind: "sequential", domain: [Math.min(...all), Math.max(...all)] };
+  const common = { colors, cellSize: options.cellSize ?? 32, valueFormat: options.valueFormat ?? ".2~f", legendTitle: localized({ en: "value", ko: "값" }) };
+  const windows = pooled.flatMap((row, i) =>
+    row.map((_, j) => ({
+      block: { row: i * poolSize, column: j * poolSize, height: Math.min(poolSize, rows - i * poolSize), width: Math.min(poolSize, columns - j * poolSize) },
+      color: "#222222",
+      strokeWidth: 3,
+    })),
+  );
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: options.title ?? localized({ en: `${poolSize}×${poolSize} max pooling, stride ${poolSize}`, ko: `${poolSize}×${poolSize} 최대 풀링, 스트라이드 ${poolSize}` }),
+    description: `Pooling of a ${rows}×${columns} input to ${pooledRows}×${pooledColumns}`,
+    hconcat: [
+      gridPanel(input, { ...common, title: localized({ en: `input ${rows}×${columns}`, ko: `입력 ${rows}×${columns}` }), outlines: windows }),
+      gridPanel(pooled, { ...common, title: localized({ en: `pooled ${pooledRows}×${pooledColumns}`, ko: `풀링 결과 ${pooledRows}×${pooledColumns}` }) }),
+    ],
+    spacing: 40,
+    resolve: { scale: { color: "shared" } },
+  };
 }

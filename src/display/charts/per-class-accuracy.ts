@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { ChartOptions } from "./common";
 import { percentBarsChart } from "./percent-bars";
+import { localized } from "../../language";
 
 /**
  * Test accuracy of each class from a confusion matrix (`counts[t][p]` = images
@@ -26,8 +27,8 @@ export function perClassAccuracyChart(
   return percentBarsChart(
     classNames.map((name, t) => ({ name, value: accuracies[t], text: `${accuracies[t].toFixed(1)}%`, highlighted: t === worst })),
     {
-      title: options.title ?? "Test accuracy per class",
-      valueTitle: "Test accuracy (%)",
+      title: options.title ?? localized({ en: "Test accuracy per class", ko: "클래스별 테스트 정확도" }),
+      valueTitle: localized({ en: "Test accuracy (%)", ko: "테스트 정확도 (%)" }),
       rule: { label: `all classes: ${((100 * correct) / Math.max(total, 1)).toFixed(2)}%`, value: (100 * correct) / Math.max(total, 1) },
       width: options.width,
       height: options.height,

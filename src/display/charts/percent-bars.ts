@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { localized } from "../../language";
 
 /** One bar: its name on the y axis, its length, the text written after it, and whether it stands out in colour. */
 export interface LabelledBar {
@@ -35,7 +36,7 @@ export function percentBarsChart(bars: readonly LabelledBar[], options: PercentB
   const x = {
     field: "value",
     type: "quantitative" as const,
-    title: domain[0] > 0 ? `${options.valueTitle} (the axis starts at ${domain[0]}%, not 0)` : options.valueTitle,
+    title: domain[0] > 0 ? localized({ en: `${options.valueTitle} (the axis starts at ${domain[0]}%, not 0)`, ko: `${options.valueTitle} (축이 0이 아니라 ${domain[0]}%에서 시작)` }) : options.valueTitle,
     // clamp: a bar starts at the axis's left end, not at 0 far off the chart.
     scale: { domain, clamp: true },
   };

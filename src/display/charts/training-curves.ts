@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { localized } from "../../language";
 
 /** One point of a training curve. `accuracy` is the training accuracy on the step's batch(es), if measured. */
 export interface TrainingPoint {
@@ -28,6 +29,9 @@ export interface TrainingCurvesOptions extends ChartOptions {
  * `trainingCurvesChart({ mnist: { points: run.curve, logged: run.history } })`.
  * The accuracy panel is left out when no point has an accuracy.
  */
+/** The cost axis's title (tests look for it in the static SVG). */
+const COST_TITLE = () => localized({ en: "Cost (log scale)", ko: "비용 (로그 눈금)" });
+
 export function trainingCurvesChart(
   curves: Record<string, TrainingCurve>,
   options: TrainingCurvesOptions = {},
@@ -41,12 +45,12 @@ export function trainingCurvesChart(
   ]);
   const width = options.width ?? 320;
   const height = options.height ?? 220;
-  const color = { field: "model", type: "nominal" as const, title: "Model", sort: models };
+  const color = { field: "model", type: "nominal" as const, title: localized({ en: "Model", ko: "모델" }), sort: models };
   const panel = (field: "cost" | "accuracy", title: string) => {
     // A log axis cannot show a cost of 0 (a batch classified perfectly with certainty).
     const valid = field === "cost" ? "isValid(datum.cost) && datum.cost > 0" : "isValid(datum.accuracy)";
     const encoding = {
-      x: { field: "step", type: "quantitative" as const, title: "Step" },
+      x: { field: "step", type: "quantitative" as const, title: localized({ en: "Step", ko: "스텝" }) },
       y: {
         field,
         type: "quantitative" as const,
@@ -81,12 +85,12 @@ export function trainingCurvesChart(
   };
   const hasAccuracy = values.some((value) => value.accuracy !== null);
   const panels = hasAccuracy
-    ? [panel("cost", "Cost (log scale)"), panel("accuracy", "Training accuracy")]
-    : [panel("cost", "Cost (log scale)")];
+    ? [panel("cost", COST_TITLE()), panel("accuracy", localized({ en: "Training accuracy", ko: "학습 정확도" }))]
+    : [panel("cost", COST_TITLE())];
   const measured = hasAccuracy ? "cost and training accuracy" : "cost";
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: options.title ?? "Training curves", ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
+    title: { text: options.title ?? localized({ en: "Training curves", ko: "학습 곡선" }), ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
     description: `Training curves (${measured} against step) for ${models.join(", ")}`,
     data: { values },
     hconcat: panels,

@@ -1,6 +1,6 @@
 /** Showing what a conv layer learned: its filters and the feature maps it produces. */
 import { tf } from "../../backend";
-import type { ImageGridOptions } from "./image-grid";
+import { gridLayout, type ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
 
 /**
@@ -34,11 +34,29 @@ export function featureMapTiles(maps: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * A conv kernel [kh, kw, inChannels, outChannels] as normalized tiles: one RGB or gray
- * tile per filter when inChannels is 3 or 1, else one gray tile per (filter, input
- * channel), filter by filter.
+ * Weights on one shared scale, [N, H, W, C] to [0, 1]: 0 becomes mid-gray (0.5) and the
+ * largest magnitude among all tiles 0 or 1, so tiles can be compared with one another (a
+ * filter of small weights looks faint, not stretched to full contrast).
  */
-export function filterTiles(kernel: tf.Tensor4D): tf.Tensor4D {
+export function sharedSymmetricScale(tiles: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const largest = tiles.abs().max().maximum(1e-12);
+    return tiles.div(largest.mul(2)).add(0.5);
+  });
+}
+
+export interface FilterTilesOptions {
+  /** "shared" (default): one scale for all filters, 0 as mid-gray; "each": every tile stretched to its own minimum and maximum. */
+  colourScale?: "shared" | "each";
+}
+
+/**
+ * A conv kernel [kh, kw, inChannels, outChannels] as tiles in [0, 1]: one RGB or gray
+ * tile per filter when inChannels is 3 or 1, else one gray tile per (filter, input
+ * channel), filter by filter. By default all tiles share one colour scale (see
+ * {@link sharedSymmetricScale}).
+ */
+export function filterTiles(kernel: tf.Tensor4D, options: FilterTilesOptions = {}): tf.Tensor4D {
   if (kernel.rank !== 4) {
     throw new Error(
       `filterTiles: expected a conv kernel [kh, kw, inChannels, outChannels], got shape [${kernel.shape.join(", ")}]. ` +
@@ -52,7 +70,7 @@ export function filterTiles(kernel: tf.Tensor4D): tf.Tensor4D {
       inChannels === 1 || inChannels === 3
         ? perFilter
         : perFilter.transpose([0, 3, 1, 2]).reshape([outChannels * inChannels, kh, kw, 1]);
-    return normalizeEachTile(tiles as tf.Tensor4D);
+    return options.colourScale === "each" ? normalizeEachTile(tiles as tf.Tensor4D) : sharedSymmetricScale(tiles as tf.Tensor4D);
   });
 }
 
@@ -66,14 +84,22 @@ export async function showFeatureMaps(maps: tf.Tensor3D | tf.Tensor4D, options: 
   }
 }
 
-/** Displays a conv kernel's filters as a grid (see {@link filterTiles}). */
-export async function showFilters(kernel: tf.Tensor4D, options: ImageGridOptions = {}): Promise<void> {
-  const tiles = filterTiles(kernel);
+export interface ShowFiltersOptions extends ImageGridOptions, FilterTilesOptions {}
+
+/**
+ * Displays a conv kernel's filters as a grid (see {@link filterTiles}), on one shared
+ * colour scale unless `colourScale: "each"`, with gaps of a tenth of a tile (at least
+ * 2 px) between the tiles so neighbouring filters do not run into each other.
+ */
+export async function showFilters(kernel: tf.Tensor4D, options: ShowFiltersOptions = {}): Promise<void> {
+  const tiles = filterTiles(kernel, options);
   const inChannels = kernel.shape[2];
   // One row per filter when each input channel gets its own tile.
   const cols = inChannels === 1 || inChannels === 3 ? undefined : inChannels;
+  const tilePixels = gridLayout(tiles, options).tileWidth;
+  const padding = Math.max(2, Math.round(tilePixels / 10));
   try {
-    await showImageGrid(tiles, { cols, ...options });
+    await showImageGrid(tiles, { cols, padding, ...options });
   } finally {
     tiles.dispose();
   }

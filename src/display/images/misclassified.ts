@@ -3,6 +3,7 @@ import { tf } from "../../backend";
 import type { ImageGridOptions } from "./image-grid";
 import type { ImageSource } from "./random-images";
 import { showImageGrid } from "./show-images";
+import { localized } from "../../language";
 
 /** Images with their true classes (an ImageSet). */
 export interface LabelledImages extends ImageSource {
@@ -48,10 +49,15 @@ export async function showMisclassified(
   const allWrong = misclassifiedIndices(images.labels, predictions).length;
   const shown = misclassifiedIndices(images.labels, predictions, limit);
   if (shown.length === 0) {
-    console.log(`none of the ${images.count} images is misclassified`);
+    console.log(localized({ en: `none of the ${images.count} images is misclassified`, ko: `${images.count}개 이미지 가운데 잘못 분류한 것이 없습니다` }));
     return;
   }
-  console.log(`${allWrong} of ${images.count} images misclassified; the first ${shown.length}, captioned true→predicted:`);
+  console.log(
+    localized({
+      en: `${allWrong} of ${images.count} images misclassified; the first ${shown.length}, captioned true→predicted:`,
+      ko: `${images.count}개 이미지 가운데 ${allWrong}개를 잘못 분류했습니다. 처음 ${shown.length}개, 설명은 실제→예측:`,
+    }),
+  );
   const batch = images.gather(shown);
   try {
     await showImageGrid(batch.xs, {

@@ -6,16 +6,20 @@ import { encodeGrid, gridLayout, tileOrigin, type GridLayout, type ImageGridOpti
 export interface ShowImageGridOptions extends ImageGridOptions {
   /** A caption per image (e.g. its class), written under its tile. */
   captions?: readonly string[];
+  /** A label per row (e.g. what the row shows), written left of it. */
+  rowLabels?: readonly string[];
 }
 
 const CAPTION_FONT_PIXELS = 11;
 const CAPTION_HEIGHT = CAPTION_FONT_PIXELS + 5;
+const ROW_LABEL_FONT_PIXELS = 13;
 
 /**
  * Displays `images` (float32 [N, H, W, C] in [0, 1]) as a grid and returns its PNG
  * bytes. With captions the notebook shows an SVG (the grid picture plus text) and the
- * returned PNG has blank strips where the captions go. In a terminal it prints a
- * one-line summary instead.
+ * returned PNG has blank strips where the captions go; row labels, likewise, are
+ * written left of the grid in the SVG only. In a terminal it prints a one-line
+ * summary instead.
  */
 export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridOptions = {}): Promise<Uint8Array> {
   const captions = options.captions;
@@ -25,6 +29,10 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
     );
   }
   const layout = gridLayout(images, options, captions ? CAPTION_HEIGHT : 0);
+  const rowLabels = options.rowLabels;
+  if (rowLabels !== undefined && rowLabels.length !== layout.rows) {
+    throw new Error(`showImageGrid: got ${rowLabels.length} row labels for ${layout.rows} rows; pass one label per row.`);
+  }
   const png = await encodeGrid(images, layout);
   const [count, height, width, channels] = images.shape;
   const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -33,29 +41,44 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
     `${plural(layout.rows, "row")} × ${plural(layout.cols, "column")}`;
   const pngBase64 = Buffer.from(png).toString("base64");
   displayBundle({
-    ...(captions ? { "image/svg+xml": captionedSvg(pngBase64, layout, captions) } : {}),
+    ...(captions || rowLabels ? { "image/svg+xml": labelledSvg(pngBase64, layout, captions ?? [], rowLabels ?? []) } : {}),
     "image/png": pngBase64,
     "text/plain": summary,
   });
   return png;
 }
 
-function captionedSvg(pngBase64: string, layout: GridLayout, captions: readonly string[]): string {
+/** Room left of the grid for the longest row label (an estimate of its width: the SVG has no font metrics). */
+function rowLabelWidth(rowLabels: readonly string[]): number {
+  const longest = Math.max(0, ...rowLabels.map((label) => label.length));
+  return longest === 0 ? 0 : Math.ceil(longest * ROW_LABEL_FONT_PIXELS * 0.6) + 10;
+}
+
+function labelledSvg(pngBase64: string, layout: GridLayout, captions: readonly string[], rowLabels: readonly string[]): string {
+  const left = rowLabelWidth(rowLabels);
+  const width = left + layout.width;
+  const fill = layout.background < 0.5 ? "white" : "black";
   const texts = captions.map((caption, index) => {
     const { x, y } = tileOrigin(layout, index);
-    const centerX = x + layout.tileWidth / 2;
+    const centerX = left + x + layout.tileWidth / 2;
     const baseline = y + layout.tileHeight + CAPTION_FONT_PIXELS + 1;
     return `<text x="${centerX}" y="${baseline}">${escapeXml(caption)}</text>`;
   });
+  const labels = rowLabels.map((label, row) => {
+    const { y } = tileOrigin(layout, row * layout.cols);
+    return `<text x="${left - 8}" y="${y + layout.tileHeight / 2}" dominant-baseline="middle">${escapeXml(label)}</text>`;
+  });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
-      `width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}">`,
-    `<image width="${layout.width}" height="${layout.height}" style="image-rendering:pixelated" ` +
+      `width="${width}" height="${layout.height}" viewBox="0 0 ${width} ${layout.height}">`,
+    `<image x="${left}" width="${layout.width}" height="${layout.height}" style="image-rendering:pixelated" ` +
       `xlink:href="data:image/png;base64,${pngBase64}"/>`,
-    `<g font-family="sans-serif" font-size="${CAPTION_FONT_PIXELS}" text-anchor="middle" ` +
-      `fill="${layout.background < 0.5 ? "white" : "black"}">`,
-    ...texts,
-    "</g>",
+    ...(texts.length > 0
+      ? [`<g font-family="sans-serif" font-size="${CAPTION_FONT_PIXELS}" text-anchor="middle" fill="${fill}">`, ...texts, "</g>"]
+      : []),
+    ...(labels.length > 0
+      ? [`<g font-family="sans-serif" font-size="${ROW_LABEL_FONT_PIXELS}" text-anchor="end" fill="black">`, ...labels, "</g>"]
+      : []),
     "</svg>",
   ].join("\n");
 }
