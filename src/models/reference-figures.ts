@@ -5,6 +5,7 @@
  * quote only the chapter's figures; everything measured is printed by code from here or
  * from results/ (tests/jupyter/notebook-prose.test.ts).
  */
+import { localized } from "../language";
 import type { ModelKey } from "./registry";
 
 export interface ReferenceFigures {
@@ -26,5 +27,6 @@ export const REFERENCE_FIGURES: Record<ModelKey, ReferenceFigures> = {
 export function describePythonRuns(key: ModelKey): string {
   const { accuracies, seconds } = REFERENCE_FIGURES[key].python;
   const times = Math.min(...seconds) === Math.max(...seconds) ? `${seconds[0]}` : `${Math.min(...seconds)}–${Math.max(...seconds)}`;
-  return `${accuracies.map((accuracy) => `${(accuracy * 100).toFixed(2)}%`).join(" and ")} in ${times} s`;
+  const percents = accuracies.map((accuracy) => `${(accuracy * 100).toFixed(2)}%`);
+  return localized({ en: `${percents.join(" and ")} in ${times} s`, ko: `${percents.join(", ")} (${times}초)` });
 }

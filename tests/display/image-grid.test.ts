@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { inspect } from "util";
 import { tf } from "../../src/backend";
 import { imageGrid } from "../../src/display/images/image-grid";
-import { showImageGrid } from "../../src/display/images/show-images";
+import { rowLabelWidth, showImageGrid } from "../../src/display/images/show-images";
 import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
@@ -162,6 +162,14 @@ test("in a terminal showImageGrid prints a summary and still returns the PNG", a
   images.dispose();
   assert.equal(printed, ["[image grid] 2 2×2 gray images, 1 row × 2 columns"]);
   assert.is(decode(png!).length, 4);
+});
+
+test("row labels get room for their width: a Hangul label needs more than a Latin one of as many characters", () => {
+  assert.is(rowLabelWidth([]), 0);
+  assert.ok(rowLabelWidth(["에포크 1"]) > rowLabelWidth(["epoch"]), "five characters, three of them Hangul");
+  // "에포크 1": three Hangul of a full em, a space and a digit of 0.6 em each, at 13 px, plus 10 px.
+  assert.is(rowLabelWidth(["에포크 1"]), Math.ceil(4.2 * 13) + 10);
+  assert.is(rowLabelWidth(["epoch 1   "]), rowLabelWidth(["epoch 1"]), "trailing spaces are not drawn");
 });
 
 test.run();

@@ -1,8 +1,10 @@
 /**
- * What a reader sees in JupyterLab: notebook 4.2 (a copy, on the tiny generated dataset at a
- * tiny step scale) opened in headless Chromium, all cells run from the browser, and JupyterLab's
- * own renderers showing the charts and image grids. Needs Debian's `chromium`; skipped without it.
- * CNN_LAB_SCREENSHOT=/some/file.png keeps a screenshot of the browser at the first chart.
+ * What a reader sees in JupyterLab: notebook 4.2 of both editions (copies, on the tiny generated
+ * dataset at a tiny step scale) opened in headless Chromium, all cells run from the browser, and
+ * JupyterLab's own renderers showing the charts and image grids; the Korean one after the
+ * English one, loading the weights it saved. Needs Debian's `chromium`; skipped without it.
+ * CNN_LAB_SCREENSHOT=/some/file.png keeps a screenshot of the browser at the first chart of each
+ * (the Korean one with "-ko" before ".png").
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -16,7 +18,8 @@ import { freePort, startJupyterServer } from "./jupyter-server";
 
 const root = path.resolve(__dirname, "../..");
 const NOTEBOOK = "4.2-mnist-classifier.ipynb";
-const TITLE = "notebook 4.2 runs in JupyterLab in Chromium: every cell executes without errors, the charts and image grids render";
+const KOREAN = `ko/${NOTEBOOK}`;
+const TITLE = "notebook 4.2, English and Korean, runs in JupyterLab in Chromium: every cell executes without errors, the charts and image grids render";
 
 interface CodeCellReport {
   index: number;
@@ -34,6 +37,8 @@ interface BrowserReport {
   image_outputs: number;
   images_shown: number;
   code_cells: CodeCellReport[];
+  /** The text of the notebook's first rendered heading. */
+  first_heading: string | null;
 }
 
 function chromiumOnPath(): string | undefined {
@@ -67,7 +72,8 @@ if (!chromium) {
     try {
       const notebooks = path.join(work, "notebooks");
       fs.mkdirSync(notebooks);
-      fs.copyFileSync(path.join(root, "notebooks", NOTEBOOK), path.join(notebooks, NOTEBOOK));
+      fs.mkdirSync(path.join(notebooks, "ko"));
+      for (const name of [NOTEBOOK, KOREAN]) fs.copyFileSync(path.join(root, "notebooks", name), path.join(notebooks, name));
       // tslab resolves the notebook's imports from its folder upwards.
       fs.symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
       const dataDir = path.join(work, "data");
@@ -95,40 +101,49 @@ if (!chromium) {
         CNN_RETRAIN: "0",
       };
       const server = await startJupyterServer(path.join(root, ".venv/bin/jupyter"), args, { cwd: work, env });
-      let report: BrowserReport;
+      const reports: Record<string, BrowserReport> = {};
       let killed: string[];
       try {
-        const browserArgs = ["--lab", server.baseUrl, "--token", server.token, "--notebook", NOTEBOOK, "--chromium", chromium, "--timeout", "90"];
-        if (process.env.CNN_LAB_SCREENSHOT) browserArgs.push("--screenshot", process.env.CNN_LAB_SCREENSHOT);
-        const browser = await runProcess(path.join(root, ".venv/bin/python"), [path.join(__dirname, "lab_browser.py"), ...browserArgs], {
-          timeoutMs: 3 * 60 * 1000,
-        });
-        assert.is(browser.status, 0, `lab_browser.py exited with ${browser.status ?? browser.signal}:\n${browser.stderr}`);
-        report = JSON.parse(browser.stdout) as BrowserReport;
+        for (const name of [NOTEBOOK, KOREAN]) {
+          const browserArgs = ["--lab", server.baseUrl, "--token", server.token, "--notebook", name, "--chromium", chromium, "--timeout", "90"];
+          const screenshot = process.env.CNN_LAB_SCREENSHOT;
+          if (screenshot) browserArgs.push("--screenshot", name === KOREAN ? screenshot.replace(/(\.png)?$/, "-ko.png") : screenshot);
+          const browser = await runProcess(path.join(root, ".venv/bin/python"), [path.join(__dirname, "lab_browser.py"), ...browserArgs], {
+            timeoutMs: 3 * 60 * 1000,
+          });
+          assert.is(browser.status, 0, `lab_browser.py exited with ${browser.status ?? browser.signal} on ${name}:\n${browser.stderr}`);
+          reports[name] = JSON.parse(browser.stdout) as BrowserReport;
+        }
       } finally {
         killed = await server.stop();
       }
       assert.equal(killed, [], "processes that ignored SIGTERM");
-
-      assert.is(report.kernel, "tslab");
-      assert.ok(report.code_cells.length > 0);
-      for (const cell of report.code_cells) {
-        assert.equal(errorsIn(cell), [], `cell ${cell.index} shows an error`);
-        assert.type(cell.execution_count, "number", `cell ${cell.index} did not run`);
-      }
-      assert.is(report.run, "finished", `running all cells, after ${report.run_seconds} s (limit 90 s)`);
-      const counts = report.code_cells.map((cell) => cell.execution_count);
-      assert.equal(counts, [...counts].sort((a, b) => (a as number) - (b as number)), "the cells ran out of order");
-
-      // The training chart and the confusion matrix; filters, feature maps and sample digits.
-      assert.ok(report.vega_outputs >= 2, `${report.vega_outputs} vega-lite outputs`);
-      assert.is(report.vega_drawn, report.vega_outputs, "charts JupyterLab's vega renderer drew");
-      assert.ok(report.image_outputs >= 3, `${report.image_outputs} image outputs`);
-      assert.is(report.images_shown, report.image_outputs, "images the page shows");
+      assert.match(reports[NOTEBOOK].first_heading ?? "", /^4\.2 /);
+      assert.match(reports[KOREAN].first_heading ?? "", /^4\.2 MNIST 분류기/, "the Korean edition's title");
+      for (const [name, report] of Object.entries(reports)) assertRanAndRendered(name, report);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
   });
+}
+
+/** Every cell ran in order without an error, and JupyterLab drew every chart and image. */
+function assertRanAndRendered(name: string, report: BrowserReport): void {
+  assert.is(report.kernel, "tslab");
+  assert.ok(report.code_cells.length > 0);
+  for (const cell of report.code_cells) {
+    assert.equal(errorsIn(cell), [], `${name}: cell ${cell.index} shows an error`);
+    assert.type(cell.execution_count, "number", `${name}: cell ${cell.index} did not run`);
+  }
+  assert.is(report.run, "finished", `${name}: running all cells, after ${report.run_seconds} s (limit 90 s)`);
+  const counts = report.code_cells.map((cell) => cell.execution_count);
+  assert.equal(counts, [...counts].sort((a, b) => (a as number) - (b as number)), `${name}: the cells ran out of order`);
+
+  // The training chart and the confusion matrix; filters, feature maps and sample digits.
+  assert.ok(report.vega_outputs >= 2, `${report.vega_outputs} vega-lite outputs`);
+  assert.is(report.vega_drawn, report.vega_outputs, `${name}: charts JupyterLab's vega renderer drew`);
+  assert.ok(report.image_outputs >= 3, `${report.image_outputs} image outputs`);
+  assert.is(report.images_shown, report.image_outputs, `${name}: images the page shows`);
 }
 
 test.run();

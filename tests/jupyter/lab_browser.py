@@ -73,9 +73,18 @@ RENDERED = """
     return !!chart.querySelector(".vega-embed svg") || (!!canvas && canvas.width > 0 && canvas.height > 0);
   };
   const shown = (img) => img.src.startsWith("data:image/") && img.complete && img.naturalWidth > 0;
-  const charts = [...document.querySelectorAll(".jp-Notebook .jp-RenderedVegaLite")];
-  const images = [...document.querySelectorAll(".jp-Notebook .jp-OutputArea-output img")];
-  return { vega_outputs: vegaOutputs, vega_drawn: charts.filter(drawn).length, image_outputs: imageOutputs, images_shown: images.filter(shown).length };
+  // This notebook's panel only: JupyterLab may restore another notebook opened before it.
+  const panel = window.jupyterapp.shell.currentWidget.node;
+  const charts = [...panel.querySelectorAll(".jp-Notebook .jp-RenderedVegaLite")];
+  const images = [...panel.querySelectorAll(".jp-Notebook .jp-OutputArea-output img")];
+  const heading = panel.querySelector(".jp-Notebook .jp-RenderedMarkdown h1");
+  return {
+    vega_outputs: vegaOutputs,
+    vega_drawn: charts.filter(drawn).length,
+    image_outputs: imageOutputs,
+    images_shown: images.filter(shown).length,
+    first_heading: heading ? heading.textContent : null,
+  };
 }
 """
 
@@ -94,7 +103,8 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=args.chromium, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{args.lab}lab/tree/{args.notebook}?token={args.token}")
+            # reset: a fresh workspace, without the notebooks an earlier session left open.
+            page.goto(f"{args.lab}lab/tree/{args.notebook}?reset&token={args.token}")
             page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.content?.model", timeout=60_000)
             report = {"kernel": page.evaluate(OPEN_NOTEBOOK)}
             started = time.monotonic()
@@ -108,7 +118,7 @@ def main() -> None:
             report.update(page.evaluate(RENDERED))
             report["code_cells"] = page.evaluate(CODE_CELLS)
             if args.screenshot:
-                chart = page.locator(".jp-Notebook .vega-embed").first
+                chart = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .vega-embed").first
                 if chart.count():
                     chart.scroll_into_view_if_needed()
                 page.screenshot(path=args.screenshot)

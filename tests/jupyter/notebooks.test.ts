@@ -14,6 +14,7 @@ import { writeTinyDatasets } from "../../src/data";
 import { runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
 import { assertNoCellCutShort } from "./executed-notebook";
+import { notebookNames } from "./notebook-files";
 
 const root = path.resolve(__dirname, "../..");
 const notebooksDir = path.join(root, "notebooks");
@@ -93,6 +94,27 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
   },
 };
 
+/**
+ * The Korean edition (notebooks/ko/): the package's own Korean titles in its charts, as many
+ * image grids, and the printed lines that stay as the chapter's code prints them. Its training
+ * cells load the weights the English edition's run just saved, as a reader's second edition
+ * would, and still show the training log and curves.
+ */
+Object.assign(expectations, {
+  "ko/4.1-cnn-introduction.ipynb": { svgTitles: ["5×5 이미지 위를 움직이는 3×3 필터", "2×2 최대 풀링, 스트라이드 2", "입력 4×4"], pngCount: 2, text: [/conv2d\(barImage, edgeFilter\)/] },
+  "ko/4.2-mnist-classifier.ipynb": {
+    svgTitles: ["MNIST: 합성곱 2층 + 완전연결 1024: 학습", "실제 클래스"],
+    pngCount: 3,
+    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /test accuracy: \d\.\d{4}/, /저장된 가중치를 불러왔습니다/],
+  },
+  "ko/4.3-cifar10.ipynb": { svgTitles: ["CIFAR-10: 합성곱 3층 + 완전연결 512: 학습"], pngCount: 1, text: [/비행기/, /cifar-reduced\s+\d+\.\d\d%/] },
+  "ko/4.4-cifar10-beyond-the-chapter.ipynb": {
+    svgTitles: ["airbench (64/192/192): 학습", "airbench (64/192/192): 에포크마다 잰 테스트 정확도", "테스트 시 증강 없이", "테스트 정확도 (%)"],
+    pngCount: 3,
+    text: [/\d+ ms per step, \d+ GFLOP\/s/, /100개 이미지 가운데 \d+개를 잘못 분류했습니다/],
+  },
+});
+
 const PASS_MARKER = "tensors after pass";
 // Hang guards, far above a busy machine's times: for one cell (nbclient stops it and reports it),
 // and for running all the notebooks.
@@ -156,7 +178,8 @@ test("every notebook runs twice in one kernel without errors or leaked tensors, 
   try {
     const dataDir = path.join(work, "data");
     await writeTinyDatasets(dataDir);
-    const names = fs.readdirSync(notebooksDir).filter((name) => name.endsWith(".ipynb")).sort();
+    // Both editions; the Korean one after the English one, so that it loads the weights the English one saved.
+    const names = notebookNames();
     assert.equal(names, Object.keys(expectations).sort(), "every notebook needs expectations here");
     const sources = names.map((name) => {
       const notebook = JSON.parse(fs.readFileSync(path.join(notebooksDir, name), "utf8")) as Notebook;

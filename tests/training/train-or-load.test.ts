@@ -380,11 +380,11 @@ test("in Korean, trainOrLoad's messages are Korean and a loaded run prints its t
   setLanguage("ko");
   try {
     const trained = await trainOrLoad(tinyModel(4), new TinyBatches(8, "tiny-train:0001"), options);
-    assert.match(trained.message, /^tiny: 20 스텝을 \d+\.\d초 동안 학습했습니다\. 가중치를 저장했으니 같은 설정으로 다시 실행하면 불러옵니다$/);
+    assert.match(trained.message, /^tiny: 20 스텝을 \d+\.\d초 동안 학습했습니다\. 가중치를 저장했으니 같은 설정으로 다시 실행하면 불러옵니다\.$/);
     const trainedLog = lines.splice(0);
     assert.equal(trainedLog.map((line) => line.split(",")[0]), ["step 10", "step 20"], "log lines stay as the chapter prints them");
     const loaded = await trainOrLoad(tinyModel(4), new TinyBatches(8, "tiny-train:0001"), options);
-    assert.match(loaded.message, /^tiny: 저장된 가중치를 불러왔습니다 \(20 스텝, 시드 4, 학습 \d+\.\d초\)\. 다시 학습하려면 retrain: true$/);
+    assert.match(loaded.message, /^tiny: 저장된 가중치를 불러왔습니다 \(20 스텝, 시드 4, 학습 \d+\.\d초\)\. 다시 학습하려면 retrain: true를 주세요\.$/);
     assert.equal(lines, trainedLog);
   } finally {
     setLanguage(undefined);

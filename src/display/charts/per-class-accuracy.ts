@@ -29,7 +29,7 @@ export function perClassAccuracyChart(
     {
       title: options.title ?? localized({ en: "Test accuracy per class", ko: "클래스별 테스트 정확도" }),
       valueTitle: localized({ en: "Test accuracy (%)", ko: "테스트 정확도 (%)" }),
-      rule: { label: `all classes: ${((100 * correct) / Math.max(total, 1)).toFixed(2)}%`, value: (100 * correct) / Math.max(total, 1) },
+      rule: { label: `${localized({ en: "all classes", ko: "전체 클래스" })}: ${((100 * correct) / Math.max(total, 1)).toFixed(2)}%`, value: (100 * correct) / Math.max(total, 1) },
       width: options.width,
       height: options.height,
     },

@@ -48,10 +48,14 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
   return png;
 }
 
+/** Hangul and other CJK characters: about a full em wide, where Latin letters average 0.6. */
+const WIDE_CHARACTER = /[\u1100-\u11ff\u3000-\u9fff\uac00-\ud7a3\uff00-\uffef]/;
+
 /** Room left of the grid for the longest row label (an estimate of its width: the SVG has no font metrics). */
-function rowLabelWidth(rowLabels: readonly string[]): number {
-  const longest = Math.max(0, ...rowLabels.map((label) => label.length));
-  return longest === 0 ? 0 : Math.ceil(longest * ROW_LABEL_FONT_PIXELS * 0.6) + 10;
+export function rowLabelWidth(rowLabels: readonly string[]): number {
+  const ems = (label: string) => [...label.trimEnd()].reduce((sum, character) => sum + (WIDE_CHARACTER.test(character) ? 1 : 0.6), 0);
+  const longest = Math.max(0, ...rowLabels.map(ems));
+  return longest === 0 ? 0 : Math.ceil(longest * ROW_LABEL_FONT_PIXELS) + 10;
 }
 
 function labelledSvg(pngBase64: string, layout: GridLayout, captions: readonly string[], rowLabels: readonly string[]): string {
