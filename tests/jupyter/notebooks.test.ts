@@ -111,7 +111,7 @@ Object.assign(expectations, {
   "ko/4.4-cifar10-beyond-the-chapter.ipynb": {
     svgTitles: ["airbench (64/192/192): 학습", "airbench (64/192/192): 에포크마다 잰 테스트 정확도", "테스트 시 증강 없이", "테스트 정확도 (%)"],
     pngCount: 3,
-    text: [/\d+ ms per step, \d+ GFLOP\/s/, /100개 이미지 가운데 \d+개를 잘못 분류했습니다/],
+    text: [/스텝당 \d+ ms, \d+ GFLOP\/s/, /100개 이미지 가운데 \d+개를 잘못 분류했습니다/],
   },
 });
 
