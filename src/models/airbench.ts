@@ -11,7 +11,7 @@ import { tf } from "../backend";
 import { AIRBENCH_BATCH_NORM, batchNormInference, batchNormTraining, type BatchNormSettings } from "../layers/batch-norm";
 import { gelu } from "../layers/gelu";
 import { nativeMaxPool } from "../layers/pooling";
-import { recordMultiplyAdds, countMultiplyAdds } from "../layers/multiply-adds";
+import { recordMatMul, recordMultiplyAdds, countMultiplyAdds } from "../layers/multiply-adds";
 import { SeedStream, statelessUniform } from "../layers/random";
 import { ModelVariable } from "../layers/variables";
 import { AIRBENCH_WHITENING, whiteningFilters, type WhiteningSettings } from "../layers/whitening";
@@ -102,7 +102,7 @@ function airbenchLayers(trainable: readonly tf.Tensor[], whiteningFilter: tf.Ten
 }
 
 function linear(features: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
-  recordMultiplyAdds(features.shape[0] * weight.shape[0] * weight.shape[1]);
+  recordMatMul(features.shape, weight.shape);
   return tf.matMul(features, weight);
 }
 
