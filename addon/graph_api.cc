@@ -20,6 +20,13 @@
 
 #include "tensorflow/c/c_api.h"
 
+namespace tensorflow {
+// TensorFlow's own decision whether its oneDNN optimizations are on in this process
+// (tensorflow/core/util/util.h; exported by libtensorflow_framework): TF_ENABLE_ONEDNN_OPTS
+// when set, else on only for CPUs with AVX-512 VNNI or BF16, or AMX.
+bool IsMKLEnabled();
+}  // namespace tensorflow
+
 namespace cnn_graph {
 namespace {
 
@@ -771,6 +778,15 @@ napi_value HasFunction(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// oneDnnEnabled(): what TensorFlow itself decided about its oneDNN optimizations (graph
+// rewrites, oneDNN kernels for standard ops), so reports need not guess from the environment.
+napi_value OneDnnEnabled(napi_env env, napi_callback_info info) {
+  ReadCall(env, info, 0, "oneDnnEnabled()");
+  napi_value result;
+  CheckNapi(napi_get_boolean(env, tensorflow::IsMKLEnabled(), &result), "napi_get_boolean");
+  return result;
+}
+
 // failNextAttributeForTesting(graph): the next tensor attribute addOperation
 // sets on this graph fails (tests of the failure path; see GraphHolder).
 napi_value FailNextAttributeForTesting(napi_env env, napi_callback_info info) {
@@ -850,6 +866,7 @@ void ExportGraphApi(napi_env env, napi_value exports, TFE_Context *context) {
       {"addFunction", nullptr, Guarded<AddFunction>, nullptr, nullptr, nullptr, napi_default, context},
       {"removeFunction", nullptr, Guarded<RemoveFunction>, nullptr, nullptr, nullptr, napi_default, context},
       {"hasFunction", nullptr, Guarded<HasFunction>, nullptr, nullptr, nullptr, napi_default, context},
+      {"oneDnnEnabled", nullptr, Guarded<OneDnnEnabled>, nullptr, nullptr, nullptr, napi_default, context},
       {"failNextAttributeForTesting", nullptr, Guarded<FailNextAttributeForTesting>, nullptr, nullptr, nullptr,
        napi_default, context},
   };

@@ -4,9 +4,9 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { backendInfo } from "../src/backend";
+import { backendInfo, describeOneDnn } from "../src/backend";
+import { formatCpu } from "../src/native/cpu";
 import { nativeKernelReport } from "../src/layers";
 
 const root = path.resolve(__dirname, "..");
@@ -30,10 +30,10 @@ function main(): void {
     ["tfjs", info.tfjsVersion],
     ["Node.js", info.nodeVersion],
     ["Python (.venv)", pythonVersion()],
-    ["CPU", `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}`],
+    ["CPU", formatCpu(info.cpu)],
     ["TF_NUM_INTRAOP_THREADS", info.intraOpThreads],
     ["TF_NUM_INTEROP_THREADS", info.interOpThreads],
-    ["oneDNN", info.oneDnn],
+    ["oneDNN", describeOneDnn(info.oneDnn)],
     ...nativeKernelReport().map(({ name, kernel, fallbackReason }): [string, string] => [
       `kernel: ${name}`,
       fallbackReason === undefined ? kernel : `${kernel} (fallback: ${fallbackReason})`,

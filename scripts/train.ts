@@ -4,8 +4,10 @@
  * accuracy: for repeated runs with other seeds.
  *
  *   npm run train -- --model cifar-3conv [--seed 7] [--steps 10000] [--step compiled-bfloat16] [--retrain]
- *   npm run train -- --model airbench [--seed 7] [--epochs 9] [--record equal-time] [--retrain]
+ *   npm run train -- --model airbench [--seed 7] [--epochs 9 | --time-budget MINUTES] [--record equal-time] [--retrain]
  *
+ * --time-budget fits the recipe's whole schedule into that many minutes of training on this
+ * machine, as notebook 4.4 does (planAirbenchTraining), when the recipe would take longer.
  * --step picks the training step (default: compiled for the chapter's models,
  * the recipe's for airbench; see StepKind). --record NAME adds airbench's run
  * (accuracies, training time, peak resident memory) to results/airbench-runs.json
@@ -13,6 +15,7 @@
  *
  * Data come from CNN_DATA_DIR, the cache or a download (see README.md).
  */
+import { backendInfo } from "../src/backend";
 import { loadCifar10, loadMnist } from "../src/data";
 import { recordAirbenchRun } from "../src/display";
 import { createModel, modelKeys, type ModelKey } from "../src/models";
@@ -23,6 +26,9 @@ import {
   airbenchModel,
   airbenchTraining,
   chapterTraining,
+  describeStepKind,
+  describePlan,
+  planAirbenchTraining,
   STEP_KINDS,
   testAccuracy,
   trainOrLoad,
@@ -38,6 +44,7 @@ interface TrainArguments {
   seed: number;
   steps?: number;
   epochs?: number;
+  timeBudgetMinutes?: number;
   step?: StepKind;
   record?: string;
   retrain: boolean;
@@ -45,7 +52,7 @@ interface TrainArguments {
 
 const usage =
   `usage: train.ts --model ${MODELS.join("|")} [--seed N] [--step ${STEP_KINDS.join("|")}] [--retrain]\n` +
-  "  chapter models: [--steps N]; airbench: [--epochs N] [--record NAME]";
+  "  chapter models: [--steps N]; airbench: [--epochs N | --time-budget MINUTES] [--record NAME]";
 
 function parseArguments(argv: string[]): TrainArguments {
   const parsed: Partial<TrainArguments> = { seed: 42, retrain: false };
@@ -65,6 +72,7 @@ function parseArguments(argv: string[]): TrainArguments {
     } else if (flag === "--seed") parsed.seed = checkSeed(Number(argv[++i]), "--seed");
     else if (flag === "--steps") parsed.steps = number(flag, argv[++i], true);
     else if (flag === "--epochs") parsed.epochs = number(flag, argv[++i], false);
+    else if (flag === "--time-budget") parsed.timeBudgetMinutes = number(flag, argv[++i], false);
     else if (flag === "--step") {
       const kind = argv[++i];
       if (!(STEP_KINDS as readonly string[]).includes(kind)) throw new Error(`--step must be one of ${STEP_KINDS.join(", ")}, got '${kind ?? ""}'.`);
@@ -79,7 +87,10 @@ function parseArguments(argv: string[]): TrainArguments {
   if (parsed.model === undefined) throw new Error(`--model is required.\n${usage}`);
   const airbench = parsed.model === "airbench";
   if (airbench && parsed.steps !== undefined) throw new Error(`--steps is for the chapter's models; airbench trains for --epochs.\n${usage}`);
-  if (!airbench && (parsed.epochs !== undefined || parsed.record !== undefined)) throw new Error(`--epochs and --record are for airbench.\n${usage}`);
+  if (!airbench && (parsed.epochs !== undefined || parsed.timeBudgetMinutes !== undefined || parsed.record !== undefined)) {
+    throw new Error(`--epochs, --time-budget and --record are for airbench.\n${usage}`);
+  }
+  if (parsed.epochs !== undefined && parsed.timeBudgetMinutes !== undefined) throw new Error(`--epochs and --time-budget exclude each other: the budget decides the epochs.\n${usage}`);
   return parsed as TrainArguments;
 }
 
@@ -89,12 +100,12 @@ async function trainChapterModel(args: TrainArguments & { model: ModelKey }): Pr
   const data = args.model === "mnist" ? await loadMnist() : await loadCifar10();
   const model = createModel(args.model, { seed: args.seed });
   try {
-    const step = args.step ?? "compiled";
     const { batches, options } = chapterTraining(model, data.train, { seed: args.seed, retrain: args.retrain });
-    const result = await trainOrLoad(model, batches, { ...options, steps: args.steps ?? options.steps, step });
+    const result = await trainOrLoad(model, batches, { ...options, steps: args.steps ?? options.steps, step: args.step ?? "compiled" });
     console.log(messageWithWeightsPath(result));
     const accuracy = testAccuracy(model, data.test);
-    console.log(`${args.model} seed ${args.seed}, ${step} step: test accuracy ${percent(accuracy)}, training ${result.seconds.toFixed(1)} s`);
+    // The step that ran: a CPU without bfloat16 compute trains "compiled-bfloat16" in float32.
+    console.log(`${args.model} seed ${args.seed}, ${describeStepKind(result.settings.step)}: test accuracy ${percent(accuracy)}, training ${result.seconds.toFixed(1)} s`);
   } finally {
     model.dispose();
   }
@@ -102,7 +113,14 @@ async function trainChapterModel(args: TrainArguments & { model: ModelKey }): Pr
 
 async function trainAirbench(args: TrainArguments): Promise<void> {
   const cifar = await loadCifar10();
-  const recipe = { ...AIRBENCH_RECIPE, epochs: args.epochs ?? AIRBENCH_RECIPE.epochs, step: args.step ?? AIRBENCH_RECIPE.step };
+  let epochs = args.epochs ?? AIRBENCH_RECIPE.epochs;
+  const step = args.step ?? AIRBENCH_RECIPE.step;
+  if (args.timeBudgetMinutes !== undefined) {
+    const plan = await planAirbenchTraining(cifar.train, { recipe: { step }, seed: args.seed, timeBudgetMinutes: args.timeBudgetMinutes, retrain: args.retrain });
+    console.log(describePlan(plan));
+    epochs = plan.epochs;
+  }
+  const recipe = { ...AIRBENCH_RECIPE, epochs, step };
   const model = airbenchModel(recipe, { seed: args.seed });
   try {
     const { batches, options } = airbenchTraining(model, cifar.train, cifar.test, { recipe, seed: args.seed, retrain: args.retrain });
@@ -117,7 +135,7 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
     // maxRSS is in KiB; a run loaded from the cache did not train in this process.
     const peakResidentMiB = process.resourceUsage().maxRSS / 1024;
     console.log(
-      `airbench seed ${args.seed}, ${recipe.epochs} epochs, ${recipe.step} step: test accuracy ${percent(accuracy)}, ` +
+      `airbench seed ${args.seed}, ${recipe.epochs} epochs, ${describeStepKind(result.settings.step)}: test accuracy ${percent(accuracy)}, ` +
         `${percent(accuracyTta)} with test-time augmentation; training ${result.seconds.toFixed(1)} s (${result.msPerStep.toFixed(0)} ms per step); ` +
         `peak resident memory ${peakResidentMiB.toFixed(0)} MiB`,
     );
@@ -125,7 +143,7 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
       if (result.outcome !== "trained") {
         throw new Error(`--record ${args.record}: the run was loaded from the cache, so its memory was not measured; add --retrain.`);
       }
-      const flags = [`--seed ${args.seed}`, `--epochs ${recipe.epochs}`, `--record ${args.record}`, "--retrain"];
+      const flags = [`--seed ${args.seed}`, args.timeBudgetMinutes === undefined ? `--epochs ${recipe.epochs}` : `--time-budget ${args.timeBudgetMinutes}`, `--record ${args.record}`, "--retrain"];
       if (args.step !== undefined) flags.push(`--step ${args.step}`);
       recordAirbenchRun({
         name: args.record,
@@ -138,6 +156,7 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
         peakResidentMiB,
         command: `npm run train -- --model airbench ${flags.join(" ")}`,
         finishedAt: new Date().toISOString(),
+        cpuClass: backendInfo().cpu.cpuClass,
         machine: runInfo(),
       });
       console.log(`recorded as '${args.record}' (seed ${args.seed}) in results/airbench-runs.json`);

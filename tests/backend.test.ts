@@ -1,7 +1,7 @@
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { assertNativeBackend, backendInfo, tf } from "../src/backend";
+import { assertNativeBackend, backendInfo, describeOneDnn, tf } from "../src/backend";
 import { runProcess } from "./wait";
 
 // A hang guard for loading TensorFlow in a new process, far above a busy machine's time.
@@ -13,6 +13,7 @@ test("tfjs runs on the native TensorFlow backend", () => {
   const info = backendInfo();
   assert.match(info.tensorflowVersion, /^2\.\d+\.\d+/);
   assert.is(info.tfjsVersion, tf.version["tfjs-core"]);
+  assert.is(info.oneDnn.enabled, process.env.TF_ENABLE_ONEDNN_OPTS !== "0");
 });
 
 /** TensorFlow's INFO lines (absl format "I<date> ...") written while a new process loads src/backend, but the oneDNN banner. */
@@ -31,6 +32,36 @@ async function infoLinesOnLoad(logLevel: string | undefined): Promise<string[]> 
 test("loading the backend hides TensorFlow's INFO lines unless TF_CPP_MIN_LOG_LEVEL asks for them", async () => {
   assert.ok((await infoLinesOnLoad("0")).length > 0, "at level 0 TensorFlow logs INFO lines while loading (the check below needs some)");
   assert.equal(await infoLinesOnLoad(undefined), []);
+});
+
+/** backendInfo().oneDnn in a new process that loads src/backend with TF_ENABLE_ONEDNN_OPTS as given (undefined: unset). */
+async function oneDnnInNewProcess(setting: string | undefined): Promise<{ enabled: boolean; userSetting?: string }> {
+  const env = { ...process.env, TF_ENABLE_ONEDNN_OPTS: setting };
+  if (setting === undefined) delete env.TF_ENABLE_ONEDNN_OPTS;
+  const script = 'console.log("ONEDNN " + JSON.stringify(require("./src/backend").backendInfo().oneDnn))';
+  const child = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+    cwd: path.resolve(__dirname, ".."),
+    env,
+    timeoutMs: LOAD_TIMEOUT_MS,
+  });
+  assert.is(child.status, 0, child.stderr);
+  const line = child.stdout.split("\n").find((text) => text.startsWith("ONEDNN "));
+  assert.ok(line, child.stdout);
+  return JSON.parse(line.slice("ONEDNN ".length));
+}
+
+test("oneDNN is on by default on every CPU, as TensorFlow itself reports; the user's TF_ENABLE_ONEDNN_OPTS wins", async () => {
+  // On an AVX2 CPU TensorFlow's own default is off, so "on" here is the package's doing.
+  assert.equal(await oneDnnInNewProcess(undefined), { enabled: true });
+  assert.equal(await oneDnnInNewProcess(""), { enabled: true }, "an empty value counts as unset");
+  assert.equal(await oneDnnInNewProcess("0"), { enabled: false, userSetting: "0" });
+  assert.equal(await oneDnnInNewProcess("1"), { enabled: true, userSetting: "1" });
+});
+
+test("describeOneDnn says on or off and who decided", () => {
+  assert.is(describeOneDnn({ enabled: true, userSetting: undefined, maxCpuIsa: undefined }), "on (this package's default)");
+  assert.is(describeOneDnn({ enabled: false, userSetting: "0", maxCpuIsa: undefined }), "off (TF_ENABLE_ONEDNN_OPTS=0)");
+  assert.is(describeOneDnn({ enabled: true, userSetting: "1", maxCpuIsa: "AVX2" }), "on (TF_ENABLE_ONEDNN_OPTS=1, kernels capped at AVX2 by ONEDNN_MAX_CPU_ISA)");
 });
 
 test("a 3x3 SAME convolution matches a reference computed by hand", () => {

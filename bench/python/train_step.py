@@ -27,7 +27,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the tables readable
-import tensorflow as tf  # noqa: E402  (must follow the log-level setting)
+# The notebooks' package turns oneDNN on wherever the user has not set this (src/backend.ts);
+# the reference runs with the same setting, so both sides compute with the same kernels.
+if not os.environ.get("TF_ENABLE_ONEDNN_OPTS"):
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
+import tensorflow as tf  # noqa: E402  (must follow the settings above)
+from tensorflow.python.util import _pywrap_util_port  # noqa: E402  (TensorFlow's own oneDNN decision)
 
 BATCH = 50
 CLASSES = 10
@@ -226,6 +231,7 @@ def thread_settings() -> dict:
         "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
         "cpu_count": os.cpu_count(),
         "env": {name: os.environ[name] for name in THREAD_ENV_VARS if name in os.environ},
+        "onednn_enabled": _pywrap_util_port.IsMklEnabled(),
     }
 
 
@@ -296,7 +302,8 @@ def main(argv: list[str]) -> None:
             print(
                 f"{model:14s} {result['ms_per_step_median']:7.1f} ms/step (runs: {runs})  "
                 f"{result['gflop_per_step']:.2f} GFLOP/step = {result['gflop_per_s']:.0f} GFLOP/s  "
-                f"params {result['params']:,}  TF {result['tf_version']}{'  XLA' if args.xla else ''}",
+                f"params {result['params']:,}  TF {result['tf_version']}{'  XLA' if args.xla else ''}  "
+                f"oneDNN {'on' if result['threads']['onednn_enabled'] else 'off'}",
                 flush=True,
             )
 

@@ -21,7 +21,8 @@
  * with avx512_bf16 or amx_bf16 only), each repetition a fresh process right after ours, and
  * the ratio of each of our variants to PyTorch in the same precision.
  */
-import { backendInfo, tf } from "../../src/backend";
+import { backendInfo, describeOneDnn, tf } from "../../src/backend";
+import { formatCpu, hasBfloat16Compute } from "../../src/native/cpu";
 import { AirbenchModel } from "../../src/models/airbench";
 import { AIRBENCH_RECIPE } from "../../src/training/airbench-recipe";
 import { measurePeakMatMul, spread, type MatMulPeak } from "../../src/training/benchmark";
@@ -205,7 +206,7 @@ function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPre
 function main(): void {
   const args = parseArguments(process.argv.slice(2));
   const info = backendInfo();
-  console.log(`airbench step (4.4's widths: blocks of ${AIRBENCH_RECIPE.widths.blocks.join(", ")}) on ${info.backend} (TensorFlow ${info.tensorflowVersion}): ${args.steps} steps × ${args.repetitions} repetitions after ${args.warmupSteps} warm-up`);
+  console.log(`airbench step (4.4's widths: blocks of ${AIRBENCH_RECIPE.widths.blocks.join(", ")}) on ${info.backend} (TensorFlow ${info.tensorflowVersion}, oneDNN ${describeOneDnn(info.oneDnn)}; ${formatCpu(info.cpu)}): ${args.steps} steps × ${args.repetitions} repetitions after ${args.warmupSteps} warm-up`);
   let torch: TorchPrecision[] = [];
   if (args.torch) {
     setUpTorch(); // PyTorch in .venv-torch (skips in about a second when done)
@@ -214,8 +215,13 @@ function main(): void {
     torch = precisions;
   }
   // The hardware's ceiling for each precision: the best of a large matrix product (see measurePeakMatMul).
-  const peaks = { float32: measurePeakMatMul(4096, 5, "float32"), bfloat16: measurePeakMatMul(4096, 5, "bfloat16") };
-  console.log(`peak: 4096×4096 matMul ${peaks.float32.gflopsPerSecond.toFixed(0)} GFLOP/s in float32, ${peaks.bfloat16.gflopsPerSecond.toFixed(0)} GFLOP/s in mixed bfloat16`);
+  // Without bfloat16 compute the bfloat16 variants train in float32 (runnableStepKind), so float32's peak is theirs.
+  const float32 = measurePeakMatMul(4096, 5, "float32");
+  const peaks = { float32, bfloat16: hasBfloat16Compute() ? measurePeakMatMul(4096, 5, "bfloat16") : float32 };
+  console.log(
+    `peak: 4096×4096 matMul ${peaks.float32.gflopsPerSecond.toFixed(0)} GFLOP/s in float32, ` +
+      (hasBfloat16Compute() ? `${peaks.bfloat16.gflopsPerSecond.toFixed(0)} GFLOP/s in mixed bfloat16` : "no bfloat16 compute on this CPU (the bfloat16 variants run in float32)"),
+  );
   args.batchSizes.forEach((batchSize) => benchBatchSize(batchSize, args, torch, peaks));
 }
 

@@ -25,7 +25,8 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { backendInfo } from "../../src/backend";
+import { backendInfo, describeOneDnn } from "../../src/backend";
+import { formatCpu } from "../../src/native/cpu";
 import { modelKeys, type ModelKey } from "../../src/models/registry";
 import { nativeKernelReport } from "../../src/native/kernels";
 import { measurePeakMatMul, spread, TrainingStepTimer, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
@@ -115,15 +116,16 @@ function formatLine(cells: string[], widths = columns.map((column) => column.wid
 const root = path.resolve(__dirname, "../..");
 const benchPython = path.join(root, ".venv-bench/bin/python");
 
-/** One repetition of the Python reference for `model`: its ms per step (the process's own warm-up excluded). */
-function timePythonRepetition(model: ModelKey, steps: number, warmupSteps: number): number {
+/** One repetition of the Python reference for `model`: its ms per step (the process's own warm-up excluded) and whether its TensorFlow ran with oneDNN. */
+function timePythonRepetition(model: ModelKey, steps: number, warmupSteps: number): { msPerStep: number; oneDnnEnabled: boolean } {
   const output = execFileSync(
     benchPython,
     [path.join(root, "bench/python/train_step.py"), "--model", model, "--steps", String(steps), "--warmup", String(warmupSteps), "--repeats", "1", "--json"],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
-  const result = JSON.parse(output.trim().split("\n").pop() ?? "") as { ms_per_step_median: number };
-  return result.ms_per_step_median;
+  // The child inherits TF_ENABLE_ONEDNN_OPTS as src/backend set it, and reports what its TensorFlow did with it.
+  const result = JSON.parse(output.trim().split("\n").pop() ?? "") as { ms_per_step_median: number; threads: { onednn_enabled: boolean } };
+  return { msPerStep: result.ms_per_step_median, oneDnnEnabled: result.threads.onednn_enabled };
 }
 
 interface PythonTiming {
@@ -203,7 +205,7 @@ function main(): void {
   const args = parseArguments(process.argv.slice(2));
   const info = backendInfo();
   console.log(
-    `TensorFlow ${info.tensorflowVersion} (tfjs-node ${info.tfjsVersion}), ${os.cpus().length} CPUs, ` +
+    `TensorFlow ${info.tensorflowVersion} (tfjs-node ${info.tfjsVersion}), oneDNN ${describeOneDnn(info.oneDnn)}; ${formatCpu(info.cpu)}; ` +
       `load average ${os.loadavg()[0].toFixed(2)}; ` +
       `${args.steps} steps x ${args.repetitions} repetitions after ${args.warmupSteps} warm-up, batch 50`,
   );
@@ -232,6 +234,7 @@ function main(): void {
     console.log(`kernel (eager step): ${name}: ${kernel}${fallbackReason === undefined ? "" : ` (fallback: ${fallbackReason})`}`),
   );
   const pythonMs: number[][] = args.models.map(() => []);
+  const pythonOneDnn = new Set<boolean>();
   const torchMs: Record<TorchPrecision, number[][]> = { float32: args.models.map(() => []), bfloat16: args.models.map(() => []) };
   let torchExample = null as TorchResult | null; // for the version line (assigned in a callback, hence the cast)
   for (let repetition = 0; repetition < args.repetitions; repetition++) {
@@ -239,7 +242,11 @@ function main(): void {
       compiledTimers[i].timeRepetition(args.steps);
       eagerTimers[i]?.timeRepetition(args.steps);
       bfloat16Timers[i]?.timeRepetition(args.steps);
-      if (args.python) pythonMs[i].push(timePythonRepetition(model, args.steps, args.warmupSteps));
+      if (args.python) {
+        const { msPerStep, oneDnnEnabled } = timePythonRepetition(model, args.steps, args.warmupSteps);
+        pythonMs[i].push(msPerStep);
+        pythonOneDnn.add(oneDnnEnabled);
+      }
       if (args.torch) {
         for (const precision of torchPrecisionList) {
           const result = timeTorchRepetition(model, precision, args.steps, args.warmupSteps);
@@ -264,6 +271,7 @@ function main(): void {
         return { model: timing.model, msPerStep, gflopsPerSecond: timing.flopsPerStep / msPerStep.median / 1e6, ratio: timing.msPerStep.median / msPerStep.median };
       })
     : [];
+  if (args.python) console.log(`oneDNN: Python TensorFlow ${[...pythonOneDnn].map((on) => (on ? "on" : "off")).join(" and ")}, the notebooks' ${describeOneDnn(info.oneDnn)}`);
   printComparison(timings, eagerTimings, bfloat16Timings, timings.map((_, i) => python[i] ?? null), peak);
   const torchTiming = (precision: TorchPrecision, i: number): TorchTiming | null => {
     if (torchMs[precision][i].length === 0) return null;

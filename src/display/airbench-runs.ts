@@ -27,11 +27,13 @@ export interface AirbenchRunRecord {
   /** How to make this record again. */
   command: string;
   finishedAt: string;
+  /** The class of CPU it ran on (cpuClass: "AVX2", "AVX-512 with bfloat16", ...): speeds hold for that class. */
+  cpuClass: string;
   machine: string;
 }
 
 const NUMBER_FIELDS = ["seed", "epochs", "trainSeconds", "msPerStep", "testAccuracy", "testAccuracyTta", "peakResidentMiB"] as const;
-const STRING_FIELDS = ["name", "command", "finishedAt", "machine"] as const;
+const STRING_FIELDS = ["name", "command", "finishedAt", "cpuClass", "machine"] as const;
 
 function recordProblem(run: unknown, where: string): string | undefined {
   if (run === null || typeof run !== "object") return `${where} is not an object`;
@@ -59,12 +61,12 @@ export function readAirbenchRuns(file: string = AIRBENCH_RUNS_FILE): AirbenchRun
   return runs as AirbenchRunRecord[];
 }
 
-/** Adds `run` to the file, replacing an earlier run of the same name and seed. */
+/** Adds `run` to the file, replacing an earlier run of the same name and seed on the same class of CPU. */
 export function recordAirbenchRun(run: AirbenchRunRecord, file: string = AIRBENCH_RUNS_FILE): void {
   const problem = recordProblem(run, "the run");
   if (problem) throw new Error(`recordAirbenchRun: ${problem}.`);
-  const runs = readAirbenchRuns(file).filter((other) => other.name !== run.name || other.seed !== run.seed);
+  const runs = readAirbenchRuns(file).filter((other) => other.name !== run.name || other.seed !== run.seed || other.cpuClass !== run.cpuClass);
   runs.push(run);
-  runs.sort((a, b) => a.name.localeCompare(b.name) || a.seed - b.seed);
+  runs.sort((a, b) => a.cpuClass.localeCompare(b.cpuClass) || a.name.localeCompare(b.name) || a.seed - b.seed);
   writeFileAtomic(file, `${JSON.stringify({ runs }, null, 2)}\n`);
 }

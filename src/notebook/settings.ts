@@ -14,6 +14,18 @@ export interface NotebookSettings {
   retrain: boolean;
   /** The language of charts, captions and status lines: "en" or "ko" (CNN_LANG, default "en"). */
   language: Language;
+  /**
+   * Minutes of training that 4.4's recipe may take on this machine (CNN_TIME_BUDGET_MINUTES,
+   * default 15; "none" or null: the full recipe, however long it takes).
+   */
+  timeBudgetMinutes: number | null;
+}
+
+const DEFAULT_TIME_BUDGET_MINUTES = 15;
+
+function parseTimeBudget(raw: string | undefined): number | null {
+  if (raw === undefined || raw.trim() === "") return DEFAULT_TIME_BUDGET_MINUTES;
+  return raw.trim().toLowerCase() === "none" ? null : parseNumber("CNN_TIME_BUDGET_MINUTES", raw);
 }
 
 function parseNumber(name: string, raw: string): number {
@@ -29,7 +41,7 @@ function parseFlag(raw: string): boolean {
 }
 
 /**
- * Settings from CNN_STEP_SCALE, CNN_SEED, CNN_RETRAIN and CNN_LANG, overridden by
+ * Settings from CNN_STEP_SCALE, CNN_SEED, CNN_RETRAIN, CNN_LANG and CNN_TIME_BUDGET_MINUTES, overridden by
  * `overrides`; each value is checked here, so a bad one is reported under the name it was
  * set by. The language applies to everything the package shows from then on.
  */
@@ -46,12 +58,20 @@ export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env 
         : env.CNN_LANG === undefined || env.CNN_LANG === ""
           ? "en"
           : parseLanguage(env.CNN_LANG, "CNN_LANG"),
+    timeBudgetMinutes: overrides.timeBudgetMinutes !== undefined ? overrides.timeBudgetMinutes : parseTimeBudget(env.CNN_TIME_BUDGET_MINUTES),
   };
   const { stepScale } = settings;
   if (!(stepScale > 0 && stepScale <= 10)) {
     throw new Error(
       `${source("stepScale", "CNN_STEP_SCALE")}: stepScale ${stepScale} is not valid: expected a number in (0, 10], ` +
         "e.g. 0.1 for a tenth of the steps.",
+    );
+  }
+  const budget = settings.timeBudgetMinutes;
+  if (budget !== null && !(budget > 0 && Number.isFinite(budget))) {
+    throw new Error(
+      `${source("timeBudgetMinutes", "CNN_TIME_BUDGET_MINUTES")}: timeBudgetMinutes ${budget} is not valid: ` +
+        'expected a number of minutes > 0 (e.g. 15), or null ("none") to train the full recipe however long it takes.',
     );
   }
   checkSeed(settings.seed, `${source("seed", "CNN_SEED")}: seed`);

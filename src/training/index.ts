@@ -12,6 +12,7 @@ export {
   eagerTrainingStep,
   evaluateBatch,
   runnableStepKind,
+  describeStepKind,
   trainingLoss,
   STEP_KINDS,
   type StepKind,
@@ -63,6 +64,7 @@ export {
   type AirbenchTrainingSettings,
   type SgdRecipeSettings,
 } from "./airbench-recipe";
+export { planAirbenchTraining, describePlan, type TimeBudgetPlan, type TimeBudgetSettings } from "./time-budget";
 export {
   TrainingStepTimer,
   timeTrainingSteps,

@@ -52,6 +52,11 @@ export function runnableStepKind(kind: StepKind, warn: (line: string) => void = 
   return kind;
 }
 
+/** A step kind with the precision it computes in, e.g. "compiled step (float32)". */
+export function describeStepKind(kind: StepKind): string {
+  return `${kind} step (${kind === "compiled-bfloat16" ? "mixed bfloat16" : "float32"})`;
+}
+
 /** The step's loss: mean softmax cross-entropy of the logits against the (smoothed) one-hot labels. */
 export function trainingLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, labelSmoothing: number): tf.Scalar {
   return labelSmoothing === 0 ? crossEntropyCost(logits, labels) : labelSmoothedCrossEntropy(logits, labels, labelSmoothing);

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "../../src/display";
 
-function run(name: string, seed: number, testAccuracyTta: number): AirbenchRunRecord {
+function run(name: string, seed: number, testAccuracyTta: number, cpuClass = "AVX-512 with bfloat16"): AirbenchRunRecord {
   return {
     name,
     seed,
@@ -17,6 +17,7 @@ function run(name: string, seed: number, testAccuracyTta: number): AirbenchRunRe
     peakResidentMiB: 2300,
     command: `npm run train -- --model airbench --seed ${seed} --epochs 9 --record ${name} --retrain`,
     finishedAt: "2026-12-05T03:00:00.000Z",
+    cpuClass,
     machine: "a test",
   };
 }
@@ -25,15 +26,21 @@ function scratchFile(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airbench-runs-")), "runs.json");
 }
 
-test("no file: no runs; recorded runs read back sorted by name and seed, and a run of the same name and seed replaces the earlier one", () => {
+test("no file: no runs; recorded runs read back sorted by CPU class, name and seed; a run of the same name and seed on the same CPU class replaces the earlier one", () => {
   const file = scratchFile();
   assert.equal(readAirbenchRuns(file), []);
   recordAirbenchRun(run("recipe", 42, 0.9), file);
   recordAirbenchRun(run("equal-time", 7, 0.899), file);
   recordAirbenchRun(run("recipe", 7, 0.901), file);
   recordAirbenchRun(run("recipe", 42, 0.905), file);
+  recordAirbenchRun(run("recipe", 42, 0.87, "AVX2"), file);
   const runs = readAirbenchRuns(file);
-  assert.equal(runs.map(({ name, seed, testAccuracyTta }) => [name, seed, testAccuracyTta]), [["equal-time", 7, 0.899], ["recipe", 7, 0.901], ["recipe", 42, 0.905]]);
+  assert.equal(runs.map(({ cpuClass, name, seed, testAccuracyTta }) => [cpuClass, name, seed, testAccuracyTta]), [
+    ["AVX-512 with bfloat16", "equal-time", 7, 0.899],
+    ["AVX-512 with bfloat16", "recipe", 7, 0.901],
+    ["AVX-512 with bfloat16", "recipe", 42, 0.905],
+    ["AVX2", "recipe", 42, 0.87],
+  ]);
   assert.equal(fs.readdirSync(path.dirname(file)), ["runs.json"], "written atomically: no temporary file left");
 });
 

@@ -4,13 +4,20 @@ import { currentLanguage, localized, setLanguage } from "../../src/language";
 import { notebookSettings } from "../../src/notebook/settings";
 
 test("defaults are the chapter's runs", () => {
-  assert.equal(notebookSettings({}, {}), { stepScale: 1, seed: 42, retrain: false, language: "en" });
+  assert.equal(notebookSettings({}, {}), { stepScale: 1, seed: 42, retrain: false, language: "en", timeBudgetMinutes: 15 });
 });
 
 test("the environment sets the defaults and explicit values win", () => {
-  const env = { CNN_STEP_SCALE: "0.01", CNN_SEED: "7", CNN_RETRAIN: "1", CNN_LANG: "ko" };
-  assert.equal(notebookSettings({}, env), { stepScale: 0.01, seed: 7, retrain: true, language: "ko" });
-  assert.equal(notebookSettings({ seed: 3, retrain: false, language: "en" }, env), { stepScale: 0.01, seed: 3, retrain: false, language: "en" });
+  const env = { CNN_STEP_SCALE: "0.01", CNN_SEED: "7", CNN_RETRAIN: "1", CNN_LANG: "ko", CNN_TIME_BUDGET_MINUTES: "30" };
+  assert.equal(notebookSettings({}, env), { stepScale: 0.01, seed: 7, retrain: true, language: "ko", timeBudgetMinutes: 30 });
+  assert.equal(notebookSettings({ seed: 3, retrain: false, language: "en", timeBudgetMinutes: null }, env), {
+    stepScale: 0.01,
+    seed: 3,
+    retrain: false,
+    language: "en",
+    timeBudgetMinutes: null,
+  });
+  assert.is(notebookSettings({}, { CNN_TIME_BUDGET_MINUTES: "none" }).timeBudgetMinutes, null, '"none": no budget');
 });
 
 test("bad values give one clear error naming the setting", () => {
@@ -20,6 +27,9 @@ test("bad values give one clear error naming the setting", () => {
   assert.throws(() => notebookSettings({}, { CNN_RETRAIN: "maybe" }), /CNN_RETRAIN="maybe"/);
   assert.throws(() => notebookSettings({}, { CNN_LANG: "kr" }), /^CNN_LANG="kr" is not a language of these notebooks: use "en" or "ko"\.$/);
   assert.throws(() => notebookSettings({ language: "de" as "en" }, {}), /notebookSettings\(\{ language \}\)="de" is not a language/);
+  assert.throws(() => notebookSettings({}, { CNN_TIME_BUDGET_MINUTES: "soon" }), /CNN_TIME_BUDGET_MINUTES="soon" is not a number/);
+  assert.throws(() => notebookSettings({}, { CNN_TIME_BUDGET_MINUTES: "-5" }), /^CNN_TIME_BUDGET_MINUTES: timeBudgetMinutes -5 is not valid: expected a number of minutes > 0/);
+  assert.throws(() => notebookSettings({ timeBudgetMinutes: 0 }, {}), /^notebookSettings\(\{ timeBudgetMinutes \}\): timeBudgetMinutes 0 is not valid/);
 });
 
 test("the language chosen in the settings is what the package shows from then on", () => {
