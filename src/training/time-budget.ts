@@ -92,8 +92,10 @@ export async function planAirbenchTraining(trainSet: ImageSet, settings: TimeBud
   const stepsPerEpoch = Math.floor(trainSet.count / recipe.batchSize);
   const secondsFor = (epochs: number) => (Math.ceil(stepsPerEpoch * epochs) * msPerStep) / 1000;
   const recipeSeconds = secondsFor(recipeEpochs);
-  const fitted = budget === null ? recipeEpochs : Math.floor((budget * 60) / secondsFor(1) / EPOCH_GRANULARITY) * EPOCH_GRANULARITY;
-  const epochs = Math.max(EPOCH_GRANULARITY, Math.min(recipeEpochs, Number(fitted.toFixed(1))));
+  const fits = budget === null || recipeSeconds <= budget * 60;
+  // Whole tenths (toFixed drops the float noise of the product), at least one tenth of an epoch.
+  const fitted = Math.max(EPOCH_GRANULARITY, Number((Math.floor((budget ?? 0) * 60 / secondsFor(1) / EPOCH_GRANULARITY) * EPOCH_GRANULARITY).toFixed(1)));
+  const epochs = fits ? recipeEpochs : Math.min(recipeEpochs, fitted);
   const plan: TimeBudgetPlan = {
     timeBudgetMinutes: budget,
     recipeEpochs,
@@ -159,14 +161,16 @@ function readPlan(file: string): TimeBudgetPlan | null {
 }
 
 const minutes = (seconds: number) => (seconds / 60).toFixed(1);
+/** Epochs as a reader reads them: 11, 3.9, 0.044 (not 0.044000000000000004). */
+const epochText = (epochs: number) => String(Number(epochs.toFixed(3)));
 
 /** What the plan says to a reader: the measured step, the recipe's time here, and what will train. */
 export function describePlan(plan: TimeBudgetPlan): string {
   const { msPerStep, recipeEpochs, recipeSeconds, epochs, plannedSeconds, timeBudgetMinutes: budget, machine } = plan;
   const when = `${plan.measuredAt.replace("T", " ").slice(0, 16)} UTC`;
   const measured = localized({
-    en: `On this machine (${machine}) a training step of the recipe takes ${msPerStep.toFixed(0)} ms (median of ${TIMED_STEPS} steps, measured ${when}${plan.reused ? " by an earlier run with these settings" : ""}), so its ${recipeEpochs} epochs would train in ${minutes(recipeSeconds)} minutes.`,
-    ko: `이 컴퓨터(${machine})에서 레시피의 학습 스텝 하나는 ${msPerStep.toFixed(0)} ms 걸립니다(${TIMED_STEPS} 스텝의 중앙값, ${when}${plan.reused ? "에 같은 설정의 이전 실행이" : "에"} 측정). 따라서 ${recipeEpochs} 에포크를 학습하는 데 ${minutes(recipeSeconds)}분이 걸립니다.`,
+    en: `On this machine (${machine}) a training step of the recipe takes ${msPerStep.toFixed(0)} ms (median of ${TIMED_STEPS} steps, measured ${when}${plan.reused ? " by an earlier run with these settings" : ""}), so its ${epochText(recipeEpochs)} epochs would train in ${minutes(recipeSeconds)} minutes.`,
+    ko: `이 컴퓨터(${machine})에서 레시피의 학습 스텝 하나는 ${msPerStep.toFixed(0)} ms 걸립니다(${TIMED_STEPS} 스텝의 중앙값, ${when}${plan.reused ? "에 같은 설정의 이전 실행이" : "에"} 측정). 따라서 ${epochText(recipeEpochs)} 에포크를 학습하는 데 ${minutes(recipeSeconds)}분이 걸립니다.`,
   });
   const what =
     epochs === recipeEpochs
@@ -175,8 +179,8 @@ export function describePlan(plan: TimeBudgetPlan): string {
           ko: budget === null ? "시간 예산이 없으므로 레시피 전체를 학습합니다." : `${budget}분의 시간 예산 안에 들어가므로 레시피 전체를 학습합니다.`,
         })
       : localized({
-          en: `That is more than the time budget of ${budget} minutes, so the whole schedule (warm-up, decay, weight averaging) is fitted into ${epochs} epochs: about ${minutes(plannedSeconds)} minutes of training, plus a test evaluation after each epoch.`,
-          ko: `시간 예산 ${budget}분보다 길므로, 학습률 일정 전체(워밍업, 감소, 가중치 평균)를 ${epochs} 에포크에 맞춥니다. 학습에 약 ${minutes(plannedSeconds)}분, 그리고 에포크마다 테스트 평가가 더해집니다.`,
+          en: `That is more than the time budget of ${budget} minutes, so the whole schedule (warm-up, decay, weight averaging) is fitted into ${epochText(epochs)} epochs: about ${minutes(plannedSeconds)} minutes of training, plus a test evaluation after each epoch.`,
+          ko: `시간 예산 ${budget}분보다 길므로, 학습률 일정 전체(워밍업, 감소, 가중치 평균)를 ${epochText(epochs)} 에포크에 맞춥니다. 학습에 약 ${minutes(plannedSeconds)}분, 그리고 에포크마다 테스트 평가가 더해집니다.`,
         });
   return `${measured}\n${what}`;
 }
