@@ -33,6 +33,8 @@ const FIXED_FIGURES: Record<string, string> = {
   "93%": "airbench93's published GPU result",
   "94%": "airbench94's published GPU result",
   "23%": "the share of steps over which airbench's schedule warms up",
+  "15 minutes": "4.4's default time budget (notebookSettings' timeBudgetMinutes), a setting, not a result",
+  "15 분": "4.4's default time budget (notebookSettings' timeBudgetMinutes), a setting, not a result",
 };
 
 /** A number followed by a percent sign or a unit of time: "98.57%", "406 s", "14 minutes", "0.8 ms", "406초", "14분". */
