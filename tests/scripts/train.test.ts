@@ -14,7 +14,10 @@ const FLAG_CHECK_MS = 3 * 60 * 1000;
 test("flags that do not fit the model stop the script with one message naming the flag", async () => {
   const cases: Array<[string[], RegExp]> = [
     [["--model", "airbench", "--steps", "100"], /^train: --steps is for the chapter's models; airbench trains for --epochs\.$/m],
-    [["--model", "mnist", "--epochs", "3"], /^train: --epochs and --record are for airbench\.$/m],
+    [["--model", "mnist", "--epochs", "3"], /^train: --epochs, --time-budget and --record are for airbench\.$/m],
+    [["--model", "mnist", "--time-budget", "15"], /^train: --epochs, --time-budget and --record are for airbench\.$/m],
+    [["--model", "airbench", "--epochs", "3", "--time-budget", "15"], /^train: --epochs and --time-budget exclude each other: the budget decides the epochs\.$/m],
+    [["--model", "airbench", "--time-budget", "soon"], /^train: --time-budget needs a number > 0, got 'soon'\.$/m],
     [["--model", "airbench", "--epochs", "0"], /^train: --epochs needs a number > 0, got '0'\.$/m],
     [["--model", "airbench", "--record", "Equal Time"], /^train: --record needs a name of lower-case letters, digits and dashes, got 'Equal Time'\.$/m],
     [["--model", "resnet"], /^train: --model must be one of mnist, .*, airbench, got 'resnet'\.$/m],
