@@ -116,7 +116,7 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
   let epochs = args.epochs ?? AIRBENCH_RECIPE.epochs;
   const step = args.step ?? AIRBENCH_RECIPE.step;
   if (args.timeBudgetMinutes !== undefined) {
-    const plan = await planAirbenchTraining(cifar.train, { recipe: { step }, seed: args.seed, timeBudgetMinutes: args.timeBudgetMinutes, retrain: args.retrain });
+    const plan = await planAirbenchTraining(cifar.train, { recipe: { step }, seed: args.seed, timeBudgetMinutes: args.timeBudgetMinutes });
     console.log(describePlan(plan));
     epochs = plan.epochs;
   }

@@ -3,7 +3,9 @@
  * training engine measure how long a step takes here, and a recipe that would
  * train longer than the time budget gets its whole schedule fitted into fewer
  * epochs. The plan is cached beside the weights, so the same settings on the
- * same machine find the same epochs, and so the cached run, again.
+ * same machine find the same epochs, and so the cached run, again; retraining
+ * keeps it too, so that runs of several seeds share their epochs. To measure
+ * again, delete the plan's file (airbench-plan-*.json in the weights folder).
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -34,8 +36,6 @@ export interface TimeBudgetSettings {
   stepScale?: number;
   /** Minutes of training the recipe may take; null: the full recipe, however long. */
   timeBudgetMinutes: number | null;
-  /** Measure again even when a plan for these settings is cached. */
-  retrain?: boolean;
   /** Default: defaultWeightsDir(). */
   weightsDir?: string;
 }
@@ -63,7 +63,7 @@ export interface TimeBudgetPlan {
  * Measures a training step of the recipe on `trainSet` (a throwaway model,
  * the real engine and batches) and fits the recipe's epochs into the time
  * budget. A cached plan for the same recipe, budget, data and machine is
- * reused unless `retrain` is set.
+ * reused.
  */
 export async function planAirbenchTraining(trainSet: ImageSet, settings: TimeBudgetSettings): Promise<TimeBudgetPlan> {
   const budget = settings.timeBudgetMinutes;
@@ -84,10 +84,8 @@ export async function planAirbenchTraining(trainSet: ImageSet, settings: TimeBud
     tensorflow: info.tensorflowVersion,
   };
   const file = planFilePath(settings.weightsDir ?? defaultWeightsDir(), key);
-  if (!settings.retrain) {
-    const cached = readPlan(file);
-    if (cached !== null) return { ...cached, reused: true };
-  }
+  const cached = readPlan(file);
+  if (cached !== null) return { ...cached, reused: true };
   const msPerStep = await measureStep(trainSet, recipe, settings.seed);
   const stepsPerEpoch = Math.floor(trainSet.count / recipe.batchSize);
   const secondsFor = (epochs: number) => (Math.ceil(stepsPerEpoch * epochs) * msPerStep) / 1000;
