@@ -5,8 +5,7 @@
 // Hides TensorFlow's C++ INFO lines (such as the CPU-feature notice) and keeps its warnings
 // and errors; it only works when set before the library loads, just below. The "oneDNN custom
 // operations are on" line still prints once per process: TensorFlow logs it while the library
-// loads, before this setting applies (no level hides it; TF_ENABLE_ONEDNN_OPTS=0 would, by
-// turning off the oneDNN kernels the layers run on).
+// loads, before this setting applies (no level hides it; TF_ENABLE_ONEDNN_OPTS=0 would).
 process.env.TF_CPP_MIN_LOG_LEVEL ??= "1";
 // TensorFlow turns its oneDNN optimizations on by itself only on CPUs with AVX-512 VNNI or BF16,
 // or AMX; on an AVX2 CPU (most laptops) its default leaves them off and a training step runs at

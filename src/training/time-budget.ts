@@ -7,7 +7,6 @@
  * keeps it too, so that runs of several seeds share their epochs. To measure
  * again, delete the plan's file (airbench-plan-*.json in the weights folder).
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { backendInfo } from "../backend";
@@ -18,7 +17,8 @@ import { silentProgress } from "../output/progress-sink";
 import { AIRBENCH_RECIPE, airbenchModel, airbenchTraining, checkRecipe, type AirbenchRecipe } from "./airbench-recipe";
 import { runnableStepKind } from "./step";
 import { train } from "./train";
-import { canonicalJson, defaultWeightsDir } from "./train-or-load";
+import { spread } from "./benchmark";
+import { defaultWeightsDir, keyHash } from "./train-or-load";
 
 /** Steps run before the timed ones: the first builds and optimizes the compiled step. */
 const WARMUP_STEPS = 2;
@@ -130,21 +130,14 @@ async function measureStep(trainSet: ImageSet, recipe: AirbenchRecipe, seed: num
     });
     // stepEnds[0] is the start point (before the first step); stepEnds[i] ends step i.
     const durations = stepEnds.slice(WARMUP_STEPS + 1).map((end, i) => end - stepEnds[WARMUP_STEPS + i]);
-    return median(durations);
+    return spread(durations).median;
   } finally {
     model.dispose();
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function planFilePath(weightsDir: string, key: unknown): string {
-  const hash = createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 12);
-  return path.join(weightsDir, `airbench-plan-${hash}.json`);
+  return path.join(weightsDir, `airbench-plan-${keyHash(key)}.json`);
 }
 
 /** The cached plan, or null when there is none or it cannot be read (it is then measured again and rewritten). */

@@ -99,8 +99,12 @@ export function runKey(model: TrainableModel, seed: number, settings: TrainingSe
 
 /** The cache file of a run: the model's key, a hash of the run's key, and the seed. */
 export function weightsFilePath(weightsDir: string, key: RunKey, modelKey: string): string {
-  const hash = createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 12);
-  return path.join(weightsDir, `${modelKey}-${hash}-seed${key.seed}.weights`);
+  return path.join(weightsDir, `${modelKey}-${keyHash(key)}-seed${key.seed}.weights`);
+}
+
+/** A short hash of a key's canonical JSON, for cache file names: equal keys, equal names. */
+export function keyHash(key: unknown): string {
+  return createHash("sha256").update(canonicalJson(key)).digest("hex").slice(0, 12);
 }
 
 /** How a stored key differs from the wanted one, field by field (empty when equal). */
