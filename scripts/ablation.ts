@@ -15,21 +15,11 @@
 import * as path from "path";
 import { displayPath } from "../src/cache";
 import { loadCifar10 } from "../src/data";
-import { writeAblationResults, ABLATION_RESULTS_FILE, type AblationRun } from "../src/display";
+
 import { runInfo } from "../src/notebook";
 import { checkSeed } from "../src/seed";
-import {
-  AIRBENCH_RECIPE,
-  AIRBENCH_INGREDIENTS,
-  airbenchModel,
-  airbenchTraining,
-  testAccuracy,
-  trainOrLoad,
-  messageWithWeightsPath,
-  withoutIngredient,
-  type AirbenchIngredient,
-  type AirbenchRecipe,
-} from "../src/training";
+import { testAccuracy, trainOrLoad, messageWithWeightsPath } from "../src/training";
+import { ABLATION_RESULTS_FILE, AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, airbenchModel, airbenchTraining, type AblationRun, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient, writeAblationResults, testTimeAugmented } from "../src/recipes";
 
 interface AblationArguments {
   epochs: number;
@@ -105,7 +95,7 @@ async function main(): Promise<void> {
       console.log(`  ${messageWithWeightsPath(result)}`);
       const silent = { log: () => {} };
       const accuracy = testAccuracy(model, cifar.test, silent);
-      const accuracyTta = testAccuracy(model, cifar.test, { ...silent, testTimeAugmentation: recipe.testTimeAugmentation });
+      const accuracyTta = testAccuracy(model, cifar.test, { ...silent, logits: testTimeAugmented(model, recipe.testTimeAugmentation) });
       console.log(`  test accuracy ${percent(accuracy)}, with test-time augmentation ${percent(accuracyTta)}; ${result.msPerStep.toFixed(0)} ms per step`);
       run = {
         removed,

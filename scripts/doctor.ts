@@ -5,7 +5,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { backendInfo, describeOneDnn } from "../src/backend";
+import { backendInfo, describeOneDnn } from "../src/native/backend";
 import { formatCpu } from "../src/native/cpu";
 import { nativeKernelReport } from "../src/layers";
 

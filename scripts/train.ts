@@ -15,26 +15,14 @@
  *
  * Data come from CNN_DATA_DIR, the cache or a download (see README.md).
  */
-import { backendInfo } from "../src/backend";
+import { backendInfo } from "../src/native/backend";
 import { loadCifar10, loadMnist } from "../src/data";
-import { recordAirbenchRun } from "../src/display";
+
 import { createModel, modelKeys, type ModelKey } from "../src/models";
 import { runInfo } from "../src/notebook";
 import { checkSeed } from "../src/seed";
-import {
-  AIRBENCH_RECIPE,
-  airbenchModel,
-  airbenchTraining,
-  chapterTraining,
-  describeStepKind,
-  describePlan,
-  planAirbenchTraining,
-  STEP_KINDS,
-  testAccuracy,
-  trainOrLoad,
-  messageWithWeightsPath,
-  type StepKind,
-} from "../src/training";
+import { describeStepKind, STEP_KINDS, testAccuracy, trainOrLoad, messageWithWeightsPath, type StepKind } from "../src/training";
+import { AIRBENCH_RECIPE, airbenchModel, airbenchTraining, chapterTraining, describePlan, planAirbenchTraining, recordAirbenchRun, testTimeAugmented } from "../src/recipes";
 
 const MODELS = [...modelKeys, "airbench"] as const;
 type TrainModel = ModelKey | "airbench";
@@ -131,7 +119,7 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
     console.log(messageWithWeightsPath(result));
     const silent = { log: () => {} };
     const accuracy = testAccuracy(model, cifar.test, silent);
-    const accuracyTta = testAccuracy(model, cifar.test, { ...silent, testTimeAugmentation: recipe.testTimeAugmentation });
+    const accuracyTta = testAccuracy(model, cifar.test, { ...silent, logits: testTimeAugmented(model, recipe.testTimeAugmentation) });
     // maxRSS is in KiB; a run loaded from the cache did not train in this process.
     const peakResidentMiB = process.resourceUsage().maxRSS / 1024;
     console.log(

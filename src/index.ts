@@ -5,17 +5,17 @@
  */
 
 // The native TensorFlow backend.
-export { tf, backendInfo, type BackendInfo } from "./backend";
+export { tf, backendInfo, type BackendInfo } from "./native/backend";
 export { displayPath } from "./cache";
 
 // Output in a notebook or a terminal.
 export { inNotebook, displayBundle, liveDisplay, ProgressReporter, type LiveDisplay, type ProgressOptions } from "./output";
 
 // Data.
-export { loadMnist, loadCifar10, DatasetError, ImageSet, EpochBatches, AirbenchAugmentation, cropAndFlip, planForBatch, CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./data";
-export type { LoadOptions, DatasetSplits, AugmentationPlan, EpochBatchOptions } from "./data";
+export { loadMnist, loadCifar10, DatasetError, ImageSet, CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./data";
+export type { LoadOptions, DatasetSplits } from "./data";
 
-// The chapter's layers and airbench's.
+// The chapter's layers, and the generic ones airbench adds.
 export {
   conv2d,
   maxPool,
@@ -28,10 +28,7 @@ export {
   fullLayer,
   batchNormTraining,
   batchNormInference,
-  AIRBENCH_BATCH_NORM,
   gelu,
-  whiteningFilters,
-  AIRBENCH_WHITENING,
   ModelVariable,
 } from "./layers";
 
@@ -41,51 +38,31 @@ export {
   modelKeys,
   modelDefinitions,
   ChapterModel,
-  AirbenchModel,
-  AIRBENCH93_WIDTHS,
-  CIFAR10_MEAN,
-  CIFAR10_STD,
-  normalizeCifar,
   REFERENCE_FIGURES,
   describePythonRuns,
   type ReferenceFigures,
   type TrainableModel,
   type ModelDefinition,
   type ModelKey,
-  type AirbenchWidths,
 } from "./models";
 
-// Training and evaluation: one engine for every model.
+// The training engine: one loop, step, cache and evaluation for every model.
 export {
   train,
   trainOrLoad,
-  chapterTraining,
-  airbenchModel,
-  airbenchTraining,
-  planAirbenchTraining,
-  describePlan,
-  type TimeBudgetPlan,
   testAccuracy,
   accuracyOf,
   predictions,
   confusionMatrix,
   confusionOf,
-  augmentedLogits,
   crossEntropyCost,
   accuracy,
   smoothLabels,
-  AIRBENCH_LABEL_SMOOTHING,
   AdamOptimizer,
   NesterovSgdOptimizer,
-  sgdSettings,
   triangularMultiplier,
-  AIRBENCH_SCHEDULE,
   Lookahead,
   lookaheadDecay,
-  AIRBENCH_RECIPE,
-  AIRBENCH_PYTORCH_PEER,
-  AIRBENCH_INGREDIENTS,
-  withoutIngredient,
   STEP_KINDS,
   formatLogLine,
   TrainingInterruptedError,
@@ -99,12 +76,49 @@ export {
   type EpochRecord,
   type HistoryEntry,
   type CurvePoint,
-  type TestTimeAugmentation,
-  type AirbenchRecipe,
-  type AirbenchIngredient,
   type BatchSource,
   type TestSet,
 } from "./training";
+
+// The recipes over the engine: the chapter's and airbench's (4.4).
+export {
+  chapterTraining,
+  AIRBENCH_RECIPE,
+  AIRBENCH_PYTORCH_PEER,
+  AIRBENCH_INGREDIENTS,
+  AIRBENCH_SCHEDULE,
+  AIRBENCH_LABEL_SMOOTHING,
+  AIRBENCH_BATCH_NORM,
+  AIRBENCH_WHITENING,
+  AIRBENCH93_WIDTHS,
+  withoutIngredient,
+  sgdSettings,
+  airbenchModel,
+  airbenchTraining,
+  planAirbenchTraining,
+  describePlan,
+  AirbenchModel,
+  whiteningFilters,
+  normalizeCifar,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  EpochBatches,
+  AirbenchAugmentation,
+  cropAndFlip,
+  planForBatch,
+  augmentedLogits,
+  testTimeAugmented,
+  readAblationResults,
+  readAirbenchRuns,
+  type TimeBudgetPlan,
+  type TestTimeAugmentation,
+  type AirbenchRecipe,
+  type AirbenchIngredient,
+  type AirbenchWidths,
+  type AirbenchRunRecord,
+  type AugmentationPlan,
+  type EpochBatchOptions,
+} from "./recipes";
 
 // Charts and image grids.
 export {
@@ -120,8 +134,6 @@ export {
   percentBarsChart,
   ablationChart,
   ablationRunName,
-  readAblationResults,
-  readAirbenchRuns,
   trainingCurvesChart,
   LiveChart,
   LiveTrainingCurves,
@@ -132,7 +144,6 @@ export {
   featureMapTiles,
   showMisclassified,
   type AccuracyReference,
-  type AirbenchRunRecord,
 } from "./display";
 
 // Helpers for the notebooks themselves.

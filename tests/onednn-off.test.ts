@@ -1,5 +1,5 @@
 /**
- * The package turns TensorFlow's oneDNN optimizations on (src/backend.ts), so the rest of the
+ * The package turns TensorFlow's oneDNN optimizations on (src/native/backend.ts), so the rest of the
  * suite runs with them. A reader may turn them off (TF_ENABLE_ONEDNN_OPTS=0), and CPUs differ in
  * which kernels oneDNN picks: the numerics-sensitive tests must pass either way. This runs them
  * again in a child with oneDNN forced off: gradients against plain tfjs, compiled against eager
@@ -12,7 +12,7 @@ import * as assert from "uvu/assert";
 import { runProcess } from "./wait";
 
 const NUMERICS_TESTS = [
-  "backend",
+  "native/backend",
   "layers/fallback",
   "native/kernels",
   "training/gradients",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the tables readable
-# The notebooks' package turns oneDNN on wherever the user has not set this (src/backend.ts);
+# The notebooks' package turns oneDNN on wherever the user has not set this (src/native/backend.ts);
 # the reference runs with the same setting, so both sides compute with the same kernels.
 if not os.environ.get("TF_ENABLE_ONEDNN_OPTS"):
     os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"

@@ -21,10 +21,10 @@
  * with avx512_bf16 or amx_bf16 only), each repetition a fresh process right after ours, and
  * the ratio of each of our variants to PyTorch in the same precision.
  */
-import { backendInfo, describeOneDnn, tf } from "../../src/backend";
+import { backendInfo, describeOneDnn, tf } from "../../src/native/backend";
 import { formatCpu, hasBfloat16Compute } from "../../src/native/cpu";
-import { AirbenchModel } from "../../src/models/airbench";
-import { AIRBENCH_RECIPE } from "../../src/training/airbench-recipe";
+import { AirbenchModel } from "../../src/recipes/airbench/model";
+import { AIRBENCH_RECIPE } from "../../src/recipes/airbench/recipe";
 import { measurePeakMatMul, spread, type MatMulPeak } from "../../src/training/benchmark";
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
 import { TrainingStepper, type StepKind } from "../../src/training/step";

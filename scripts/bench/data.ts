@@ -8,7 +8,7 @@
  * Targets: MNIST < 2 s, CIFAR-10 < 3 s, peak RSS after loading CIFAR-10 and
  * drawing 1000 batches < 1.5 GB. CIFAR-10 goes first so the peak RSS is its own.
  */
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { DatasetSplits, loadCifar10, loadMnist } from "../../src/data";
 
 const dataDir = process.env.CNN_DATA_DIR ?? "/work/shared/datasets";

@@ -25,7 +25,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { backendInfo, describeOneDnn } from "../../src/backend";
+import { backendInfo, describeOneDnn } from "../../src/native/backend";
 import { formatCpu } from "../../src/native/cpu";
 import { modelKeys, type ModelKey } from "../../src/models/registry";
 import { nativeKernelReport } from "../../src/native/kernels";
@@ -123,7 +123,7 @@ function timePythonRepetition(model: ModelKey, steps: number, warmupSteps: numbe
     [path.join(root, "bench/python/train_step.py"), "--model", model, "--steps", String(steps), "--warmup", String(warmupSteps), "--repeats", "1", "--json"],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
-  // The child inherits TF_ENABLE_ONEDNN_OPTS as src/backend set it, and reports what its TensorFlow did with it.
+  // The child inherits TF_ENABLE_ONEDNN_OPTS as src/native/backend set it, and reports what its TensorFlow did with it.
   const result = JSON.parse(output.trim().split("\n").pop() ?? "") as { ms_per_step_median: number; threads: { onednn_enabled: boolean } };
   return { msPerStep: result.ms_per_step_median, oneDnnEnabled: result.threads.onednn_enabled };
 }

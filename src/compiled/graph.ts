@@ -11,7 +11,7 @@
  * The native side is addon/graph_api.cc, compiled into tfjs-node's addon by
  * scripts/setup.sh.
  */
-import { tf, assertNativeBackend } from "../backend";
+import { tf, assertNativeBackend } from "../native/backend";
 import { asNodeKernelBackend } from "../native/binding";
 import {
   attr,

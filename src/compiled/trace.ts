@@ -12,7 +12,7 @@
  * seed of a stateless random op becomes an input of its own, so dropout masks
  * can change from call to call.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { asNodeKernelBackend, type NativeAttr, type NativeBinding, type NodeKernelBackend } from "../native/binding";
 import { GraphCompileError, graphAttr, type GraphAttr, type GraphBuilder, type GraphDtype, type GraphTensor } from "./graph";
 

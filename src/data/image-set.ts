@@ -1,4 +1,4 @@
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { currentLanguage } from "../language";
 import { datasetIdOfContent, subsetId } from "./identity";
 import { CIFAR10_KOREAN_CLASS_NAMES } from "./layout";

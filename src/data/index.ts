@@ -12,5 +12,3 @@ export { loadMnist } from "./mnist";
 export { loadCifar10 } from "./cifar10";
 export { writeTinyDatasets } from "./tiny";
 export type { TinyDatasetSizes } from "./tiny";
-export { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan } from "./augment";
-export { EpochBatches, type EpochBatchOptions } from "./epoch-batches";

@@ -1,4 +1,4 @@
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { randomSeed } from "../seed";
 import { deriveSeed, mulberry32 } from "./random";
 

@@ -27,14 +27,6 @@ export { percentBarsChart, type LabelledBar, type PercentBarsOptions } from "./c
 export { perClassAccuracyChart } from "./charts/per-class-accuracy";
 export { ablationChart, ablationRunName } from "./charts/ablation";
 export {
-  ABLATION_RESULTS_FILE,
-  readAblationResults,
-  writeAblationResults,
-  type AblationResults,
-  type AblationRun,
-} from "./ablation-results";
-export { AIRBENCH_RUNS_FILE, readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "./airbench-runs";
-export {
   misclassifiedIndices,
   misclassifiedCaption,
   showMisclassified,

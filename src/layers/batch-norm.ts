@@ -6,7 +6,7 @@
  * small ops. Registered as a tfjs kernel with its gradient, so tf.grads
  * differentiates through it.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { attr, runNativeOp, type NativeAttr } from "../native/ops";
 
 const BATCH_NORM_TRAINING = "ChapterBatchNormTraining";
@@ -17,8 +17,6 @@ export interface BatchNormSettings {
   /** Added to the variance before its square root (airbench: 1e-12). */
   epsilon: number;
 }
-
-export const AIRBENCH_BATCH_NORM: BatchNormSettings = { momentum: 0.6, epsilon: 1e-12 };
 
 /** Running mean and variance per channel, as inference uses them. */
 export interface RunningStatistics {
@@ -109,7 +107,7 @@ export function batchNormTraining(
   x: tf.Tensor4D,
   offset: tf.Tensor1D,
   running: RunningStatistics,
-  settings: BatchNormSettings = AIRBENCH_BATCH_NORM,
+  settings: BatchNormSettings,
 ): { output: tf.Tensor4D; running: RunningStatistics } {
   checkChannels(x, offset, running);
   const [output, mean, variance] = tf.engine().runKernel(
@@ -125,7 +123,7 @@ export function batchNormInference(
   x: tf.Tensor4D,
   offset: tf.Tensor1D,
   running: RunningStatistics,
-  epsilon: number = AIRBENCH_BATCH_NORM.epsilon,
+  epsilon: number,
 ): tf.Tensor4D {
   checkChannels(x, offset, running);
   return tf.tidy(() => {

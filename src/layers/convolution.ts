@@ -7,7 +7,7 @@
  * Where this TensorFlow build lacks the oneDNN kernel, tfjs's conv2d and add
  * run instead (src/native/kernels.ts).
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { probedKernel } from "../native/kernels";
 import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "../native/ops";
 

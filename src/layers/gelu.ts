@@ -4,7 +4,7 @@
  * its gradient, Φ(x) + x·φ(x), is written out so that tfjs does not
  * differentiate each small op.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 
 const SQRT_HALF = Math.SQRT1_2;
 /** 1/√(2π), the standard normal density's constant. */

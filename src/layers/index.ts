@@ -3,6 +3,5 @@ export { ModelVariable, VariableStore, type VariableKind } from "./variables";
 export { SeedStream, statelessUniform, statelessTruncatedNormal, type SeedPair } from "./random";
 export { countMultiplyAdds } from "./multiply-adds";
 export { nativeKernelReport, type KernelReportEntry } from "../native/kernels";
-export { batchNormTraining, batchNormInference, AIRBENCH_BATCH_NORM, type BatchNormSettings, type RunningStatistics } from "./batch-norm";
+export { batchNormTraining, batchNormInference, type BatchNormSettings, type RunningStatistics } from "./batch-norm";
 export { gelu } from "./gelu";
-export { whiteningFilters, patchCovariance, AIRBENCH_WHITENING, type Whitening, type WhiteningSettings } from "./whitening";

@@ -2,7 +2,7 @@
  * The chapter's building blocks, with the chapter's names: variables,
  * convolution, pooling, fully connected layers, ReLU and dropout.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { recordConvolution, recordMatMul } from "./multiply-adds";
 import { nativeConv2dWithBias } from "./convolution";
 import { attr, runNativeOp } from "../native/ops";

@@ -6,7 +6,7 @@
  * results. Where this TensorFlow build lacks them, tfjs's maxPool (TensorFlow's
  * generic MaxPool and MaxPoolGrad) runs instead (src/native/kernels.ts).
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { probedKernel } from "../native/kernels";
 import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "../native/ops";
 

@@ -4,7 +4,7 @@
  * generated in JavaScript (tfjs's own random ops are, which made dropout the
  * slowest part of a training step).
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { attr, runNativeOp } from "../native/ops";
 import { checkSeed } from "../seed";
 

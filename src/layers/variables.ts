@@ -3,7 +3,7 @@
  * place with one native op) and the store that records which variables a
  * model's forward function creates.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import {
   ANONYMOUS_RESOURCE_NAME,
   attr,

@@ -1,4 +1,4 @@
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { convLayer, dropout, fullLayer, maxPool, maxPool2x2, relu } from "../layers/layers";
 import type { ModelDefinition } from "./model";
 

@@ -2,7 +2,7 @@
  * What a chapter model is (its forward function and its training defaults)
  * and the object that holds one model's variables.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { countMultiplyAdds } from "../layers/multiply-adds";
 import { randomSeed } from "../seed";
 import type { SeedStream } from "../layers/random";

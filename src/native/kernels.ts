@@ -6,7 +6,7 @@
  * which kernel each family runs. Only a kernel this build does not register
  * means fallback: any other probe error is thrown, as a fallback would hide it.
  */
-import { tf } from "../backend";
+import { tf } from "./backend";
 import { isNotRegisteredError, withCause } from "./ops";
 
 /** Which kernel one family of ops runs, and why it fell back if it did. */

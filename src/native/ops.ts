@@ -3,7 +3,7 @@
  * ops tfjs itself runs in JavaScript or splits into many small kernels
  * (random numbers, ReLU's gradient, Adam's update, resource variables).
  */
-import { tf, assertNativeBackend } from "../backend";
+import { tf, assertNativeBackend } from "./backend";
 import { asNodeKernelBackend, type NativeAttr, type NativeBinding, type NodeKernelBackend } from "./binding";
 
 export type { NativeAttr };

@@ -1,4 +1,4 @@
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 
 /** Anything `keep` can free: tensors, arrays or maps of them, or an object with dispose() (a model). */
 export type Keepable = tf.TensorContainer | { dispose(): void };

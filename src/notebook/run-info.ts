@@ -1,5 +1,5 @@
 import * as os from "os";
-import { backendInfo, describeOneDnn } from "../backend";
+import { backendInfo, describeOneDnn } from "../native/backend";
 import { localized } from "../language";
 import { formatCpu, speedFlagLists } from "../native/cpu";
 

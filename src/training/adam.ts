@@ -4,7 +4,7 @@
  * the fourteen elementwise ops tfjs's optimizer runs on each (the 3136×1024
  * MNIST weight alone made that a third of a training step).
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { graphAttr, type GraphBuilder, type GraphOperation, type GraphTensor } from "../compiled/graph";
 import { attr, runNativeOpForEffect, type NativeHandle } from "../native/ops";
 import { ModelVariable } from "../layers/variables";

@@ -2,7 +2,7 @@
  * Training-speed measurements on random data: ms per step, images/s and
  * GFLOP/s, against the machine's matMul peak through the same backend.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { GraphBuilder, graphAttr, type CompiledFunction, type FunctionPrecision } from "../compiled/graph";
 import type { ChapterModel, ModelDefinition } from "../models/model";
 import { createModel, type ModelKey } from "../models/registry";

@@ -1,5 +1,5 @@
 /** The dense training curve: mean cost and batch accuracy over every few steps, gathered on the device. */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 
 /** train()'s default interval between curve points, in steps. */
 export const DEFAULT_CURVE_EVERY = 50;

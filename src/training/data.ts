@@ -3,7 +3,7 @@
  * module's batch iterators and image sets fit them as they are; so does any
  * object of the same shape (e.g. synthetic test data).
  */
-import type { tf } from "../backend";
+import type { tf } from "../native/backend";
 import type { Batch, BatchesIdentity } from "../data/pipeline";
 
 export type { Batch, BatchesIdentity };

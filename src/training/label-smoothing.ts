@@ -5,10 +5,8 @@
  * s = 0.2). TensorFlow's SoftmaxCrossEntropyWithLogits takes such soft labels
  * directly, so the chapter's cost applies unchanged.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { crossEntropyCost } from "./loss";
-
-export const AIRBENCH_LABEL_SMOOTHING = 0.2;
 
 /** (1 − smoothing)·oneHot + smoothing/classes, row by row. */
 export function smoothLabels(oneHot: tf.Tensor2D, smoothing: number): tf.Tensor2D {
@@ -24,6 +22,6 @@ export function smoothLabels(oneHot: tf.Tensor2D, smoothing: number): tf.Tensor2
 }
 
 /** Mean over the batch of the softmax cross-entropy between the smoothed one-hot `labels` and `logits`. */
-export function labelSmoothedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D, smoothing: number = AIRBENCH_LABEL_SMOOTHING): tf.Scalar {
+export function labelSmoothedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D, smoothing: number): tf.Scalar {
   return tf.tidy(() => crossEntropyCost(logits, smoothLabels(labels, smoothing)));
 }

@@ -4,7 +4,7 @@
  * network is then reset to. Training moves fast with a high learning rate; the
  * average smooths out the noise of its last steps.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import type { ModelVariable } from "../layers/variables";
 
 /** airbench's weight averaging: every few steps the weights move to an average of their recent values. */

@@ -1,5 +1,5 @@
 /** The chapter's cost (mean softmax cross-entropy on logits) and accuracy. */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { attr, runNativeOp } from "../native/ops";
 
 // TensorFlow's fused op returns the loss and its gradient in one kernel; tfjs's

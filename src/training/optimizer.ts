@@ -3,7 +3,7 @@
  * one: the chapter's Adam or airbench's Nesterov SGD. Settings are plain data,
  * so a cached run's key can record them.
  */
-import type { tf } from "../backend";
+import type { tf } from "../native/backend";
 import type { GraphBuilder, GraphOperation, GraphTensor } from "../compiled/graph";
 import type { ModelVariable } from "../layers/variables";
 import type { NativeHandle } from "../native/ops";

@@ -1,5 +1,5 @@
 /**
- * airbench's triangular learning-rate schedule: a multiplier of the base
+ * A triangular learning-rate schedule (airbench's): a multiplier of the base
  * learning rate rising linearly from `start` to `peak` over the first
  * `peakFraction` of the steps, then falling linearly to `end` at the last step.
  * The short warm-up keeps the first steps from wrecking the freshly
@@ -14,10 +14,8 @@ export interface TriangularSchedule {
   peakFraction: number;
 }
 
-export const AIRBENCH_SCHEDULE: TriangularSchedule = { start: 0.2, peak: 1, end: 0.07, peakFraction: 0.23 };
-
 /** The multiplier at `step` (0 to totalSteps) of a run of `totalSteps` steps. */
-export function triangularMultiplier(step: number, totalSteps: number, schedule: TriangularSchedule = AIRBENCH_SCHEDULE): number {
+export function triangularMultiplier(step: number, totalSteps: number, schedule: TriangularSchedule): number {
   if (!Number.isInteger(totalSteps) || totalSteps < 1) {
     throw new Error(`triangularMultiplier: totalSteps must be a whole number ≥ 1, got ${totalSteps}.`);
   }

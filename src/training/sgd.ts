@@ -5,7 +5,7 @@
  * nesterov=True). Each variable can have its own learning-rate scale (airbench
  * trains the batch-norm offsets 64× faster) and weight decay.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { attr, runNativeOpForEffect } from "../native/ops";
 import { ModelVariable } from "../layers/variables";
 import type { Optimizer } from "./optimizer";

@@ -4,7 +4,7 @@
  * step (forward, loss, gradients, state and, where the optimizer can, its
  * update as one TensorFlow graph function traced from the model's own code).
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { GraphBuilder, graphAttr, isUncompilable, type CompiledFunction, type FunctionPrecision, type GraphTensor } from "../compiled/graph";
 import { traceInto } from "../compiled/trace";
 import type { SeedPair } from "../layers/random";

@@ -3,7 +3,7 @@
  * steps, log lines) and airbench (Nesterov SGD on a schedule, epochs, weight
  * averaging). Where they differ, the difference is a setting.
  */
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { ChapterModel, type TrainableModel } from "../models/model";
 import { ProgressReporter } from "../output/progress-reporter";
 import type { ProgressSink } from "../output/progress-sink";

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { tf } from "../backend";
+import { tf } from "../native/backend";
 import { displayPath, writeFileAtomic } from "../cache";
 import type { ModelVariable } from "../layers/variables";
 import type { TrainableModel } from "../models/model";

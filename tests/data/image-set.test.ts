@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { setLanguage } from "../../src/language";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { ImageSet } from "../../src/data";
 
 const test = suite("ImageSet");

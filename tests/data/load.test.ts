@@ -3,7 +3,7 @@ import * as path from "path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import * as zlib from "zlib";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { CIFAR10_CLASS_NAMES, DatasetError, ImageSet, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
 import { encodeIdx } from "../../src/data/idx";
 import {

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { BatchPipeline, ImageSet } from "../../src/data";
 import type { Batch } from "../../src/data/pipeline";
 

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from "fs";
 import * as path from "path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { CIFAR10_CLASS_NAMES, ImageSet, loadCifar10, loadMnist } from "../../src/data";
 import { readIdxImageSet } from "../../src/data/mnist";
 import { tempDir, testIf } from "./helpers";

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { inspect } from "util";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { imageGrid } from "../../src/display/images/image-grid";
 import { rowLabelWidth, showImageGrid } from "../../src/display/images/show-images";
 import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "../output/recorder";

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { misclassifiedCaption, misclassifiedIndices, showMisclassified, type LabelledImages } from "../../src/display/images/misclassified";
 import { capturedConsole, recordOutputs, stopRecording } from "../output/recorder";
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { displayCifar, sampleWithoutReplacement, type ImageSource } from "../../src/display/images/random-images";
 import { recordOutputs, stopRecording } from "../output/recorder";
 

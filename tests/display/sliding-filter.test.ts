@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { conv2d } from "../../src/layers/layers";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { slidingFilterChart, slidingFilterOutput } from "../../src/display/charts/sliding-filter";

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { nativeConv2dWithBias } from "../../src/layers/convolution";
 import { conv2dPlusBias, relu } from "../../src/layers";
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { conv2dPlusBias, maxPool } from "../../src/layers";
 import { withKernelFallbacks } from "../../src/native/kernels";
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { gelu } from "../../src/layers/gelu";
 
 /** erf in float64 by its Taylor series, accurate to ~1e-15 for |x| ≤ 6 (terms shrink after k ≈ x²). */

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { createModel, modelDefinitions, modelKeys, type ModelKey } from "../../src/models";
 import { liveNativeHandles } from "../../src/native/ops";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { asNodeKernelBackend, type NativeBinding } from "../../src/native/binding";
 
 /** The binding's tensor functions that tfjs-node's backend uses to upload and read back values. */
@@ -31,7 +31,7 @@ test("a tensor created from a typed array owns a copy of its values at every ali
   }
 });
 
-// src/backend.ts imports src/native/binding.ts, so binding.ts must not import it back,
+// src/native/backend.ts imports src/native/binding.ts, so binding.ts must not import it back,
 // not even for types (tools that order modules, and readers, see the cycle).
 test("src/native/binding.ts imports nothing from the project, so it takes no part in an import cycle", () => {
   const source = readFileSync(join(__dirname, "../../src/native/binding.ts"), "utf8");

@@ -9,9 +9,10 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
-import { readAblationResults } from "../../src/display/ablation-results";
-import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE } from "../../src/training";
+import { readAblationResults } from "../../src/recipes/airbench/ablation-results";
+
 import { runProcess } from "../wait";
+import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE } from "../../src/recipes";
 
 const root = path.resolve(__dirname, "../..");
 

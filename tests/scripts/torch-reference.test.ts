@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { AirbenchModel } from "../../src/models/airbench";
+import { AirbenchModel } from "../../src/recipes/airbench/model";
 import { createModel, modelKeys } from "../../src/models/registry";
-import { AIRBENCH_RECIPE } from "../../src/training/airbench-recipe";
+import { AIRBENCH_RECIPE } from "../../src/recipes/airbench/recipe";
 import { torchPrecisions, torchPython } from "../../scripts/bench/torch-reference";
 
 const root = path.resolve(__dirname, "../..");

@@ -8,9 +8,9 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import type { ModelVariable } from "../../src/layers/variables";
-import { AirbenchModel } from "../../src/models/airbench";
+import { AirbenchModel } from "../../src/recipes/airbench/model";
 import { liveNativeHandles } from "../../src/native/ops";
 import { CompiledTrainingStep, eagerTrainingStep, NesterovSgdOptimizer, TrainingStepper, type Batch, type StepSettings } from "../../src/training";
 import { bfloat16Test, noBfloat16Test } from "../bfloat16";

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { liveNativeHandles } from "../../src/native/ops";
 import { measurePeakMatMul, spread, stepSpeed, TrainingStepTimer } from "../../src/training";
 import { bfloat16Test } from "../bfloat16";

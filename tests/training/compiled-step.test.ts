@@ -8,7 +8,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { hasCompiledFunction } from "../../src/compiled/graph";
 import type { SeedPair } from "../../src/layers/random";
 import { createModel, modelKeys } from "../../src/models/registry";

@@ -1,20 +1,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
-import {
-  accuracyOf,
-  AdamOptimizer,
-  augmentedLogits,
-  confusionMatrix,
-  confusionOf,
-  eagerTrainingStep,
-  predictions,
-  testAccuracy,
-  type PredictionOptions,
-  type TestSet,
-} from "../../src/training";
+import { accuracyOf, AdamOptimizer, confusionMatrix, confusionOf, eagerTrainingStep, predictions, testAccuracy, type PredictionOptions, type TestSet } from "../../src/training";
 import { lineCollector, relativeDifference, TinyBatches, tinyModel, tinyTestSet } from "./fixtures";
+import { augmentedLogits, testTimeAugmented } from "../../src/recipes";
 
 test("test accuracy is computed in blocks of 1000 and weighted by block size", () => {
   const model = tinyModel(5);
@@ -95,30 +85,31 @@ function trainedTinyModel(seed: number): ReturnType<typeof tinyModel> {
   return model;
 }
 
-for (const options of [{ blockSize: 300 }, { blockSize: 1000, testTimeAugmentation: "mirror" }] as PredictionOptions[]) {
-  test(`predictions, testAccuracy and confusionMatrix agree with each other and with the model's logits (${JSON.stringify(options)})`, () => {
+for (const [description, options] of [["blocks of 300", { blockSize: 300 }], ["the mirror test-time augmentation's logits", { blockSize: 1000, mirror: true }]] as const) {
+  test(`predictions, testAccuracy and confusionMatrix agree with each other and with the model's logits (${description})`, () => {
     const model = trainedTinyModel(8);
     const count = 1234;
     const flipped = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => i % 5 === 0));
     const testSet = tinyTestSet(count, flipped);
-    const tta = options.testTimeAugmentation ?? "none";
+    const tta = "mirror" in options ? "mirror" : "none";
+    const predictionOptions: PredictionOptions = { blockSize: options.blockSize, logits: testTimeAugmented(model, tta) };
     const [expectedPredicted, expectedTruth] = tf.tidy(() => [
       Array.from(tf.argMax(augmentedLogits(model, testSet.images(0, count), tta), 1).dataSync()),
       Array.from(tf.argMax(testSet.oneHot(0, count), 1).dataSync()),
     ]);
     const before = tf.memory().numTensors;
-    const result = predictions(model, testSet, options);
+    const result = predictions(model, testSet, predictionOptions);
     assert.equal(Array.from(result.predicted), expectedPredicted, "each block's argmax of the logits");
     assert.equal(Array.from(result.truth), expectedTruth, "the labels' classes");
     assert.ok(new Set(expectedPredicted).size === 2 && new Set(expectedTruth).size === 2, "both classes occur, predicted and true");
     const correct = expectedPredicted.filter((p, i) => p === expectedTruth[i]).length;
     assert.ok(correct > 0 && correct < count, "some right, some wrong (labels were flipped)");
     const { lines, log } = lineCollector();
-    const accuracy = testAccuracy(model, testSet, { ...options, log });
+    const accuracy = testAccuracy(model, testSet, { ...predictionOptions, log });
     assert.is(accuracy, correct / count);
     assert.is(accuracyOf(result), accuracy, "accuracyOf the predictions made already");
     assert.equal(lines, [`test accuracy: ${accuracy.toFixed(4)}`]);
-    const counts = confusionMatrix(model, testSet, options);
+    const counts = confusionMatrix(model, testSet, predictionOptions);
     assert.equal(counts, confusionOf(result, model.numClasses));
     assert.is(counts[0][0] + counts[1][1], correct, "the diagonal counts the right predictions");
     [0, 1].forEach((c) => {
@@ -197,14 +188,14 @@ test('"mirror" on a model whose logits are its pixels: logits [a, b, c] become [
     [(a + c) / 2, b, (a + c) / 2].forEach((expected, k) => assert.ok(Math.abs(row[k] - expected) < 1e-6, `image ${i}, class ${k}: ${row[k]} vs ${expected}`));
   });
   assert.equal(Array.from(predictions(model, testSet, { blockSize: 2 }).predicted), [0, 1, 2]);
-  const mirror = predictions(model, testSet, { blockSize: 2, testTimeAugmentation: "mirror" });
+  const mirror = predictions(model, testSet, { blockSize: 2, logits: testTimeAugmented(model, "mirror") });
   assert.equal(Array.from(mirror.predicted), [1, 1, 1]);
-  assert.equal(confusionMatrix(model, testSet, { testTimeAugmentation: "mirror" }), [
+  assert.equal(confusionMatrix(model, testSet, { logits: testTimeAugmented(model, "mirror") }), [
     [0, 1, 0],
     [0, 1, 0],
     [0, 1, 0],
   ]);
-  assert.is(testAccuracy(model, testSet, { testTimeAugmentation: "mirror", log: () => {} }), 1 / 3);
+  assert.is(testAccuracy(model, testSet, { logits: testTimeAugmented(model, "mirror"), log: () => {} }), 1 / 3);
   model.dispose();
 });
 

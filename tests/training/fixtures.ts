@@ -1,5 +1,5 @@
 /** Small deterministic models and data for the training tests (fast enough for thousands of steps). */
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { convLayer, dropout, fullLayer, maxPool2x2 } from "../../src/layers";
 import type { ModelVariable } from "../../src/layers/variables";
 import { ChapterModel, type ModelDefinition } from "../../src/models";

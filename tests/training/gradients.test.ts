@@ -5,7 +5,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { createModel, type ModelKey } from "../../src/models";
 import { crossEntropyCost } from "../../src/training/loss";
 

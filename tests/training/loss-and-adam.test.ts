@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { ModelVariable } from "../../src/layers";
 import { liveNativeHandles } from "../../src/native/ops";
 import { accuracy, AdamOptimizer, crossEntropyCost } from "../../src/training";

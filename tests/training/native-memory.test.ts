@@ -9,10 +9,10 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { liveNativeHandles } from "../../src/native/ops";
 import { silentProgress } from "../../src/output";
-import { AirbenchModel } from "../../src/models/airbench";
+import { AirbenchModel } from "../../src/recipes/airbench/model";
 import { train, type BatchSource } from "../../src/training";
 import { TinyBatches, tinyModel } from "./fixtures";
 
@@ -74,7 +74,7 @@ const WARM_UP_CYCLES = 4;
 
 // A fresh process, so that the resident size reflects these cycles alone.
 const mnistCycles = `
-const { tf } = require(${JSON.stringify(path.join(root, "src/backend"))});
+const { tf } = require(${JSON.stringify(path.join(root, "src/native/backend"))});
 const { createModel } = require(${JSON.stringify(path.join(root, "src/models"))});
 const { train } = require(${JSON.stringify(path.join(root, "src/training"))});
 const { silentProgress } = require(${JSON.stringify(path.join(root, "src/output"))});

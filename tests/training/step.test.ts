@@ -7,7 +7,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { fullLayer } from "../../src/layers";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
 import * as cpu from "../../src/native/cpu";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { setLanguage } from "../../src/language";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { displayPath } from "../../src/cache";
 import { createModel, type TrainableModel } from "../../src/models";
 import { silentProgress } from "../../src/output";

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { createModel } from "../../src/models";
 import { liveNativeHandles } from "../../src/native/ops";
 import { silentProgress, type ProgressSink } from "../../src/output";

@@ -4,15 +4,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { displayPath } from "../../src/cache";
 import { convLayer, fullLayer, maxPool2x2 } from "../../src/layers";
-import { AirbenchModel, ChapterModel, createModel, type ModelDefinition, type TrainableModel } from "../../src/models";
+import { ChapterModel, createModel, type ModelDefinition, type TrainableModel } from "../../src/models";
 import { silentProgress } from "../../src/output";
 import { trainOrLoad } from "../../src/training";
 import { assignWeights, describeVariables, readWeightsFile, saveWeights, savedVariables, WeightsFileError } from "../../src/training/weights-file";
 import { lineCollector, TinyBatches, tinyDefinition, tinyModel } from "./fixtures";
 import { readHeader, rewriteHeader } from "./weights-files";
+import { AirbenchModel } from "../../src/recipes";
 
 const weightsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-weights-test-"));
 

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { AblationRun } from "../ablation-results";
+import type { AblationRun } from "../../recipes/airbench/ablation-results";
 import { localized } from "../../language";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
 

@@ -1,5 +1,5 @@
 /** Showing what a conv layer learned: its filters and the feature maps it produces. */
-import { tf } from "../../backend";
+import { tf } from "../../native/backend";
 import { gridLayout, type ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
 

@@ -1,6 +1,6 @@
 /** Arranging a batch of images into one grid picture (PNG), with tfjs-node's native encoder. */
 import { inspect } from "util";
-import { tf } from "../../backend";
+import { tf } from "../../native/backend";
 
 export interface ImageGridOptions {
   /** Tiles per row; default: a square-ish grid (ceil of the square root of the image count). */

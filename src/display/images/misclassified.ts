@@ -1,5 +1,5 @@
 /** A grid of the test images a model gets wrong, each captioned with its true and predicted class. */
-import { tf } from "../../backend";
+import { tf } from "../../native/backend";
 import type { ImageGridOptions } from "./image-grid";
 import type { ImageSource } from "./random-images";
 import { showImageGrid } from "./show-images";

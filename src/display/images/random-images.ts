@@ -1,5 +1,5 @@
 /** A grid of randomly chosen images from a data set, reproducible with a seed. */
-import { tf } from "../../backend";
+import { tf } from "../../native/backend";
 import type { ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
 import { mulberry32, permutation } from "../../data/random";

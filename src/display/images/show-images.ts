@@ -1,5 +1,5 @@
 /** Showing image grids in a notebook, optionally with a caption under each tile. */
-import { tf } from "../../backend";
+import { tf } from "../../native/backend";
 import { displayBundle } from "../../output/output";
 import { encodeGrid, gridLayout, tileOrigin, type GridLayout, type ImageGridOptions } from "./image-grid";
 

@@ -1,24 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import { EpochBatches } from "../../src/data";
-import { streamSeed } from "../../src/data/random";
-import { AIRBENCH_WHITENING } from "../../src/layers/whitening";
-import { SEED_LIMIT } from "../../src/seed";
-import {
-  AIRBENCH_RECIPE,
-  AIRBENCH_INGREDIENTS,
-  AIRBENCH_SCHEDULE,
-  airbenchModel,
-  airbenchTraining,
-  checkRecipe,
-  resolveTrainingSettings,
-  sgdSettings,
-  withoutIngredient,
-  type AirbenchIngredient,
-  type AirbenchRecipe,
-} from "../../src/training";
-import { SMALL_RECIPE, tinyCifar, tinyMnist } from "./airbench-fixtures";
+import { tf } from "../../../src/native/backend";
+
+import { streamSeed } from "../../../src/data/random";
+import { AIRBENCH_WHITENING } from "../../../src/recipes/airbench/whitening";
+import { SEED_LIMIT } from "../../../src/seed";
+import { resolveTrainingSettings } from "../../../src/training";
+import { SMALL_RECIPE, tinyCifar, tinyMnist } from "./fixtures";
+import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, AIRBENCH_SCHEDULE, EpochBatches, airbenchModel, airbenchTraining, checkRecipe, sgdSettings, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient } from "../../../src/recipes";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} instead of ${expected}`);

@@ -1,8 +1,8 @@
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { assertNativeBackend, backendInfo, describeOneDnn, tf } from "../src/backend";
-import { runProcess } from "./wait";
+import { assertNativeBackend, backendInfo, describeOneDnn, tf } from "../../src/native/backend";
+import { runProcess } from "../wait";
 
 // A hang guard for loading TensorFlow in a new process, far above a busy machine's time.
 const LOAD_TIMEOUT_MS = 3 * 60 * 1000;
@@ -16,12 +16,12 @@ test("tfjs runs on the native TensorFlow backend", () => {
   assert.is(info.oneDnn.enabled, process.env.TF_ENABLE_ONEDNN_OPTS !== "0");
 });
 
-/** TensorFlow's INFO lines (absl format "I<date> ...") written while a new process loads src/backend, but the oneDNN banner. */
+/** TensorFlow's INFO lines (absl format "I<date> ...") written while a new process loads src/native/backend, but the oneDNN banner. */
 async function infoLinesOnLoad(logLevel: string | undefined): Promise<string[]> {
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: logLevel };
   if (logLevel === undefined) delete env.TF_CPP_MIN_LOG_LEVEL;
-  const child = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", 'require("./src/backend")'], {
-    cwd: path.resolve(__dirname, ".."),
+  const child = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", 'require("./src/native/backend")'], {
+    cwd: path.resolve(__dirname, "../.."),
     env,
     timeoutMs: LOAD_TIMEOUT_MS,
   });
@@ -34,13 +34,13 @@ test("loading the backend hides TensorFlow's INFO lines unless TF_CPP_MIN_LOG_LE
   assert.equal(await infoLinesOnLoad(undefined), []);
 });
 
-/** backendInfo().oneDnn in a new process that loads src/backend with TF_ENABLE_ONEDNN_OPTS as given (undefined: unset). */
+/** backendInfo().oneDnn in a new process that loads src/native/backend with TF_ENABLE_ONEDNN_OPTS as given (undefined: unset). */
 async function oneDnnInNewProcess(setting: string | undefined): Promise<{ enabled: boolean; userSetting?: string }> {
   const env = { ...process.env, TF_ENABLE_ONEDNN_OPTS: setting };
   if (setting === undefined) delete env.TF_ENABLE_ONEDNN_OPTS;
-  const script = 'console.log("ONEDNN " + JSON.stringify(require("./src/backend").backendInfo().oneDnn))';
+  const script = 'console.log("ONEDNN " + JSON.stringify(require("./src/native/backend").backendInfo().oneDnn))';
   const child = await runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
-    cwd: path.resolve(__dirname, ".."),
+    cwd: path.resolve(__dirname, "../.."),
     env,
     timeoutMs: LOAD_TIMEOUT_MS,
   });

@@ -1,10 +1,11 @@
-/** Test-time augmentation in src/training/evaluate.ts: augmentedLogits, and predictions/testAccuracy/confusionMatrix with it. */
+/** Test-time augmentation in src/recipes/airbench/test-time-augmentation.ts: augmentedLogits, and predictions/testAccuracy/confusionMatrix with it. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import { AirbenchModel } from "../../src/models/airbench";
-import { augmentedLogits, confusionMatrix, confusionOf, predictions, testAccuracy, type TestTimeAugmentation } from "../../src/training";
-import { tinyCifar } from "./airbench-fixtures";
+import { tf } from "../../../src/native/backend";
+import { AirbenchModel } from "../../../src/recipes/airbench/model";
+import { confusionMatrix, confusionOf, predictions, testAccuracy } from "../../../src/training";
+import { tinyCifar } from "./fixtures";
+import { augmentedLogits, testTimeAugmented, type TestTimeAugmentation } from "../../../src/recipes";
 
 /** A hand-made "network": logit 0 is the top-left pixel, logit 1 is 0.3 whatever the image. */
 const topLeftPixel = {
@@ -49,17 +50,17 @@ test("predictions with mirror TTA: the argmax of the mean of a model's logits fo
     const mean = tf.add(model.logits(x), model.logits(tf.reverse(x, 2) as tf.Tensor4D));
     return Array.from(tf.argMax(mean, 1).dataSync());
   });
-  const mirror = predictions(model, testSet, { testTimeAugmentation: "mirror", blockSize: 64 });
+  const mirror = predictions(model, testSet, { logits: testTimeAugmented(model, "mirror"), blockSize: 64 });
   assert.equal(Array.from(mirror.predicted), expected);
   assert.equal(Array.from(mirror.truth), Array.from(testSet.labels));
-  const withoutTta = Array.from(predictions(model, testSet, { testTimeAugmentation: "none" }).predicted);
+  const withoutTta = Array.from(predictions(model, testSet, { logits: testTimeAugmented(model, "none") }).predicted);
   assert.not.equal(withoutTta, expected, "a random model's mirror predictions differ somewhere");
 
   const correct = expected.filter((predicted, i) => predicted === testSet.labels[i]).length;
   const lines: string[] = [];
-  assert.is(testAccuracy(model, testSet, { testTimeAugmentation: "mirror", log: (line) => lines.push(line) }), correct / testSet.count);
+  assert.is(testAccuracy(model, testSet, { logits: testTimeAugmented(model, "mirror"), log: (line) => lines.push(line) }), correct / testSet.count);
   assert.equal(lines, [`test accuracy: ${(correct / testSet.count).toFixed(4)}`]);
-  const counts = confusionMatrix(model, testSet, { testTimeAugmentation: "mirror" });
+  const counts = confusionMatrix(model, testSet, { logits: testTimeAugmented(model, "mirror") });
   assert.equal(counts, confusionOf(mirror, 10));
   assert.is(counts.reduce((sum, row, t) => sum + row[t], 0), correct);
   model.dispose();
@@ -69,7 +70,7 @@ test("an unknown test-time augmentation is refused, naming the choices", async (
   const { test: testSet } = await tinyCifar();
   const model = new AirbenchModel({ widths: { whitening: 24, blocks: [8, 8, 8] }, seed: 4 });
   assert.throws(
-    () => predictions(model, testSet, { testTimeAugmentation: "flips" as never }),
+    () => testTimeAugmented(model, "flips" as never),
     /^airbench: testTimeAugmentation must be "none", "mirror" or "mirror-translate", got "flips"\.$/,
   );
   model.dispose();

@@ -1,10 +1,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import { AirbenchAugmentation, cropAndFlip, EpochBatches, ImageSet, planForBatch } from "../../src/data";
-import type { Batch } from "../../src/data/pipeline";
-import { deriveSeed, mulberry32, permutation, SEED_STREAMS, streamSeed } from "../../src/data/random";
-import { SEED_LIMIT } from "../../src/seed";
+import { tf } from "../../../src/native/backend";
+import { ImageSet } from "../../../src/data";
+import type { Batch } from "../../../src/data/pipeline";
+import { deriveSeed, mulberry32, permutation, SEED_STREAMS, streamSeed } from "../../../src/data/random";
+import { SEED_LIMIT } from "../../../src/seed";
+import { AirbenchAugmentation, EpochBatches, cropAndFlip, planForBatch } from "../../../src/recipes";
 
 const test = suite("epoch batches");
 

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { writeFileAtomic } from "../cache";
+import { writeFileAtomic } from "../../cache";
 
 export const AIRBENCH_RUNS_FILE = path.resolve(__dirname, "../../results/airbench-runs.json");
 

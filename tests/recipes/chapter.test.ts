@@ -1,9 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
+import { tf } from "../../src/native/backend";
 import { ImageSet } from "../../src/data/image-set";
-import { chapterTraining, scaledSteps } from "../../src/training/chapter-training";
-import { tinyDefinition, tinyModel } from "./fixtures";
+import { chapterTraining, scaledSteps } from "../../src/recipes/chapter";
+import { tinyDefinition, tinyModel } from "../training/fixtures";
 
 const COUNT = 20;
 

@@ -7,7 +7,7 @@ import type { ImageSet } from "../data/image-set";
 import type { BatchIterator } from "../data/pipeline";
 import type { ChapterModel } from "../models/model";
 import { checkSeed } from "../seed";
-import type { TrainOrLoadOptions } from "./train-or-load";
+import type { TrainOrLoadOptions } from "../training/train-or-load";
 
 export interface ChapterTrainingSettings {
   /** Seeds the shuffling; the model's own seed sets its initial weights and dropout masks. */

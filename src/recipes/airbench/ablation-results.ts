@@ -5,8 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { displayPath, writeFileAtomic } from "../cache";
-import type { EpochAccuracy } from "./charts/epoch-accuracy";
+import { displayPath, writeFileAtomic } from "../../cache";
 
 /** results/airbench-ablation.json of this package (beside src/ and dist/), committed with the notebooks. */
 export const ABLATION_RESULTS_FILE = path.resolve(__dirname, "../../results/airbench-ablation.json");
@@ -25,7 +24,7 @@ export interface AblationRun {
    * written since the ablation recorded them) the epoch's mean training cost and
    * accuracy, on its augmented batches in training mode.
    */
-  epochs: Array<Required<EpochAccuracy> & { trainCost?: number; trainAccuracy?: number }>;
+  epochs: Array<{ epoch: number; testAccuracy: number; seconds: number; trainCost?: number; trainAccuracy?: number }>;
 }
 
 export interface AblationResults {

@@ -3,30 +3,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import type { AirbenchModel } from "../../src/models/airbench";
-import { liveNativeHandles } from "../../src/native/ops";
-import type { ProgressSink } from "../../src/output";
-import {
-  airbenchModel,
-  airbenchTraining,
-  predictions,
-  resolveTrainingSettings,
-  runKey,
-  runnableStepKind,
-  testAccuracy,
-  trainOrLoad,
-  TrainingInterruptedError,
-  weightsFilePath,
-  withoutIngredient,
-  type AirbenchRecipe,
-  type BatchSource,
-  type EpochRecord,
-  type LookaheadSettings,
-  type TrainOrLoadOptions,
-} from "../../src/training";
-import { saveWeights } from "../../src/training/weights-file";
-import { quiet, SMALL_RECIPE, temporaryFolder, tinyCifar } from "./airbench-fixtures";
+import { tf } from "../../../src/native/backend";
+import type { AirbenchModel } from "../../../src/recipes/airbench/model";
+import { liveNativeHandles } from "../../../src/native/ops";
+import type { ProgressSink } from "../../../src/output";
+import { predictions, resolveTrainingSettings, runKey, runnableStepKind, testAccuracy, trainOrLoad, TrainingInterruptedError, weightsFilePath, type BatchSource, type EpochRecord, type LookaheadSettings, type TrainOrLoadOptions } from "../../../src/training";
+import { saveWeights } from "../../../src/training/weights-file";
+import { quiet, SMALL_RECIPE, temporaryFolder, tinyCifar } from "./fixtures";
+import { airbenchModel, airbenchTraining, testTimeAugmented, type AirbenchRecipe, withoutIngredient } from "../../../src/recipes";
 
 /** Every value the model's predictions depend on, variable by variable: the variables, then the state (whitening filter, running statistics). */
 function values(model: AirbenchModel): number[][] {
@@ -201,9 +185,9 @@ test("a trained run is cached and loads back with every value, its epochs, its c
   assert.equal(loaded.result.curve, trained.result.curve);
   assert.is(loaded.result.seconds, trained.result.seconds);
   assert.equal(loaded.result.settings, trained.result.settings);
-  const tta = { testTimeAugmentation: "mirror-translate", log: () => {} } as const;
-  assert.is(testAccuracy(loaded.model, testSet, tta), testAccuracy(trained.model, testSet, tta));
-  assert.equal(predictions(loaded.model, testSet, tta), predictions(trained.model, testSet, tta));
+  const tta = (model: AirbenchModel) => ({ logits: testTimeAugmented(model, "mirror-translate"), log: () => {} });
+  assert.is(testAccuracy(loaded.model, testSet, tta(loaded.model)), testAccuracy(trained.model, testSet, tta(trained.model)));
+  assert.equal(predictions(loaded.model, testSet, tta(loaded.model)), predictions(trained.model, testSet, tta(trained.model)));
 
   const retrained = await run({ seed: 11, stepScale: 0.5, weightsDir, options: { retrain: true } });
   assert.is(retrained.result.outcome, "trained");
@@ -313,7 +297,7 @@ test("training leaks no tensors or native handles, within a run (flat across epo
   const { model } = await run({ recipe, seed: 4, onEpoch: () => perEpoch.push([tf.memory().numTensors, liveNativeHandles()]) });
   assert.is(perEpoch.length, 4);
   assert.ok(perEpoch.every(([t, h]) => t === perEpoch[0][0] && h === perEpoch[0][1]), JSON.stringify(perEpoch));
-  testAccuracy(model, testSet, { testTimeAugmentation: "mirror-translate", log: () => {} });
+  testAccuracy(model, testSet, { logits: testTimeAugmented(model, "mirror-translate"), log: () => {} });
   model.dispose();
   assert.is(tf.memory().numTensors, tensors);
   assert.is(liveNativeHandles(), handles);

@@ -3,12 +3,12 @@
  * permutation cut into full batches (the last partial batch is dropped), its
  * images randomly translated and flipped by the epoch's augmentation plan.
  */
-import { tf } from "../backend";
-import { checkSeed, SEED_LIMIT } from "../seed";
-import { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan } from "./augment";
-import type { ImageSet } from "./image-set";
-import type { Batch, BatchesIdentity } from "./pipeline";
-import { deriveSeed, mulberry32, permutation, streamSeed } from "./random";
+import { tf } from "../../native/backend";
+import { checkSeed, SEED_LIMIT } from "../../seed";
+import { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan } from "./augmentation";
+import type { ImageSet } from "../../data/image-set";
+import type { Batch, BatchesIdentity } from "../../data/pipeline";
+import { deriveSeed, mulberry32, permutation, streamSeed } from "../../data/random";
 
 export interface EpochBatchOptions {
   batchSize: number;

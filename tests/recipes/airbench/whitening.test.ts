@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import { whiteningFilters } from "../../src/layers/whitening";
+import { tf } from "../../../src/native/backend";
+import { whiteningFilters } from "../../../src/recipes/airbench/whitening";
 
 /** Mean outer product of the rows of `features` [n, d], computed in float64 in JavaScript. */
 function secondMoments(features: number[][]): number[][] {

@@ -2,10 +2,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadCifar10, loadMnist, writeTinyDatasets, type ImageSet } from "../../src/data";
-import { hasBfloat16Compute } from "../../src/native/cpu";
-import { silentProgress } from "../../src/output";
-import { AIRBENCH_RECIPE, type AirbenchRecipe } from "../../src/training";
+import { loadCifar10, loadMnist, writeTinyDatasets, type ImageSet } from "../../../src/data";
+import { hasBfloat16Compute } from "../../../src/native/cpu";
+import { silentProgress } from "../../../src/output";
+import { AIRBENCH_RECIPE, type AirbenchRecipe } from "../../../src/recipes";
 
 const folders: string[] = [];
 

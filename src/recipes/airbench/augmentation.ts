@@ -10,9 +10,9 @@
  * indices; the reflection is folded into those indices, so no padded copy of
  * the data is made.
  */
-import { tf } from "../backend";
-import { checkSeed } from "../seed";
-import { deriveSeed, mulberry32 } from "./random";
+import { tf } from "../../native/backend";
+import { checkSeed } from "../../seed";
+import { deriveSeed, mulberry32 } from "../../data/random";
 
 /** Per image: the crop's offset in the padded image, and whether it is flipped left-right. */
 export interface AugmentationPlan {

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "../../src/display";
+import { readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "../../../src/recipes";
 
 function run(name: string, seed: number, testAccuracyTta: number, cpuClass = "AVX-512 with bfloat16"): AirbenchRunRecord {
   return {

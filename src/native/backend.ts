@@ -15,8 +15,8 @@ const userOneDnnSetting = process.env.TF_ENABLE_ONEDNN_OPTS || undefined;
 if (userOneDnnSetting === undefined) process.env.TF_ENABLE_ONEDNN_OPTS = "1";
 
 import * as tf from "@tensorflow/tfjs-node";
-import { asNodeKernelBackend } from "./native/binding";
-import { describeCpu, type CpuDescription } from "./native/cpu";
+import { asNodeKernelBackend } from "./binding";
+import { describeCpu, type CpuDescription } from "./cpu";
 
 export { tf };
 

@@ -6,8 +6,8 @@
  * keep both signs of each component through the following ReLU-like
  * activation). TensorFlow's SelfAdjointEigV2 does the eigen-decomposition.
  */
-import { tf } from "../backend";
-import { attr, runNativeOp } from "../native/ops";
+import { tf } from "../../native/backend";
+import { attr, runNativeOp } from "../../native/ops";
 
 export interface WhiteningSettings {
   /** Height and width of the patches and filters (airbench: 2). */

@@ -5,19 +5,25 @@
  * independent of momentum); sgdSettings converts them for this project's
  * batch-mean loss.
  */
-import { tf } from "../backend";
-import { EpochBatches } from "../data/epoch-batches";
-import type { ImageSet } from "../data/image-set";
-import { streamSeed } from "../data/random";
-import { AIRBENCH_WHITENING } from "../layers/whitening";
-import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchWidths } from "../models/airbench";
-import { checkSeed, SEED_LIMIT } from "../seed";
-import { TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./evaluate";
-import type { LookaheadSettings } from "./lookahead";
-import type { NesterovSgdChoice } from "./optimizer";
-import { AIRBENCH_SCHEDULE, type TriangularSchedule } from "./schedule";
-import { STEP_KINDS, type StepKind } from "./step";
-import type { TrainOrLoadOptions } from "./train-or-load";
+import { tf } from "../../native/backend";
+import { EpochBatches } from "./epoch-batches";
+import type { ImageSet } from "../../data/image-set";
+import { streamSeed } from "../../data/random";
+import { AIRBENCH_WHITENING } from "./whitening";
+import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchWidths } from "./model";
+import { checkSeed, SEED_LIMIT } from "../../seed";
+import { TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./test-time-augmentation";
+import type { LookaheadSettings } from "../../training/lookahead";
+import type { NesterovSgdChoice } from "../../training/optimizer";
+import type { TriangularSchedule } from "../../training/schedule";
+import { STEP_KINDS, type StepKind } from "../../training/step";
+import type { TrainOrLoadOptions } from "../../training/train-or-load";
+
+/** airbench's learning-rate multiplier: up from 0.2 to 1 over the first 23% of the steps, then down to 0.07. */
+export const AIRBENCH_SCHEDULE: TriangularSchedule = { start: 0.2, peak: 1, end: 0.07, peakFraction: 0.23 };
+
+/** airbench's label smoothing: the true class gets 0.8 + 0.02, every other class 0.02. */
+export const AIRBENCH_LABEL_SMOOTHING = 0.2;
 
 /** Every knob of the recipe; the ablation switches one off at a time. */
 export interface AirbenchRecipe {
@@ -66,7 +72,7 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
   momentum: 0.85,
   weightDecay: 0.0153,
   normOffsetLearningRateScale: 64,
-  labelSmoothing: 0.2,
+  labelSmoothing: AIRBENCH_LABEL_SMOOTHING,
   whitening: true,
   whiteningBiasEpochs: 3,
   translate: 2,

@@ -2,11 +2,12 @@
 import * as fs from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { backendInfo } from "../../src/backend";
-import { setLanguage } from "../../src/language";
-import { liveNativeHandles } from "../../src/native/ops";
-import { describePlan, planAirbenchTraining, type TimeBudgetPlan } from "../../src/training";
-import { SMALL_RECIPE, temporaryFolder, tinyCifar } from "./airbench-fixtures";
+import { backendInfo } from "../../../src/native/backend";
+import { setLanguage } from "../../../src/language";
+import { liveNativeHandles } from "../../../src/native/ops";
+
+import { SMALL_RECIPE, temporaryFolder, tinyCifar } from "./fixtures";
+import { describePlan, planAirbenchTraining, type TimeBudgetPlan } from "../../../src/recipes";
 
 const seconds = (plan: TimeBudgetPlan, epochs: number) => (Math.ceil(plan.stepsPerEpoch * epochs) * plan.msPerStep) / 1000;
 

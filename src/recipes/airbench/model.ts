@@ -7,16 +7,19 @@
  * rather than a chapter ModelDefinition; like the chapter's models it is a
  * TrainableModel, trained and cached by the same engine.
  */
-import { tf } from "../backend";
-import { AIRBENCH_BATCH_NORM, batchNormInference, batchNormTraining, type BatchNormSettings } from "../layers/batch-norm";
-import { gelu } from "../layers/gelu";
-import { nativeMaxPool } from "../layers/pooling";
-import { recordMatMul, recordMultiplyAdds, countMultiplyAdds } from "../layers/multiply-adds";
-import { SeedStream, statelessUniform } from "../layers/random";
-import { ModelVariable } from "../layers/variables";
-import { AIRBENCH_WHITENING, whiteningFilters, type WhiteningSettings } from "../layers/whitening";
-import { checkSeed, randomSeed } from "../seed";
-import { checkImages, type TrainableModel, type TrainingForward } from "./model";
+import { tf } from "../../native/backend";
+import { batchNormInference, batchNormTraining, type BatchNormSettings } from "../../layers/batch-norm";
+import { gelu } from "../../layers/gelu";
+import { nativeMaxPool } from "../../layers/pooling";
+import { recordMatMul, recordMultiplyAdds, countMultiplyAdds } from "../../layers/multiply-adds";
+import { SeedStream, statelessUniform } from "../../layers/random";
+import { ModelVariable } from "../../layers/variables";
+import { AIRBENCH_WHITENING, whiteningFilters, type WhiteningSettings } from "./whitening";
+import { checkSeed, randomSeed } from "../../seed";
+import { checkImages, type TrainableModel, type TrainingForward } from "../../models/model";
+
+/** airbench's batch norm: running statistics that follow the batches quickly, and almost no epsilon. */
+export const AIRBENCH_BATCH_NORM: BatchNormSettings = { momentum: 0.6, epsilon: 1e-12 };
 
 export interface AirbenchWidths {
   /** Output channels of the whitening convolution: twice its patch size² × 3 (24 for 2×2). */

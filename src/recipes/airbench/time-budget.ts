@@ -9,16 +9,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { backendInfo } from "../backend";
-import { writeFileAtomic } from "../cache";
-import type { ImageSet } from "../data/image-set";
-import { localized } from "../language";
-import { silentProgress } from "../output/progress-sink";
-import { AIRBENCH_RECIPE, airbenchModel, airbenchTraining, checkRecipe, type AirbenchRecipe } from "./airbench-recipe";
-import { runnableStepKind } from "./step";
-import { train } from "./train";
-import { spread } from "./benchmark";
-import { defaultWeightsDir, keyHash } from "./train-or-load";
+import { backendInfo } from "../../native/backend";
+import { writeFileAtomic } from "../../cache";
+import type { ImageSet } from "../../data/image-set";
+import { localized } from "../../language";
+import { silentProgress } from "../../output/progress-sink";
+import { AIRBENCH_RECIPE, airbenchModel, airbenchTraining, checkRecipe, type AirbenchRecipe } from "./recipe";
+import { runnableStepKind } from "../../training/step";
+import { train } from "../../training/train";
+import { spread } from "../../training/benchmark";
+import { defaultWeightsDir, keyHash } from "../../training/train-or-load";
 
 /** Steps run before the timed ones: the first builds and optimizes the compiled step. */
 const WARMUP_STEPS = 2;

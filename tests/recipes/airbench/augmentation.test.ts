@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan } from "../../src/data/augment";
+import { tf } from "../../../src/native/backend";
+import { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan } from "../../../src/recipes/airbench/augmentation";
 
 /** A batch whose pixel values encode their position: image·1000 + row·10 + column (channel 1 adds 0.5). */
 function numberedImages(count: number, size: number): tf.Tensor4D {

@@ -1,11 +1,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { tf } from "../../src/backend";
-import { AirbenchModel, CIFAR10_MEAN, CIFAR10_STD, normalizeCifar } from "../../src/models/airbench";
-import { liveNativeHandles } from "../../src/native/ops";
-import { whiteningFilters } from "../../src/layers/whitening";
-import { NesterovSgdOptimizer } from "../../src/training/sgd";
-import { labelSmoothedCrossEntropy } from "../../src/training/label-smoothing";
+import { tf } from "../../../src/native/backend";
+import { AirbenchModel, CIFAR10_MEAN, CIFAR10_STD, normalizeCifar } from "../../../src/recipes/airbench/model";
+import { liveNativeHandles } from "../../../src/native/ops";
+import { whiteningFilters } from "../../../src/recipes/airbench/whitening";
+import { NesterovSgdOptimizer } from "../../../src/training/sgd";
+import { labelSmoothedCrossEntropy } from "../../../src/training/label-smoothing";
+import { AIRBENCH_LABEL_SMOOTHING } from "../../../src/recipes/airbench/recipe";
 
 /** Random images with pixel values in [0, 1], as the model takes them. */
 const images = (count: number, seed: number) => tf.randomUniform([count, 32, 32, 3], 0, 1, "float32", seed) as tf.Tensor4D;
@@ -144,7 +145,7 @@ test("airbench: a few Nesterov SGD steps on one small batch lower its label-smoo
     tf.tidy(() => {
       const values = model.variables.map((variable) => variable.read());
       const stateValues = model.state.map((variable) => variable.read());
-      const loss = (...current: tf.Tensor[]) => labelSmoothedCrossEntropy(model.trainingForward(x, current, stateValues, 1).logits, labels);
+      const loss = (...current: tf.Tensor[]) => labelSmoothedCrossEntropy(model.trainingForward(x, current, stateValues, 1).logits, labels, AIRBENCH_LABEL_SMOOTHING);
       const { value, grads } = tf.valueAndGrads(loss)(values);
       optimizer.applyGradients(grads);
       return value.dataSync()[0];

@@ -3,10 +3,10 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../src/display/ablation-results";
-import { chartToSvg } from "../../src/display/chart-svg";
-import { ablationChart, ablationDifferences } from "../../src/display/charts/ablation";
-import { countMarks, svgTexts } from "../output/recorder";
+import { readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../../src/recipes/airbench/ablation-results";
+import { chartToSvg } from "../../../src/display/chart-svg";
+import { ablationChart, ablationDifferences } from "../../../src/display/charts/ablation";
+import { countMarks, svgTexts } from "../../output/recorder";
 
 function run(removed: string | null, testAccuracyTta: number): AblationRun {
   return {
