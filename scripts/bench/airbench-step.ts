@@ -29,6 +29,7 @@ import { measurePeakMatMul, spread, type MatMulPeak } from "../../src/training/b
 import { NesterovSgdOptimizer } from "../../src/training/sgd";
 import { TrainingStepper, type StepKind } from "../../src/training/step";
 import { describeTorch, setUpTorch, timeTorchRepetition, torchPrecisions, type TorchPrecision, type TorchResult } from "./torch-reference";
+import { listOf, parseCommandLine, positiveNumber, type CommandLine, type OptionSpecs } from "../command-line";
 
 interface BenchArguments {
   batchSizes: number[];
@@ -51,37 +52,32 @@ const VARIANTS = {
 } satisfies Record<string, StepKind>;
 type Variant = keyof typeof VARIANTS;
 const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
-const USAGE = `Usage: airbench-step.ts [--batch 256,512] [--steps N] [--warmup N] [--repetitions N] [--variants ${VARIANT_NAMES.join(",")}] [--torch]`;
+const DEFAULTS: BenchArguments = { batchSizes: [256], steps: 8, warmupSteps: 2, repetitions: 3, variants: ["eager", "compiled"], torch: false };
 
-function parseArguments(argv: string[]): BenchArguments {
-  const parsed: BenchArguments = { batchSizes: [256], steps: 8, warmupSteps: 2, repetitions: 3, variants: ["eager", "compiled"], torch: false };
-  const positiveInteger = (flag: string, text: string | undefined): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) {
-      throw new Error(`${flag} needs a positive integer, got '${text ?? ""}'.`);
-    }
-    return value;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--steps") parsed.steps = positiveInteger(flag, argv[++i]);
-    else if (flag === "--warmup") parsed.warmupSteps = positiveInteger(flag, argv[++i]);
-    else if (flag === "--repetitions") parsed.repetitions = positiveInteger(flag, argv[++i]);
-    else if (flag === "--torch") parsed.torch = true;
-    else if (flag === "--batch") parsed.batchSizes = (argv[++i] ?? "").split(",").map((text) => positiveInteger(flag, text));
-    else if (flag === "--variants") {
-      const requested = (argv[++i] ?? "").split(",");
-      const unknown = requested.filter((name) => !(VARIANT_NAMES as string[]).includes(name));
-      if (unknown.length > 0) {
-        throw new Error(`--variants takes a comma-separated list of ${VARIANT_NAMES.join(", ")}; got '${requested.join(",")}'.`);
-      }
-      parsed.variants = requested as Variant[];
-    } else {
-      throw new Error(`Unknown argument '${flag}'. ${USAGE}`);
-    }
-  }
-  return parsed;
-}
+const OPTIONS = {
+  batch: { type: "string", value: "N,N", help: `batch sizes to time, comma-separated (default ${DEFAULTS.batchSizes.join(",")})` },
+  steps: { type: "string", value: "N", help: `timed steps per repetition (default ${DEFAULTS.steps})` },
+  warmup: { type: "string", value: "N", help: `untimed steps per variant before the first repetition (default ${DEFAULTS.warmupSteps})` },
+  repetitions: { type: "string", value: "N", help: `repetitions per variant, the variants taking turns; the median is reported (default ${DEFAULTS.repetitions})` },
+  variants: { type: "string", value: "LIST", help: `step variants, comma-separated, of ${VARIANT_NAMES.join(", ")} (default ${DEFAULTS.variants.join(",")})` },
+  torch: { type: "boolean", help: "also time PyTorch's step in each precision (set up into .venv-torch on first use)" },
+} satisfies OptionSpecs;
+
+const COMMAND_LINE: CommandLine<typeof OPTIONS, BenchArguments> = {
+  program: "airbench-step",
+  usage:
+    "usage: node_modules/.bin/ts-node --transpile-only scripts/bench/airbench-step.ts [options]\n" +
+    "Times airbench's training step at notebook 4.4's widths on random data, each step variant side by side.",
+  options: OPTIONS,
+  interpret: (values) => ({
+    batchSizes: values.batch === undefined ? DEFAULTS.batchSizes : values.batch.split(",").map((text) => positiveNumber("--batch", text, true)),
+    steps: values.steps === undefined ? DEFAULTS.steps : positiveNumber("--steps", values.steps, true),
+    warmupSteps: values.warmup === undefined ? DEFAULTS.warmupSteps : positiveNumber("--warmup", values.warmup, true),
+    repetitions: values.repetitions === undefined ? DEFAULTS.repetitions : positiveNumber("--repetitions", values.repetitions, true),
+    variants: values.variants === undefined ? DEFAULTS.variants : listOf("--variants", values.variants, VARIANT_NAMES),
+    torch: values.torch === true,
+  }),
+};
 
 /** One variant's model, optimizer and step, trained on one fixed random batch. */
 class StepRunner {
@@ -204,7 +200,7 @@ function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPre
 }
 
 function main(): void {
-  const args = parseArguments(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2), COMMAND_LINE);
   const info = backendInfo();
   console.log(`airbench step (4.4's widths: blocks of ${AIRBENCH_RECIPE.widths.blocks.join(", ")}) on ${info.backend} (TensorFlow ${info.tensorflowVersion}, oneDNN ${describeOneDnn(info.oneDnn)}; ${formatCpu(info.cpu)}): ${args.steps} steps × ${args.repetitions} repetitions after ${args.warmupSteps} warm-up`);
   let torch: TorchPrecision[] = [];
