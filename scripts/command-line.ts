@@ -60,7 +60,7 @@ function readOptions<T extends OptionSpecs>(argv: readonly string[], options: T)
     if (spec === undefined) throw new Error(`unknown argument '${token.rawName}'.`);
     if (spec.type === "boolean" && token.value !== undefined) throw new Error(`${token.rawName} takes no value, got '${token.value}'.`);
     // An option right after a string option means its value was forgotten; a negative number is a value (and refused later if wrong).
-    if (spec.type === "string" && (token.value === undefined || (!token.inlineValue && token.value.startsWith("--")))) {
+    if (spec.type === "string" && (token.value === undefined || token.value === "" || (!token.inlineValue && token.value.startsWith("--")))) {
       throw new Error(`${token.rawName} needs a value.`);
     }
   }

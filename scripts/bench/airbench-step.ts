@@ -1,6 +1,7 @@
 /**
- * Speed of airbench's training step (forward, backward, Nesterov update) at
- * notebook 4.4's widths, on random CIFAR-shaped data, each step variant side
+ * Speed of airbench's training step (forward, backward, the recipe's Nesterov
+ * SGD) at notebook 4.4's widths, on random CIFAR-shaped data, through the same
+ * TrainingStepTimer as the chapter's models, each step variant side
  * by side.
  *
  *   node_modules/.bin/ts-node --transpile-only scripts/bench/airbench-step.ts \
@@ -23,11 +24,9 @@
  */
 import { backendInfo, describeOneDnn, tf } from "../../src/native/backend";
 import { formatCpu, hasBfloat16Compute } from "../../src/native/cpu";
-import { AirbenchModel } from "../../src/recipes/airbench/model";
-import { AIRBENCH_RECIPE } from "../../src/recipes/airbench/recipe";
-import { measurePeakMatMul, spread, type MatMulPeak } from "../../src/training/benchmark";
-import { NesterovSgdOptimizer } from "../../src/training/sgd";
-import { TrainingStepper, type StepKind } from "../../src/training/step";
+import { AIRBENCH_RECIPE, airbenchModel, airbenchStepSettings } from "../../src/recipes/airbench/recipe";
+import { measurePeakMatMul, spread, TrainingStepTimer, type MatMulPeak } from "../../src/training/benchmark";
+import type { StepKind } from "../../src/training/step";
 import { describeTorch, setUpTorch, timeTorchRepetition, torchPrecisions, type TorchPrecision, type TorchResult } from "./torch-reference";
 import { listOf, parseCommandLine, positiveNumber, type CommandLine, type OptionSpecs } from "../command-line";
 
@@ -52,7 +51,7 @@ const VARIANTS = {
 } satisfies Record<string, StepKind>;
 type Variant = keyof typeof VARIANTS;
 const VARIANT_NAMES = Object.keys(VARIANTS) as Variant[];
-const DEFAULTS: BenchArguments = { batchSizes: [256], steps: 8, warmupSteps: 2, repetitions: 3, variants: ["eager", "compiled"], torch: false };
+const DEFAULTS: Omit<BenchArguments, "torch"> = { batchSizes: [256], steps: 8, warmupSteps: 2, repetitions: 3, variants: ["eager", "compiled"] };
 
 const OPTIONS = {
   batch: { type: "string", value: "N,N", help: `batch sizes to time, comma-separated (default ${DEFAULTS.batchSizes.join(",")})` },
@@ -79,50 +78,28 @@ const COMMAND_LINE: CommandLine<typeof OPTIONS, BenchArguments> = {
   }),
 };
 
-/** One variant's model, optimizer and step, trained on one fixed random batch. */
+/** One variant: the recipe's model (whitened from random images) and its own training step and optimizer, through the engine's step timer. */
 class StepRunner {
-  private readonly model = new AirbenchModel({ seed: 1, widths: AIRBENCH_RECIPE.widths });
-  private readonly optimizer: NesterovSgdOptimizer;
-  private readonly step: TrainingStepper;
+  private readonly timer: TrainingStepTimer;
+  readonly multiplyAddsPerImage: number;
 
-  constructor(
-    readonly variant: Variant,
-    private readonly images: tf.Tensor4D,
-    private readonly labels: tf.Tensor2D,
-  ) {
-    tf.tidy(() => this.model.initializeWhitening(images));
-    this.optimizer = new NesterovSgdOptimizer(
-      this.model.variables,
-      { learningRate: 0.01, momentum: 0.85 },
-      this.model.variableRoles.map((role) => ({ learningRateScale: role === "norm-offset" ? 64 : 1, weightDecay: 5e-4 })),
-    );
-    if (variant === "compiled-bf16-frozen") {
-      this.model.variables.forEach((variable, i) => {
-        if (this.model.variableRoles[i] === "whitening-bias") this.optimizer.setLearningRateScale(variable, 0);
-      });
-    }
-    this.step = new TrainingStepper(this.model, this.optimizer, VARIANTS[variant], { keepProb: 1, labelSmoothing: 0.2 });
+  constructor(readonly variant: Variant, batchSize: number) {
+    const model = airbenchModel(AIRBENCH_RECIPE, { seed: 1 });
+    tf.tidy(() => model.initializeWhitening(tf.randomUniform([batchSize, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D));
+    this.multiplyAddsPerImage = model.multiplyAddsPerImage();
+    this.timer = new TrainingStepTimer(model, airbenchStepSettings(AIRBENCH_RECIPE), batchSize, {
+      step: VARIANTS[variant],
+      frozenRoles: variant === "compiled-bf16-frozen" ? ["whitening-bias"] : [],
+    });
   }
 
-  get multiplyAddsPerImage(): number {
-    return this.model.multiplyAddsPerImage();
-  }
-
-  /** Mean ms per step over `steps` steps; reading the loss waits for each step's work to finish. */
+  /** Mean ms per step over `steps` steps. */
   time(steps: number): number {
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) {
-      const { loss, accuracy } = this.step.step({ xs: this.images, ys: this.labels });
-      loss.dataSync();
-      tf.dispose([loss, accuracy]);
-    }
-    return (performance.now() - start) / steps;
+    return this.timer.timeRepetition(steps);
   }
 
   dispose(): void {
-    this.step.dispose();
-    this.optimizer.dispose();
-    this.model.dispose();
+    this.timer.dispose();
   }
 }
 
@@ -163,9 +140,7 @@ function rowPrecision(name: string): TorchPrecision {
 }
 
 function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPrecision[], peaks: Record<TorchPrecision, MatMulPeak>): void {
-  const images = tf.randomNormal([batchSize, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
-  const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batchSize], 0, 10, "int32", 2) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
-  const runners = args.variants.map((variant) => new StepRunner(variant, images, labels));
+  const runners = args.variants.map((variant) => new StepRunner(variant, batchSize));
   const torchRows = torch.map((precision) => new TorchRow(precision, batchSize, args.warmupSteps));
   const rows: Row[] = [...runners.map((runner) => ({ name: runner.variant, time: (steps: number) => runner.time(steps) })), ...torchRows];
   try {
@@ -195,7 +170,6 @@ function benchBatchSize(batchSize: number, args: BenchArguments, torch: TorchPre
     }
   } finally {
     runners.forEach((runner) => runner.dispose());
-    tf.dispose([images, labels]);
   }
 }
 

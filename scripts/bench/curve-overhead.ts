@@ -10,7 +10,9 @@
  *     [--models mnist,cifar-3conv] [--steps 50] [--repetitions 8]
  */
 import { modelKeys, type ModelKey } from "../../src/models/registry";
-import { spread, TrainingStepTimer } from "../../src/training/benchmark";
+import { chapterStepTimer } from "../../src/recipes";
+import { spread, type TrainingStepTimer } from "../../src/training/benchmark";
+import { listOf, parseCommandLine, positiveNumber, type CommandLine, type OptionSpecs } from "../command-line";
 
 interface Arguments {
   models: ModelKey[];
@@ -18,36 +20,38 @@ interface Arguments {
   repetitions: number;
 }
 
-function parseArguments(argv: string[]): Arguments {
-  const parsed: Arguments = { models: ["mnist", "cifar-3conv"], steps: 50, repetitions: 8 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[++i] ?? ""];
-    if (flag === "--models") {
-      const requested = value.split(",").filter((key) => key !== "");
-      if (requested.length === 0 || !requested.every((key) => (modelKeys as string[]).includes(key))) {
-        throw new Error(`--models takes a comma-separated list of ${modelKeys.join(", ")}; got '${value}'.`);
-      }
-      parsed.models = requested as ModelKey[];
-    } else if ((flag === "--steps" || flag === "--repetitions") && Number.isInteger(Number(value)) && Number(value) > 0) {
-      parsed[flag === "--steps" ? "steps" : "repetitions"] = Number(value);
-    } else {
-      throw new Error(`Unknown or invalid argument '${flag} ${value}'. Usage: curve-overhead.ts [--models a,b] [--steps N] [--repetitions N]`);
-    }
-  }
-  return parsed;
-}
+const DEFAULTS: Arguments = { models: ["mnist", "cifar-3conv"], steps: 50, repetitions: 8 };
+
+const OPTIONS = {
+  models: { type: "string", value: "LIST", help: `models, comma-separated, of ${modelKeys.join(", ")} (default ${DEFAULTS.models.join(",")})` },
+  steps: { type: "string", value: "N", help: `timed steps per repetition, and the warm-up steps (default ${DEFAULTS.steps})` },
+  repetitions: { type: "string", value: "N", help: `repetitions per variant, with and without the curve taking turns (default ${DEFAULTS.repetitions})` },
+} satisfies OptionSpecs;
+
+const COMMAND_LINE: CommandLine<typeof OPTIONS, Arguments> = {
+  program: "curve-overhead",
+  usage:
+    "usage: nice -n 10 node_modules/.bin/ts-node --transpile-only scripts/bench/curve-overhead.ts [options]\n" +
+    "Times the training step with and without recording the training curve, and prints the ratio of wall and CPU time.",
+  options: OPTIONS,
+  interpret: (values) => ({
+    models: values.models === undefined ? DEFAULTS.models : listOf("--models", values.models, modelKeys),
+    steps: values.steps === undefined ? DEFAULTS.steps : positiveNumber("--steps", values.steps, true),
+    repetitions: values.repetitions === undefined ? DEFAULTS.repetitions : positiveNumber("--repetitions", values.repetitions, true),
+  }),
+};
 
 const range = ({ median, min, max }: { median: number; min: number; max: number }, digits: number) =>
   `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`;
 
 function main(): void {
-  const { models, steps, repetitions } = parseArguments(process.argv.slice(2));
+  const { models, steps, repetitions } = parseCommandLine(process.argv.slice(2), COMMAND_LINE);
   console.log(`${steps} steps x ${repetitions} repetitions per variant, batch 50, variants alternating`);
   console.log("with/without curve, per pair of repetitions: median (min–max)");
   console.log(`${"model".padEnd(14)}  ${"ms/step with".padStart(13)}  ${"ms/step without".padStart(15)}  ${"wall-time ratio".padStart(22)}  ${"CPU-time ratio".padStart(22)}`);
   for (const model of models) {
-    const withCurve = new TrainingStepTimer(model, 50, { recordCurve: true });
-    const without = new TrainingStepTimer(model, 50, { recordCurve: false });
+    const withCurve = chapterStepTimer(model, 50, { recordCurve: true });
+    const without = chapterStepTimer(model, 50, { recordCurve: false });
     withCurve.warmUp(steps);
     without.warmUp(steps);
     const wallRatios: number[] = [];

@@ -29,8 +29,10 @@ import { backendInfo, describeOneDnn } from "../../src/native/backend";
 import { formatCpu } from "../../src/native/cpu";
 import { modelKeys, type ModelKey } from "../../src/models/registry";
 import { nativeKernelReport } from "../../src/native/kernels";
-import { measurePeakMatMul, spread, TrainingStepTimer, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
+import { chapterStepTimer } from "../../src/recipes";
+import { measurePeakMatMul, spread, type MatMulPeak, type StepTiming } from "../../src/training/benchmark";
 import { describeTorch, setUpTorch, timeTorchRepetition, torchPrecisions, type TorchPrecision, type TorchResult } from "./torch-reference";
+import { listOf, parseCommandLine, positiveNumber, type CommandLine, type OptionSpecs } from "../command-line";
 
 interface BenchArguments {
   steps: number;
@@ -45,44 +47,40 @@ interface BenchArguments {
   jsonPath: string | null;
 }
 
-function parseArguments(argv: string[]): BenchArguments {
-  const parsed: BenchArguments = { steps: 30, warmupSteps: 5, repetitions: 3, models: modelKeys, peak: true, eager: true, bfloat16: false, python: false, torch: false, jsonPath: null };
-  const positiveInteger = (flag: string, text: string | undefined): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) {
-      throw new Error(`${flag} needs a positive integer, got '${text ?? ""}'.`);
-    }
-    return value;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--steps") parsed.steps = positiveInteger(flag, argv[++i]);
-    else if (flag === "--warmup") parsed.warmupSteps = positiveInteger(flag, argv[++i]);
-    else if (flag === "--repetitions") parsed.repetitions = positiveInteger(flag, argv[++i]);
-    else if (flag === "--no-peak") parsed.peak = false;
-    else if (flag === "--no-eager") parsed.eager = false;
-    else if (flag === "--bfloat16") parsed.bfloat16 = true;
-    else if (flag === "--python") parsed.python = true;
-    else if (flag === "--torch") parsed.torch = true;
-    else if (flag === "--json") parsed.jsonPath = argv[++i] ?? "";
-    else if (flag === "--models") {
-      const requested = (argv[++i] ?? "").split(",").filter((key) => key !== "");
-      const unknown = requested.filter((key) => !(modelKeys as string[]).includes(key));
-      if (requested.length === 0 || unknown.length > 0) {
-        throw new Error(`--models takes a comma-separated list of ${modelKeys.join(", ")}; got '${requested.join(",")}'.`);
-      }
-      parsed.models = requested as ModelKey[];
-    } else {
-      throw new Error(
-        `Unknown argument '${flag}'. Usage: models.ts [--steps N] [--warmup N] [--repetitions N] [--models a,b] [--no-peak] [--no-eager] [--bfloat16] [--python] [--torch] [--json out.json]`,
-      );
-    }
-  }
-  if (parsed.jsonPath === "") {
-    throw new Error("--json needs a file path.");
-  }
-  return parsed;
-}
+const DEFAULTS = { steps: 30, warmupSteps: 5, repetitions: 3 };
+
+const OPTIONS = {
+  steps: { type: "string", value: "N", help: `timed steps per repetition (default ${DEFAULTS.steps})` },
+  warmup: { type: "string", value: "N", help: `untimed steps per model and step before the first repetition (default ${DEFAULTS.warmupSteps})` },
+  repetitions: { type: "string", value: "N", help: `repetitions per model, the models taking turns (default ${DEFAULTS.repetitions})` },
+  models: { type: "string", value: "LIST", help: `models, comma-separated, of ${modelKeys.join(", ")} (default all)` },
+  "no-peak": { type: "boolean", help: "skip measuring the matMul peak (the \"of peak\" column)" },
+  "no-eager": { type: "boolean", help: "skip the eager reference step" },
+  bfloat16: { type: "boolean", help: "also time the compiled step in mixed bfloat16 (CPUs with avx512_bf16)" },
+  python: { type: "boolean", help: "also time Python TensorFlow's step (set up into .venv-bench on first use) and print the ratios" },
+  torch: { type: "boolean", help: "also time PyTorch's step in float32 and bfloat16 (set up into .venv-torch on first use)" },
+  json: { type: "string", value: "FILE", help: "also write the timings to FILE as JSON" },
+} satisfies OptionSpecs;
+
+const COMMAND_LINE: CommandLine<typeof OPTIONS, BenchArguments> = {
+  program: "models",
+  usage:
+    "usage: node_modules/.bin/ts-node --transpile-only scripts/bench/models.ts [options]\n" +
+    "Times the training step of the chapter's four models at batch 50 on random data.",
+  options: OPTIONS,
+  interpret: (values) => ({
+    steps: values.steps === undefined ? DEFAULTS.steps : positiveNumber("--steps", values.steps, true),
+    warmupSteps: values.warmup === undefined ? DEFAULTS.warmupSteps : positiveNumber("--warmup", values.warmup, true),
+    repetitions: values.repetitions === undefined ? DEFAULTS.repetitions : positiveNumber("--repetitions", values.repetitions, true),
+    models: values.models === undefined ? modelKeys : listOf("--models", values.models, modelKeys),
+    peak: values["no-peak"] !== true,
+    eager: values["no-eager"] !== true,
+    bfloat16: values.bfloat16 === true,
+    python: values.python === true,
+    torch: values.torch === true,
+    jsonPath: values.json ?? null,
+  }),
+};
 
 interface Column {
   title: string;
@@ -202,7 +200,7 @@ function printTorchComparison(
 }
 
 function main(): void {
-  const args = parseArguments(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2), COMMAND_LINE);
   const info = backendInfo();
   console.log(
     `TensorFlow ${info.tensorflowVersion} (tfjs-node ${info.tfjsVersion}), oneDNN ${describeOneDnn(info.oneDnn)}; ${formatCpu(info.cpu)}; ` +
@@ -223,9 +221,9 @@ function main(): void {
     setUpTorch(); // PyTorch in .venv-torch (skips in about a second when done)
     if (torchSkipped !== null) console.log(torchSkipped);
   }
-  const compiledTimers = args.models.map((key) => new TrainingStepTimer(key, 50, { step: "compiled" }));
-  const eagerTimers = args.models.map((key) => (args.eager ? new TrainingStepTimer(key, 50, { step: "eager" }) : null));
-  const bfloat16Timers = args.models.map((key) => (args.bfloat16 ? new TrainingStepTimer(key, 50, { step: "compiled-bfloat16" }) : null));
+  const compiledTimers = args.models.map((key) => chapterStepTimer(key, 50, { step: "compiled" }));
+  const eagerTimers = args.models.map((key) => (args.eager ? chapterStepTimer(key, 50, { step: "eager" }) : null));
+  const bfloat16Timers = args.models.map((key) => (args.bfloat16 ? chapterStepTimer(key, 50, { step: "compiled-bfloat16" }) : null));
   const allTimers = [...compiledTimers, ...eagerTimers, ...bfloat16Timers];
   allTimers.forEach((timer) => timer?.warmUp(args.warmupSteps));
   // The kernels are probed on first use, so the report is complete once every model has run.
