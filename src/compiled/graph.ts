@@ -1,3 +1,4 @@
+/// <reference lib="es2021.weakref" />
 /**
  * TensorFlow graphs built from TypeScript and run as one op. A GraphBuilder
  * adds placeholders, constants and operations by op type, differentiates with
@@ -23,6 +24,7 @@ import {
   type NativeInput,
   type TfStatusCode,
 } from "../native/ops";
+import { onednnBfloat16ConfigProto } from "./config-proto";
 
 export type { TfStatusCode };
 
@@ -138,7 +140,7 @@ export const graphAttr = {
   floats: (name: string, value: readonly number[]): GraphAttr => ({ name, type: "floats", value }),
   bool: (name: string, value: boolean): GraphAttr => ({ name, type: "bool", value }),
   string: (name: string, value: string): GraphAttr => ({ name, type: "string", value }),
-  /** A function of the eager context, by name (e.g. StatefulPartitionedCall's `f`). */
+  /** A function of the eager context, by name (e.g. StatefulPartitionedCall's `f`); keep its CompiledFunction referenced. */
   func: (name: string, value: string): GraphAttr => ({ name, type: "func", value }),
   type: (name: string, value: GraphDtype): GraphAttr => ({ name, type: "type", value }),
   types: (name: string, value: readonly GraphDtype[]): GraphAttr => ({ name, type: "types", value }),
@@ -198,13 +200,12 @@ export type FunctionPrecision = "float32" | "bfloat16";
 
 /**
  * The `config_proto` attribute of a call: a serialized ConfigProto. Empty is
- * the default one (Grappler with its default optimizers); for "bfloat16" it
- * sets graph_options (10) → rewrite_options (10) →
- * auto_mixed_precision_onednn_bfloat16 (31) = ON (1).
+ * the default one (Grappler with its default optimizers); "bfloat16" turns on
+ * Grappler's oneDNN auto mixed precision (./config-proto.ts).
  */
 const CONFIG_PROTO: Record<FunctionPrecision, Uint8Array> = {
   float32: new Uint8Array([]),
-  bfloat16: new Uint8Array([0x52, 0x05, 0x52, 0x03, 0xf8, 0x01, 0x01]),
+  bfloat16: onednnBfloat16ConfigProto(),
 };
 
 /** addon/graph_api.cc's exports (tfjs-node's binding's `graphApi`). */
@@ -235,8 +236,8 @@ interface NativeGraphApi {
   ): void;
   removeFunction(name: string): void;
   hasFunction(name: string): boolean;
-  /** Tests only: the next tensor attribute addOperation sets on `graph` fails as if TensorFlow rejected it. */
-  failNextAttributeForTesting(graph: NativeGraph): void;
+  /** How many graphs newGraph made are not freed yet (by deleteGraph, or when their NativeGraph was collected). */
+  liveGraphs(): number;
 }
 
 declare const nativeGraphBrand: unique symbol;
@@ -255,16 +256,27 @@ function graphApi(): NativeGraphApi {
   return api;
 }
 
-/** True when the eager context has a function of this name (a CompiledFunction not yet disposed). */
+/** True when the eager context has a function of this name (a CompiledFunction not yet disposed nor collected). */
 export function hasCompiledFunction(name: string): boolean {
   return graphApi().hasFunction(name);
+}
+
+/** How many GraphBuilders' native graphs are not freed yet (by dispose, or when the builder was collected). */
+export function liveNativeGraphs(): number {
+  return graphApi().liveGraphs();
 }
 
 const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** Function names are unique per process: the eager context is shared by every model. */
 let functionsMade = 0;
 
-/** A graph under construction. Dispose it once its functions are made (they stay valid). */
+/**
+ * A graph under construction. Dispose it once its functions are made (they stay valid).
+ *
+ * A builder never disposed needs no FinalizationRegistry: its NativeGraph is an
+ * object of the addon that only this builder references, and the addon frees
+ * the TF_Graph when that object is collected (napi_wrap's finalizer).
+ */
 export class GraphBuilder {
   private graph: NativeGraph | null;
   private readonly api = graphApi();
@@ -374,9 +386,26 @@ export class GraphBuilder {
   }
 }
 
-/** A graph function in tfjs's eager context, called like one op. */
+/**
+ * The safety net for a CompiledFunction never disposed: once the object is
+ * collected nothing can call the function through it, so it leaves the eager
+ * context. The held value keeps the graph API itself: tf.backend() may be
+ * another backend by then.
+ */
+const functionFinalizer = new FinalizationRegistry<{ api: NativeGraphApi; name: string }>(({ api, name }) => {
+  if (api.hasFunction(name)) {
+    api.removeFunction(name);
+  }
+});
+
+/**
+ * A graph function in tfjs's eager context, called like one op. dispose()
+ * removes it; one dropped without dispose() is removed when collected, so keep
+ * it referenced while another graph calls it by name (graphAttr.func).
+ */
 export class CompiledFunction {
   private disposed = false;
+  private readonly api = graphApi();
 
   constructor(
     readonly name: string,
@@ -384,7 +413,9 @@ export class CompiledFunction {
     readonly outputs: readonly GraphTensor[],
     /** The serialized ConfigProto calls pass for Grappler; null: no Grappler (FunctionOptions.optimize false). */
     private readonly configProto: Uint8Array | null,
-  ) {}
+  ) {
+    functionFinalizer.register(this, { api: this.api, name }, this);
+  }
 
   /**
    * Runs the function once. Resource inputs take a NativeHandle (a
@@ -420,10 +451,11 @@ export class CompiledFunction {
     }
   }
 
-  /** Removes the function from the eager context. */
+  /** Removes the function from the eager context; later calls do nothing. */
   dispose(): void {
     if (!this.disposed) {
-      graphApi().removeFunction(this.name);
+      this.api.removeFunction(this.name);
+      functionFinalizer.unregister(this);
       this.disposed = true;
     }
   }

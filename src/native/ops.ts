@@ -1,3 +1,4 @@
+/// <reference lib="es2021.weakref" />
 /**
  * Direct access to TensorFlow ops through tfjs-node's binding, for the few
  * ops tfjs itself runs in JavaScript or splits into many small kernels
@@ -10,7 +11,8 @@ export type { NativeAttr };
 
 /**
  * A TensorFlow tensor handle that tfjs does not track, such as a resource
- * variable's handle. Whoever creates one deletes it with `deleteNativeHandle`.
+ * variable's handle. Whoever creates one deletes it with `deleteNativeHandle`;
+ * one dropped without that is deleted when it is garbage-collected.
  */
 export class NativeHandle {
   constructor(readonly id: number) {}
@@ -71,30 +73,50 @@ export function runNativeOpForEffect(name: string, attrs: NativeAttr[], inputs: 
  */
 export const ANONYMOUS_RESOURCE_NAME = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";
 
-/** Handles created by createNativeHandle and not deleted yet (tfjs's tf.memory() does not see them). */
-const liveHandles = new Set<NativeHandle>();
+/**
+ * Handles created by createNativeHandle and not deleted yet (tfjs's
+ * tf.memory() does not see them), by tensor id. Held weakly, so that a
+ * handle nobody references can be collected.
+ */
+const liveHandles = new Map<number, WeakRef<NativeHandle>>();
+
+/**
+ * The safety net for a handle dropped without deleteNativeHandle: once it is
+ * collected, no op can take it as an input any more, so its tensor goes. The
+ * held value keeps the binding itself: tf.backend() may be another backend by then.
+ */
+const handleFinalizer = new FinalizationRegistry<{ id: number; binding: NativeBinding }>(({ id, binding }) => {
+  liveHandles.delete(id);
+  binding.deleteTensor(id);
+});
 
 /**
  * Runs an op whose single output stays an untracked handle (e.g. a resource
  * variable handle). The caller deletes it with deleteNativeHandle.
  */
 export function createNativeHandle(name: string, attrs: NativeAttr[], inputs: readonly NativeInput[]): NativeHandle {
-  const handle = new NativeHandle(binding().executeOp(name, attrs, inputIds(inputs), 1)[0].id);
-  liveHandles.add(handle);
+  const nativeBinding = binding();
+  const handle = new NativeHandle(nativeBinding.executeOp(name, attrs, inputIds(inputs), 1)[0].id);
+  liveHandles.set(handle.id, new WeakRef(handle));
+  handleFinalizer.register(handle, { id: handle.id, binding: nativeBinding }, handle);
   return handle;
 }
 
 export function deleteNativeHandle(handle: NativeHandle): void {
-  if (!liveHandles.delete(handle)) {
+  if (liveHandles.get(handle.id)?.deref() !== handle) {
     throw new Error(`Native handle ${handle.id} was deleted already, or not created by createNativeHandle.`);
   }
-  binding().deleteTensor(handle.id);
+  const nativeBinding = binding();
+  liveHandles.delete(handle.id);
+  handleFinalizer.unregister(handle);
+  nativeBinding.deleteTensor(handle.id);
 }
 
 /**
  * How many native handles (model variables, optimizer slots) are alive: the
  * memory tfjs's tf.memory() does not count. Leak tests check it returns to
- * where it started.
+ * where it started. A handle dropped without deleteNativeHandle counts until
+ * it is collected.
  */
 export function liveNativeHandles(): number {
   return liveHandles.size;

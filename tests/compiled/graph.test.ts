@@ -8,6 +8,7 @@ import {
   hasCompiledFunction,
   graphAttr,
   isUncompilable,
+  liveNativeGraphs,
   type GraphTensor,
 } from "../../src/compiled/graph";
 import { UntraceableError } from "../../src/compiled/trace";
@@ -25,14 +26,6 @@ function thrown(body: () => unknown): Error {
   }
   assert.unreachable("expected an error");
   throw new Error("unreachable");
-}
-
-/** The addon's test hook, on a GraphBuilder's native graph (both private to src/compiled/graph.ts). */
-function failNextAttribute(builder: GraphBuilder): void {
-  const { graphApi } = asNodeKernelBackend(tf.backend()).binding as unknown as {
-    graphApi: { failNextAttributeForTesting(graph: unknown): void };
-  };
-  graphApi.failNextAttributeForTesting((builder as unknown as { graph: unknown }).graph);
 }
 
 /** x · x summed, as a function of a float32 [n] placeholder; the graph tensors for its input and output. */
@@ -195,25 +188,38 @@ test("a bad graph or a bad call is one clear error, and the process carries on",
 });
 
 test("an attribute TensorFlow rejects adds nothing: the same builder then builds and runs the function", () => {
+  const graphsBefore = liveNativeGraphs();
   const graph = new GraphBuilder();
   let square: CompiledFunction;
   try {
     const x = graph.placeholder("float32", [3], "x");
-    failNextAttribute(graph);
-    const error = thrown(() => graph.constant({ dtype: "int32", shape: [1], values: [0] }, "axis"));
-    assert.match(error.message, /could not set attribute 'value' of Const operation 'axis'/);
-    assert.is(tfStatusOf(error), "INVALID_ARGUMENT");
-    assert.not.ok(isUncompilable(error), "a rejected attribute is not a missing op");
-    // The same name again: the failed Const left no node behind to clash with.
+    const axis = { dtype: "int32", shape: [1], values: [0] } as const;
+    const rejected = [
+      // A tensor where the op's attribute is a type, and the reverse.
+      () => graph.op("Const", [], [graphAttr.tensor("dtype", axis), graphAttr.tensor("value", axis)], { name: "axis" }),
+      () => graph.op("Const", [], [graphAttr.type("dtype", "int32"), graphAttr.type("value", "int32")], { name: "axis" }),
+      // A type the op allows, but not the one its inputs have.
+      () => graph.op("Mul", [x, x], [graphAttr.type("T", "bool")], { name: "axis" }),
+    ];
+    for (const add of rejected) {
+      const error = thrown(add);
+      assert.match(error.message, /could not add (Const|Mul) operation 'axis': (AttrValue had value with type|Inconsistent values for attr 'T')/);
+      assert.is(tfStatusOf(error), "INVALID_ARGUMENT");
+      assert.not.ok(isUncompilable(error), "a rejected attribute is not a missing op");
+    }
+    // The same name again: the failed operations left no node behind to clash with.
     square = graph.toFunction("after_failed_attribute", { inputs: [x], outputs: [sumOfSquares(graph, x)] });
   } finally {
     graph.dispose();
   }
+  assert.is(liveNativeGraphs(), graphsBefore, "dispose freed the native graph");
   const x = tf.tensor1d([1, 2, 3]);
   const [total] = square.call([x]);
   assert.is(total.dataSync()[0], 14);
   tf.dispose([x, total]);
   square.dispose();
+  square.dispose();
+  assert.not.ok(hasCompiledFunction(square.name), "a second dispose does nothing");
 });
 
 test("an int32 constant outside int32's range is refused, and so is a shape too large to count", () => {
