@@ -93,8 +93,9 @@ export function probedKernel(spec: ProbedKernelSpec): ProbedKernel {
 /**
  * Which kernel each native-op family runs, probing those not probed yet,
  * sorted by family name (module load order varies). Lists the families of the
- * modules loaded so far; src/layers (loaded by every model) defines
- * conv2d + bias and max pooling.
+ * modules loaded so far: src/layers/convolution.ts defines conv2d + bias and
+ * src/layers/pooling.ts max pooling. The chapter's models load both (through
+ * src/layers/layers.ts), airbench's only pooling; importing src/layers loads both.
  */
 export function nativeKernelReport(): KernelReportEntry[] {
   return reported.map((kernel) => kernel.report()).sort((a, b) => a.name.localeCompare(b.name));
@@ -103,7 +104,8 @@ export function nativeKernelReport(): KernelReportEntry[] {
 /**
  * Runs `body` (synchronously) with every probed kernel on its fallback, as if
  * each probe had failed with `reason`: how tests check that the fallbacks give
- * the native kernels' results.
+ * the native kernels' results, and how the compiled step traces a model on
+ * TensorFlow's standard ops (src/training/step.ts).
  */
 export function withKernelFallbacks<T>(reason: string, body: () => T): T {
   const previous = forcedFallbackReason;
