@@ -61,6 +61,10 @@ interface PendingConstant {
  * Runs `body` eagerly (synchronously, once, inside tf.tidy) and records each
  * op it runs into `graph`. `inputs` maps tensors that exist before the call to
  * the graph tensors standing for them; `body` returns tensors it computed.
+ *
+ * Re-entrant: a trace inside `body` records into its own graph, and its ops
+ * reach the outer trace's graph too, as the outer body ran them. Each trace
+ * puts back the binding and getInputTensorIds it found, also when it throws.
  */
 export function traceInto(
   graph: GraphBuilder,
@@ -71,6 +75,8 @@ export function traceInto(
   const { binding } = backend;
   const recorder = new OpRecorder(graph, binding);
   const originalIds = backend.getInputTensorIds;
+  // An enclosing trace's wrapper, if any: it is an own property, the backend's method is on its prototype.
+  const enclosingIds = Object.getOwnPropertyDescriptor(backend, "getInputTensorIds");
   inputs.forEach((graphTensor, tensor) => recorder.known.set(originalIds.call(backend, [tensor])[0], graphTensor));
   // The addon's exports are read-only: the backend gets a stand-in binding for the trace.
   const recordingBinding: NativeBinding = Object.create(binding, {
@@ -102,8 +108,12 @@ export function traceInto(
     return { outputs, seedInputs: recorder.seedInputs };
   } finally {
     backend.binding = binding;
-    // The instance property goes; the prototype's method is the backend's own again.
-    delete (backend as Partial<NodeKernelBackend>).getInputTensorIds;
+    if (enclosingIds === undefined) {
+      // The instance property goes; the prototype's method is the backend's own again.
+      delete (backend as Partial<NodeKernelBackend>).getInputTensorIds;
+    } else {
+      Object.defineProperty(backend, "getInputTensorIds", enclosingIds);
+    }
   }
 }
 
