@@ -17,9 +17,18 @@ import { displayPath } from "../src/cache";
 import { loadCifar10 } from "../src/data";
 
 import { runInfo } from "../src/notebook";
-import { checkSeed } from "../src/seed";
-import { testAccuracy, trainOrLoad, messageWithWeightsPath } from "../src/training";
-import { ABLATION_RESULTS_FILE, AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, airbenchModel, airbenchTraining, type AblationRun, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient, writeAblationResults, testTimeAugmented } from "../src/recipes";
+import {
+  ABLATION_RESULTS_FILE,
+  AIRBENCH_INGREDIENTS,
+  AIRBENCH_RECIPE,
+  trainAndEvaluateAirbench,
+  withoutIngredient,
+  writeAblationResults,
+  type AblationRun,
+  type AirbenchIngredient,
+  type AirbenchRecipe,
+} from "../src/recipes";
+import { parseCommandLine, positiveNumber, seedNumber, type CommandLine, type OptionSpecs } from "./command-line";
 
 interface AblationArguments {
   epochs: number;
@@ -29,32 +38,28 @@ interface AblationArguments {
   retrain: boolean;
 }
 
-const usage = "usage: npm run ablation -- [--epochs N (default 3; fractions allowed)] [--seed N] [--batch-size N] [--output FILE] [--retrain]";
+const OPTIONS = {
+  epochs: { type: "string", value: "N", help: "epochs of every run, fractions allowed (default 3)" },
+  seed: { type: "string", value: "N", help: "seed of every run (default 42)" },
+  "batch-size": { type: "string", value: "N", help: `batch size of every run (default the recipe's ${AIRBENCH_RECIPE.batchSize})` },
+  output: { type: "string", value: "FILE", help: `results file to write (default ${displayPath(ABLATION_RESULTS_FILE)}, which notebook 4.4 reads)` },
+  retrain: { type: "boolean", help: "train every run even when it is cached" },
+} satisfies OptionSpecs;
 
-function parseArguments(argv: readonly string[]): AblationArguments {
-  const parsed: AblationArguments = { epochs: 3, seed: 42, batchSize: AIRBENCH_RECIPE.batchSize, output: ABLATION_RESULTS_FILE, retrain: false };
-  const valueOf = (flag: string, text: string | undefined): string => {
-    if (text === undefined || text.startsWith("--")) throw new Error(`${flag} needs a value.\n${usage}`);
-    return text;
-  };
-  const number = (flag: string, text: string | undefined, whole: boolean): number => {
-    const value = Number(valueOf(flag, text));
-    if (!(value > 0 && Number.isFinite(value)) || (whole && !Number.isInteger(value))) {
-      throw new Error(`${flag} needs a ${whole ? "whole " : ""}number > 0, got '${text}'.\n${usage}`);
-    }
-    return value;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--epochs") parsed.epochs = number(flag, argv[++i], false);
-    else if (flag === "--seed") parsed.seed = checkSeed(Number(valueOf(flag, argv[++i])), "--seed");
-    else if (flag === "--batch-size") parsed.batchSize = number(flag, argv[++i], true);
-    else if (flag === "--output") parsed.output = path.resolve(valueOf(flag, argv[++i]));
-    else if (flag === "--retrain") parsed.retrain = true;
-    else throw new Error(`unknown argument '${flag}'.\n${usage}`);
-  }
-  return parsed;
-}
+const COMMAND_LINE: CommandLine<typeof OPTIONS, AblationArguments> = {
+  program: "ablation",
+  usage:
+    "usage: npm run ablation -- [--epochs N] [--seed N] [--batch-size N] [--output FILE] [--retrain]\n" +
+    "Trains airbench's full recipe, then the recipe with each ingredient taken out in turn, and writes their accuracies per epoch.",
+  options: OPTIONS,
+  interpret: (values) => ({
+    epochs: values.epochs === undefined ? 3 : positiveNumber("--epochs", values.epochs),
+    seed: values.seed === undefined ? 42 : seedNumber("--seed", values.seed),
+    batchSize: values["batch-size"] === undefined ? AIRBENCH_RECIPE.batchSize : positiveNumber("--batch-size", values["batch-size"], true),
+    output: values.output === undefined ? ABLATION_RESULTS_FILE : path.resolve(values.output),
+    retrain: values.retrain === true,
+  }),
+};
 
 /** The command line that makes the same file, for the record in it. */
 function commandLine(args: AblationArguments): string {
@@ -67,7 +72,7 @@ function commandLine(args: AblationArguments): string {
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 
 async function main(): Promise<void> {
-  const args = parseArguments(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2), COMMAND_LINE);
   const startedAt = new Date();
   const machine = runInfo(startedAt);
   const cifar = await loadCifar10();
@@ -83,34 +88,32 @@ async function main(): Promise<void> {
   for (const [i, { removed, recipe }] of variants.entries()) {
     const name = removed === null ? "full recipe" : `without ${removed} (${AIRBENCH_INGREDIENTS[removed]})`;
     console.log(`[${i + 1}/${variants.length}] ${name}`);
-    const model = airbenchModel(recipe, { seed: args.seed });
-    let run: AblationRun;
-    try {
-      const { batches, options } = airbenchTraining(model, cifar.train, cifar.test, { recipe, seed: args.seed, retrain: args.retrain });
-      const result = await trainOrLoad(model, batches, {
-        ...options,
-        onEpoch: (record) =>
-          console.log(`  epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
-      });
-      console.log(`  ${messageWithWeightsPath(result)}`);
-      const silent = { log: () => {} };
-      const accuracy = testAccuracy(model, cifar.test, silent);
-      const accuracyTta = testAccuracy(model, cifar.test, { ...silent, logits: testTimeAugmented(model, recipe.testTimeAugmentation) });
-      console.log(`  test accuracy ${percent(accuracy)}, with test-time augmentation ${percent(accuracyTta)}; ${result.msPerStep.toFixed(0)} ms per step`);
-      run = {
-        removed,
-        testAccuracy: accuracy,
-        testAccuracyTta: accuracyTta,
-        trainSeconds: result.seconds,
-        epochs: result.epochs.map(({ epoch, seconds, testAccuracy: epochAccuracy }) => ({ epoch, seconds, testAccuracy: epochAccuracy ?? 0 })),
-      };
-    } finally {
-      model.dispose();
-    }
-    runs.push(run);
+    const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(cifar.train, cifar.test, {
+      recipe,
+      seed: args.seed,
+      retrain: args.retrain,
+      log: (line) => console.log(`  ${line}`),
+    });
+    console.log(`  test accuracy ${percent(testAccuracy)}, with test-time augmentation ${percent(testAccuracyTta)}; ${run.msPerStep.toFixed(0)} ms per step`);
+    const result: AblationRun = {
+      removed,
+      testAccuracy,
+      testAccuracyTta,
+      trainSeconds,
+      // Every run has the test set, so each epoch has its test accuracy.
+      epochs: run.epochs.map(({ epoch, steps, seconds, trainCost, trainAccuracy, testAccuracy: epochTestAccuracy }) => ({
+        epoch,
+        steps,
+        seconds,
+        trainCost,
+        trainAccuracy,
+        testAccuracy: epochTestAccuracy ?? Number.NaN,
+      })),
+    };
+    runs.push(result);
     if (removed === null) {
       // The same training; only the final evaluation differs.
-      runs.push({ ...run, removed: "test-time-augmentation", testAccuracyTta: run.testAccuracy });
+      runs.push({ ...result, removed: "test-time-augmentation", testAccuracyTta: result.testAccuracy });
     }
   }
   writeAblationResults(

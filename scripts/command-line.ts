@@ -5,7 +5,7 @@
  * "<program>: <what is wrong>", and exit status 1.
  */
 import { parseArgs } from "node:util";
-import { checkSeed } from "../src/seed";
+import { checkSeed, SEED_LIMIT } from "../src/seed";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -85,11 +85,13 @@ export function positiveNumber(flag: string, text: string, whole = false): numbe
   return value;
 }
 
-/** `text` as a seed (see checkSeed), or an error naming `flag`. */
+/** `text` as a seed, or an error naming `flag` and the range (checkSeed's). */
 export function seedNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) throw new Error(`${flag} needs a seed, a whole number, got '${text}'.`);
-  return checkSeed(value, flag);
+  try {
+    return checkSeed(text.trim() === "" ? Number.NaN : Number(text));
+  } catch {
+    throw new Error(`${flag} needs a whole number from 0 to ${SEED_LIMIT - 1}, got '${text}'.`);
+  }
 }
 
 /** `text` if it is one of `choices`, or an error naming `flag` and the choices. */

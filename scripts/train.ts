@@ -13,16 +13,16 @@
  * (accuracies, training time, peak resident memory) to results/airbench-runs.json
  * under NAME and the seed, for notebook 4.4.
  *
- * Data come from CNN_DATA_DIR, the cache or a download (see README.md).
+ * `--help` lists the options. Data come from CNN_DATA_DIR, the cache or a download (see README.md).
  */
 import { backendInfo } from "../src/native/backend";
 import { loadCifar10, loadMnist } from "../src/data";
 
 import { createModel, modelKeys, type ModelKey } from "../src/models";
 import { runInfo } from "../src/notebook";
-import { checkSeed } from "../src/seed";
 import { describeStepKind, STEP_KINDS, testAccuracy, trainOrLoad, messageWithWeightsPath, type StepKind } from "../src/training";
-import { AIRBENCH_RECIPE, airbenchModel, airbenchTraining, chapterTraining, describePlan, planAirbenchTraining, recordAirbenchRun, testTimeAugmented } from "../src/recipes";
+import { AIRBENCH_RECIPE, chapterTraining, describePlan, planAirbenchTraining, recordAirbenchRun, trainAndEvaluateAirbench } from "../src/recipes";
+import { oneOf, parseCommandLine, positiveNumber, seedNumber, type CommandLine, type OptionSpecs } from "./command-line";
 
 const MODELS = [...modelKeys, "airbench"] as const;
 type TrainModel = ModelKey | "airbench";
@@ -38,49 +38,48 @@ interface TrainArguments {
   retrain: boolean;
 }
 
-const usage =
-  `usage: train.ts --model ${MODELS.join("|")} [--seed N] [--step ${STEP_KINDS.join("|")}] [--retrain]\n` +
-  "  chapter models: [--steps N]; airbench: [--epochs N | --time-budget MINUTES] [--record NAME]";
+const OPTIONS = {
+  model: { type: "string", value: "MODEL", help: `what to train (required): ${MODELS.join(", ")}` },
+  seed: { type: "string", value: "N", help: "seed of the initial weights, batch order and augmentation (default 42)" },
+  step: { type: "string", value: "KIND", help: `training step, one of ${STEP_KINDS.join(", ")} (default: compiled for the chapter's models, the recipe's for airbench)` },
+  steps: { type: "string", value: "N", help: "chapter's models: training steps (default: the notebook's)" },
+  epochs: { type: "string", value: "N", help: `airbench: epochs, fractions allowed (default the recipe's ${AIRBENCH_RECIPE.epochs})` },
+  "time-budget": { type: "string", value: "MINUTES", help: "airbench: fit the recipe's whole schedule into this many minutes of training on this machine, as notebook 4.4 does" },
+  record: { type: "string", value: "NAME", help: "airbench: add the run (accuracies, training time, peak memory) to results/airbench-runs.json under NAME and the seed; needs a run trained here (--retrain)" },
+  retrain: { type: "boolean", help: "train even when the run is cached" },
+} satisfies OptionSpecs;
 
-function parseArguments(argv: string[]): TrainArguments {
-  const parsed: Partial<TrainArguments> = { seed: 42, retrain: false };
-  const number = (flag: string, text: string | undefined, whole: boolean): number => {
-    const value = Number(text);
-    if (text === undefined || !(value > 0 && Number.isFinite(value)) || (whole && !Number.isInteger(value))) {
-      throw new Error(`${flag} needs a ${whole ? "whole " : ""}number > 0, got '${text ?? ""}'.\n${usage}`);
+const COMMAND_LINE: CommandLine<typeof OPTIONS, TrainArguments> = {
+  program: "train",
+  usage:
+    `usage: npm run train -- --model ${modelKeys.join("|")} [--seed N] [--steps N] [--step KIND] [--retrain]\n` +
+    "       npm run train -- --model airbench [--seed N] [--epochs N | --time-budget MINUTES] [--record NAME] [--step KIND] [--retrain]\n" +
+    "Trains one of the chapter's models, or airbench's recipe (notebook 4.4), and prints its test accuracy.",
+  options: OPTIONS,
+  interpret(values) {
+    if (values.model === undefined) throw new Error("--model is required.");
+    const model = oneOf("--model", values.model, MODELS);
+    const airbench = model === "airbench";
+    if (airbench && values.steps !== undefined) throw new Error("--steps is for the chapter's models; airbench trains for --epochs.");
+    if (!airbench && (values.epochs !== undefined || values["time-budget"] !== undefined || values.record !== undefined)) {
+      throw new Error("--epochs, --time-budget and --record are for airbench.");
     }
-    return value;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--model") {
-      const key = argv[++i];
-      if (!(MODELS as readonly string[]).includes(key)) throw new Error(`--model must be one of ${MODELS.join(", ")}, got '${key ?? ""}'.`);
-      parsed.model = key as TrainModel;
-    } else if (flag === "--seed") parsed.seed = checkSeed(Number(argv[++i]), "--seed");
-    else if (flag === "--steps") parsed.steps = number(flag, argv[++i], true);
-    else if (flag === "--epochs") parsed.epochs = number(flag, argv[++i], false);
-    else if (flag === "--time-budget") parsed.timeBudgetMinutes = number(flag, argv[++i], false);
-    else if (flag === "--step") {
-      const kind = argv[++i];
-      if (!(STEP_KINDS as readonly string[]).includes(kind)) throw new Error(`--step must be one of ${STEP_KINDS.join(", ")}, got '${kind ?? ""}'.`);
-      parsed.step = kind as StepKind;
-    } else if (flag === "--record") {
-      const name = argv[++i];
-      if (name === undefined || !/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`--record needs a name of lower-case letters, digits and dashes, got '${name ?? ""}'.`);
-      parsed.record = name;
-    } else if (flag === "--retrain") parsed.retrain = true;
-    else throw new Error(`Unknown argument '${flag}'.\n${usage}`);
-  }
-  if (parsed.model === undefined) throw new Error(`--model is required.\n${usage}`);
-  const airbench = parsed.model === "airbench";
-  if (airbench && parsed.steps !== undefined) throw new Error(`--steps is for the chapter's models; airbench trains for --epochs.\n${usage}`);
-  if (!airbench && (parsed.epochs !== undefined || parsed.timeBudgetMinutes !== undefined || parsed.record !== undefined)) {
-    throw new Error(`--epochs, --time-budget and --record are for airbench.\n${usage}`);
-  }
-  if (parsed.epochs !== undefined && parsed.timeBudgetMinutes !== undefined) throw new Error(`--epochs and --time-budget exclude each other: the budget decides the epochs.\n${usage}`);
-  return parsed as TrainArguments;
-}
+    if (values.epochs !== undefined && values["time-budget"] !== undefined) throw new Error("--epochs and --time-budget exclude each other: the budget decides the epochs.");
+    if (values.record !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.record)) {
+      throw new Error(`--record needs a name of lower-case letters, digits and dashes, got '${values.record}'.`);
+    }
+    return {
+      model,
+      seed: values.seed === undefined ? 42 : seedNumber("--seed", values.seed),
+      steps: values.steps === undefined ? undefined : positiveNumber("--steps", values.steps, true),
+      epochs: values.epochs === undefined ? undefined : positiveNumber("--epochs", values.epochs),
+      timeBudgetMinutes: values["time-budget"] === undefined ? undefined : positiveNumber("--time-budget", values["time-budget"]),
+      step: values.step === undefined ? undefined : oneOf("--step", values.step, STEP_KINDS),
+      record: values.record,
+      retrain: values.retrain === true,
+    };
+  },
+};
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 
@@ -109,53 +108,39 @@ async function trainAirbench(args: TrainArguments): Promise<void> {
     epochs = plan.epochs;
   }
   const recipe = { ...AIRBENCH_RECIPE, epochs, step };
-  const model = airbenchModel(recipe, { seed: args.seed });
-  try {
-    const { batches, options } = airbenchTraining(model, cifar.train, cifar.test, { recipe, seed: args.seed, retrain: args.retrain });
-    const result = await trainOrLoad(model, batches, {
-      ...options,
-      onEpoch: (record) => console.log(`epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
-    });
-    console.log(messageWithWeightsPath(result));
-    const silent = { log: () => {} };
-    const accuracy = testAccuracy(model, cifar.test, silent);
-    const accuracyTta = testAccuracy(model, cifar.test, { ...silent, logits: testTimeAugmented(model, recipe.testTimeAugmentation) });
-    // maxRSS is in KiB; a run loaded from the cache did not train in this process.
-    const peakResidentMiB = process.resourceUsage().maxRSS / 1024;
-    console.log(
-      `airbench seed ${args.seed}, ${recipe.epochs} epochs, ${describeStepKind(result.settings.step)}: test accuracy ${percent(accuracy)}, ` +
-        `${percent(accuracyTta)} with test-time augmentation; training ${result.seconds.toFixed(1)} s (${result.msPerStep.toFixed(0)} ms per step); ` +
-        `peak resident memory ${peakResidentMiB.toFixed(0)} MiB`,
-    );
-    if (args.record !== undefined) {
-      if (result.outcome !== "trained") {
-        throw new Error(`--record ${args.record}: the run was loaded from the cache, so its memory was not measured; add --retrain.`);
-      }
-      const flags = [`--seed ${args.seed}`, args.timeBudgetMinutes === undefined ? `--epochs ${recipe.epochs}` : `--time-budget ${args.timeBudgetMinutes}`, `--record ${args.record}`, "--retrain"];
-      if (args.step !== undefined) flags.push(`--step ${args.step}`);
-      recordAirbenchRun({
-        name: args.record,
-        seed: args.seed,
-        epochs: recipe.epochs,
-        trainSeconds: result.seconds,
-        msPerStep: result.msPerStep,
-        testAccuracy: accuracy,
-        testAccuracyTta: accuracyTta,
-        peakResidentMiB,
-        command: `npm run train -- --model airbench ${flags.join(" ")}`,
-        finishedAt: new Date().toISOString(),
-        cpuClass: backendInfo().cpu.cpuClass,
-        machine: runInfo(),
-      });
-      console.log(`recorded as '${args.record}' (seed ${args.seed}) in results/airbench-runs.json`);
-    }
-  } finally {
-    model.dispose();
+  const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(cifar.train, cifar.test, { recipe, seed: args.seed, retrain: args.retrain });
+  // maxRSS is in KiB; a run loaded from the cache did not train in this process.
+  const peakResidentMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    `airbench seed ${args.seed}, ${recipe.epochs} epochs, ${describeStepKind(run.settings.step)}: test accuracy ${percent(testAccuracy)}, ` +
+      `${percent(testAccuracyTta)} with test-time augmentation; training ${trainSeconds.toFixed(1)} s (${run.msPerStep.toFixed(0)} ms per step); ` +
+      `peak resident memory ${peakResidentMiB.toFixed(0)} MiB`,
+  );
+  if (args.record === undefined) return;
+  if (run.outcome !== "trained") {
+    throw new Error(`--record ${args.record}: the run was loaded from the cache, so its memory was not measured; add --retrain.`);
   }
+  const flags = [`--seed ${args.seed}`, args.timeBudgetMinutes === undefined ? `--epochs ${recipe.epochs}` : `--time-budget ${args.timeBudgetMinutes}`, `--record ${args.record}`, "--retrain"];
+  if (args.step !== undefined) flags.push(`--step ${args.step}`);
+  recordAirbenchRun({
+    name: args.record,
+    seed: args.seed,
+    epochs: recipe.epochs,
+    trainSeconds,
+    msPerStep: run.msPerStep,
+    testAccuracy,
+    testAccuracyTta,
+    peakResidentMiB,
+    command: `npm run train -- --model airbench ${flags.join(" ")}`,
+    finishedAt: new Date().toISOString(),
+    cpuClass: backendInfo().cpu.cpuClass,
+    machine: runInfo(),
+  });
+  console.log(`recorded as '${args.record}' (seed ${args.seed}) in results/airbench-runs.json`);
 }
 
 async function main(): Promise<void> {
-  const args = parseArguments(process.argv.slice(2));
+  const args = parseCommandLine(process.argv.slice(2), COMMAND_LINE);
   await (args.model === "airbench" ? trainAirbench(args) : trainChapterModel(args as TrainArguments & { model: ModelKey }));
 }
 

@@ -41,3 +41,4 @@ export {
   type AblationResults,
   type AblationRun,
 } from "./airbench/ablation-results";
+export { trainAndEvaluateAirbench, type AirbenchEvaluation, type AirbenchEvaluationSettings } from "./airbench/train-and-evaluate";

@@ -1,7 +1,8 @@
 /**
- * scripts/ablation.ts as `npm run ablation` runs it, in a child process: bad
- * flags stop it with one message, and a short run on the tiny data set writes
- * a results file the notebook can read, the full recipe first.
+ * scripts/ablation.ts as `npm run ablation` runs it, in a child process: --help
+ * prints the options, bad flags stop it with one message, and a short run on
+ * the tiny data set writes a results file the notebook can read, the full
+ * recipe first, each epoch with its training cost and accuracy.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -33,8 +34,11 @@ test("bad flags stop the script with one message naming the flag, and the usage"
     [["--epochs", "three"], /^ablation: --epochs needs a number > 0, got 'three'\.$/m],
     [["--epochs"], /^ablation: --epochs needs a value\.$/m],
     [["--batch-size", "2.5"], /^ablation: --batch-size needs a whole number > 0, got '2\.5'\.$/m],
-    [["--seed", "-1"], /^ablation: --seed -1 is not valid/m],
+    [["--seed", "-1"], /^ablation: --seed needs a whole number from 0 to 2147483647, got '-1'\.$/m],
     [["--fast"], /^ablation: unknown argument '--fast'\.$/m],
+    [["--retrain=yes"], /^ablation: --retrain takes no value, got 'yes'\.$/m],
+    [["--output", "--retrain"], /^ablation: --output needs a value\.$/m],
+    [["3"], /^ablation: unexpected argument '3'\.$/m],
   ];
   for (const [args, message] of cases) {
     const { status, stdout, stderr } = await runAblation(args, FLAG_CHECK_MS);
@@ -43,6 +47,14 @@ test("bad flags stop the script with one message naming the flag, and the usage"
     assert.is(stderr.match(/^ablation: /gm)?.length, 1, `${args.join(" ")}: one error message, got\n${stderr}`);
     assert.is(stdout, "", `${args.join(" ")}: nothing trained`);
   }
+});
+
+test("--help prints the usage and every option's meaning, and exits 0 before any training", async () => {
+  const { status, stdout } = await runAblation(["--help"], FLAG_CHECK_MS);
+  assert.is(status, 0);
+  assert.match(stdout, /^usage: npm run ablation -- /);
+  for (const flag of ["--epochs N", "--seed N", "--batch-size N", "--output FILE", "--retrain", "-h, --help"]) assert.match(stdout, `  ${flag}  `);
+  assert.not.match(stdout, /airbench ablation:/);
 });
 
 test("a short run on the tiny data set writes every run, the full recipe first and test-time augmentation from its training", async () => {
@@ -67,6 +79,15 @@ test("a short run on the tiny data set writes every run, the full recipe first a
     assert.is(withoutTta.trainSeconds, results.runs[0].trainSeconds);
     // 500 images in batches of 50, 0.2 epochs: 2 steps, one evaluation.
     for (const run of results.runs) assert.equal(run.epochs.map((record) => record.epoch), [0.2]);
+    // As notebook 4.4 reads them: each run's last epoch, its training accuracy and cost beside its test accuracy.
+    for (const run of results.runs) {
+      const last = run.epochs[run.epochs.length - 1];
+      const name = run.removed ?? "full recipe";
+      for (const key of ["trainAccuracy", "testAccuracy"] as const) {
+        assert.ok(Number.isFinite(last[key]) && last[key] >= 0 && last[key] <= 1, `${name}: last epoch's ${key} ${last[key]}`);
+      }
+      assert.ok(Number.isFinite(last.trainCost) && last.trainCost > 0, `${name}: last epoch's trainCost ${last.trainCost}`);
+    }
     assert.match(stdout, /\[8\/8\] without /);
 
     // Run again: every training run comes from the cache.

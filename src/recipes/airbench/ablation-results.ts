@@ -10,6 +10,16 @@ import { displayPath, writeFileAtomic } from "../../cache";
 /** results/airbench-ablation.json of this package (beside src/ and dist/), committed with the notebooks. */
 export const ABLATION_RESULTS_FILE = path.resolve(__dirname, "../../results/airbench-ablation.json");
 
+/** One epoch of an ablation run; notebook 4.4 compares the last one's training and test accuracy. */
+export interface AblationEpoch {
+  epoch: number;
+  steps: number;
+  seconds: number;
+  trainCost: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+}
+
 /** One training run of the ablation: the full recipe, or the recipe with one ingredient taken out. */
 export interface AblationRun {
   /** The ingredient taken out (an AirbenchIngredient), or null for the full recipe. */
@@ -19,12 +29,8 @@ export interface AblationRun {
   /** Final test accuracy with the run's own test-time augmentation (none when that is what was removed). */
   testAccuracyTta: number;
   trainSeconds: number;
-  /**
-   * Test accuracy after each epoch, with the training seconds so far, and (in files
-   * written since the ablation recorded them) the epoch's mean training cost and
-   * accuracy, on its augmented batches in training mode.
-   */
-  epochs: Array<{ epoch: number; testAccuracy: number; seconds: number; trainCost?: number; trainAccuracy?: number }>;
+  /** Per epoch, as the engine's EpochRecord has it: the steps and training seconds so far, the epoch's mean training cost and accuracy (on its augmented batches, in training mode), and the test accuracy after it. */
+  epochs: AblationEpoch[];
 }
 
 export interface AblationResults {
@@ -50,6 +56,9 @@ export interface AblationResults {
 
 /** Writes `results` as JSON to a temporary file beside `file`, then renames it over `file`: a reader never sees half a file. */
 export function writeAblationResults(results: AblationResults, file: string = ABLATION_RESULTS_FILE): void {
+  // Refuse what readAblationResults would refuse (a NaN would be written as null), before the earlier file is replaced.
+  const problem = resultsProblem(results);
+  if (problem) throw new Error(`Ablation results for ${displayPath(file)}: ${problem}; nothing was written.`);
   writeFileAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
 }
 
@@ -57,6 +66,8 @@ function fieldProblem(value: unknown, where: string, kind: "string" | "number" |
   const fits = kind === "array" ? Array.isArray(value) : kind === "number" ? typeof value === "number" && Number.isFinite(value) : typeof value === "string";
   return fits ? undefined : `${where} is not a${kind === "array" ? "n array" : ` ${kind}`}`;
 }
+
+const EPOCH_FIELDS: ReadonlyArray<keyof AblationEpoch> = ["epoch", "steps", "seconds", "trainCost", "trainAccuracy", "testAccuracy"];
 
 /** The first thing wrong with `data` as ablation results, or undefined. */
 function resultsProblem(data: unknown): string | undefined {
@@ -87,7 +98,7 @@ function resultsProblem(data: unknown): string | undefined {
     const epochs = fields.epochs;
     if (!Array.isArray(epochs)) return `runs[${i}].epochs is not an array`;
     for (const [j, record] of epochs.entries()) {
-      for (const key of ["epoch", "testAccuracy", "seconds"]) {
+      for (const key of EPOCH_FIELDS) {
         const problem = fieldProblem((record as Record<string, unknown> | null)?.[key], `runs[${i}].epochs[${j}].${key}`, "number");
         if (problem) return problem;
       }

@@ -14,7 +14,14 @@ function run(removed: string | null, testAccuracyTta: number): AblationRun {
     testAccuracy: testAccuracyTta - 0.01,
     testAccuracyTta,
     trainSeconds: 270,
-    epochs: [1, 2, 3].map((epoch) => ({ epoch, testAccuracy: (testAccuracyTta * epoch) / 3, seconds: 90 * epoch })),
+    epochs: [1, 2, 3].map((epoch) => ({
+      epoch,
+      steps: 97 * epoch,
+      seconds: 90 * epoch,
+      trainCost: 2 - 0.25 * epoch,
+      trainAccuracy: (testAccuracyTta * epoch) / 3 - 0.02,
+      testAccuracy: (testAccuracyTta * epoch) / 3,
+    })),
   };
 }
 
@@ -73,6 +80,13 @@ test("results written are read back unchanged, and no temporary file stays besid
   assert.equal(fs.readdirSync(path.dirname(file)), ["airbench-ablation.json"]);
 });
 
+test("results the reader would refuse are not written: a NaN accuracy would become null", () => {
+  const file = path.join(dir, "airbench-ablation.json");
+  const nan = { ...results.runs[1], epochs: results.runs[1].epochs.map((epoch) => ({ ...epoch, trainAccuracy: Number.NaN })) };
+  assert.throws(() => writeAblationResults({ ...results, runs: [results.runs[0], nan] }, file), /runs\[1\]\.epochs\[0\]\.trainAccuracy is not a number; nothing was written/);
+  assert.not.ok(fs.existsSync(file));
+});
+
 test("a failed write leaves the earlier results file whole and no temporary file", () => {
   const file = path.join(dir, "airbench-ablation.json");
   writeAblationResults(results, file);
@@ -99,6 +113,10 @@ test("reading a missing, broken or incomplete file says which file, what is wron
   const { testAccuracyTta, ...incomplete } = results.runs[1];
   fs.writeFileSync(file, JSON.stringify({ ...results, runs: [results.runs[0], incomplete] }));
   assert.throws(() => readAblationResults(file), /not an ablation results file: runs\[1\]\.testAccuracyTta is not a number/);
+  const { trainAccuracy, ...withoutTrainAccuracy } = results.runs[0].epochs[2];
+  const olderRun = { ...results.runs[0], epochs: [...results.runs[0].epochs.slice(0, 2), withoutTrainAccuracy] };
+  fs.writeFileSync(file, JSON.stringify({ ...results, runs: [olderRun, ...results.runs.slice(1)] }));
+  assert.throws(() => readAblationResults(file), /not an ablation results file: runs\[0\]\.epochs\[2\]\.trainAccuracy is not a number/);
   fs.writeFileSync(file, JSON.stringify({ ...results, blockWidths: [64, "wide", 192] }));
   assert.throws(() => readAblationResults(file), /blockWidths is not a list of channel counts/);
   fs.writeFileSync(file, JSON.stringify({ ...results, runs: [...results.runs].reverse() }));
