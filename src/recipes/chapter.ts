@@ -1,12 +1,15 @@
 /**
- * The chapter's way of training a model, from the model definition's defaults:
- * one place for batch size, step count and log interval, used by the notebooks
- * and `npm run train`.
+ * The chapter's recipe: how its four models train, from each model
+ * definition's defaults (Adam's learning rate, dropout, batch size, steps, log
+ * interval). The notebooks, `npm run train` and the bench all take them from here.
  */
 import type { ImageSet } from "../data/image-set";
 import type { BatchIterator } from "../data/pipeline";
-import type { ChapterModel } from "../models/model";
+import type { ChapterModel, ModelDefinition } from "../models/model";
+import { createModel, type ModelKey } from "../models/registry";
+import { TrainingStepTimer, type TrainingStepTimerOptions } from "../training/benchmark";
 import { checkSeed } from "../seed";
+import type { AdamChoice } from "../training/optimizer";
 import type { TrainOrLoadOptions } from "../training/train-or-load";
 
 export interface ChapterTrainingSettings {
@@ -21,7 +24,7 @@ export interface ChapterTrainingSettings {
 export interface ChapterTraining {
   /** The training set shuffled anew each pass, repeated endlessly, in batches of the model's batch size. */
   batches: BatchIterator;
-  /** The steps and log interval, scaled, and whether to retrain; the rest are the model's defaults. */
+  /** Adam at the chapter's learning rate, its dropout, the steps and log interval (scaled), and whether to retrain. */
   options: TrainOrLoadOptions;
 }
 
@@ -31,6 +34,18 @@ export function scaledSteps(chapterSteps: number, stepScale: number): number {
     throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the steps.`);
   }
   return Math.max(1, Math.round(chapterSteps * stepScale));
+}
+
+/** What one training step of `model` needs, as the chapter trains it: Adam at its learning rate, its dropout, plain labels. */
+export function chapterStepSettings(model: Pick<ChapterModel, "definition">): { optimizer: AdamChoice; keepProb: number; labelSmoothing: number } {
+  const { learningRate, keepProb } = model.definition.defaults;
+  return { optimizer: { kind: "adam", learningRate }, keepProb, labelSmoothing: 0 };
+}
+
+/** A timer of `model`'s training step as the chapter trains it (a fresh model from seed 0, which the timer frees). */
+export function chapterStepTimer(model: ModelKey | ModelDefinition, batchSize = 50, options: TrainingStepTimerOptions = {}): TrainingStepTimer {
+  const built = createModel(model, { seed: 0 });
+  return new TrainingStepTimer(built, chapterStepSettings(built), batchSize, options);
 }
 
 /**
@@ -53,6 +68,7 @@ export function chapterTraining(model: ChapterModel, trainSet: ImageSet, setting
   return {
     batches,
     options: {
+      ...chapterStepSettings(model),
       steps: scaledSteps(steps, stepScale),
       logEvery: scaledSteps(logEvery, stepScale),
       retrain: settings.retrain ?? false,

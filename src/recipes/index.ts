@@ -1,5 +1,5 @@
 /** The recipes over the training engine: the chapter's (src/recipes/chapter.ts) and airbench's (src/recipes/airbench/). */
-export { chapterTraining, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter";
+export { chapterTraining, chapterStepSettings, chapterStepTimer, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter";
 export {
   AIRBENCH_RECIPE,
   AIRBENCH_PYTORCH_PEER,
@@ -11,6 +11,8 @@ export {
   checkRecipe,
   airbenchModel,
   airbenchTraining,
+  airbenchOptimizer,
+  airbenchStepSettings,
   type AirbenchRecipe,
   type AirbenchIngredient,
   type AirbenchTraining,

@@ -103,12 +103,12 @@ export class AdamOptimizer implements Optimizer {
     };
   }
 
-  /** The learning rate from the next update on (a schedule calls this each step). */
   /** Adam updates every variable it was given. */
   trains(variable: ModelVariable): boolean {
     return this.variables.includes(variable);
   }
 
+  /** The learning rate from the next update on (a schedule calls this each step). */
   setLearningRate(learningRate: number): void {
     if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
       throw new Error(`Adam: the learning rate must be positive and finite, got ${learningRate}.`);

@@ -4,11 +4,11 @@
  */
 import { tf } from "../native/backend";
 import { GraphBuilder, graphAttr, type CompiledFunction, type FunctionPrecision } from "../compiled/graph";
-import type { ChapterModel, ModelDefinition } from "../models/model";
-import { createModel, type ModelKey } from "../models/registry";
-import { AdamOptimizer } from "./adam";
+import type { TrainableModel } from "../models/model";
 import { CurveAccumulator, DEFAULT_CURVE_EVERY } from "./curve";
 import type { Batch } from "./data";
+import type { Optimizer, OptimizerChoice } from "./optimizer";
+import { createOptimizer } from "./optimizers";
 import { TrainingStepper, type StepKind } from "./step";
 
 export interface StepTimingOptions {
@@ -66,32 +66,48 @@ export function stepSpeed(
   };
 }
 
+/** What a timed step trains with, as its recipe trains (chapterStepSettings, airbenchStepSettings). */
+export interface TimedStepSettings {
+  optimizer: OptimizerChoice;
+  keepProb: number;
+  labelSmoothing: number;
+}
+
 export interface TrainingStepTimerOptions {
   /** Record the training curve as train() does (a point every 50 steps); default true. */
   recordCurve?: boolean;
   /** Which training step to time; default "compiled", as train() runs. */
   step?: StepKind;
+  /** Variables of these roles frozen before timing (airbench's whitening bias after its epochs). */
+  frozenRoles?: readonly string[];
 }
 
 /**
- * Runs timed training steps (forward, backward, Adam at the chapter's
- * learning rate) of one model on a fixed random batch. Several timers can
- * take turns, so that all models see the same background load.
+ * Runs timed training steps (forward, backward, the recipe's optimizer) of
+ * one model on a fixed random batch, the same step train() runs. Several
+ * timers can take turns, so that all models see the same background load.
+ * The timer owns the model: dispose() frees it.
  */
 export class TrainingStepTimer {
-  private readonly model: ChapterModel;
-  private readonly optimizer: AdamOptimizer;
+  private readonly optimizer: Optimizer;
   private readonly stepper: TrainingStepper;
   private readonly batch: Batch;
   private readonly msPerStep: number[] = [];
   private readonly curve: CurveAccumulator | undefined;
   private stepsRun = 0;
 
-  constructor(model: ModelKey | ModelDefinition, readonly batchSize = 50, options: TrainingStepTimerOptions = {}) {
-    this.model = createModel(model, { seed: 0 });
-    this.optimizer = new AdamOptimizer(this.model.variables, { learningRate: this.model.definition.defaults.learningRate });
-    this.stepper = new TrainingStepper(this.model, this.optimizer, options.step ?? "compiled", { keepProb: this.model.definition.defaults.keepProb, labelSmoothing: 0 });
-    const { inputShape, numClasses } = this.model.definition;
+  constructor(private readonly model: TrainableModel, settings: TimedStepSettings, readonly batchSize = 50, options: TrainingStepTimerOptions = {}) {
+    this.optimizer = createOptimizer(model, settings.optimizer);
+    const frozenRoles = options.frozenRoles ?? [];
+    if (frozenRoles.length > 0) {
+      const freeze = this.optimizer.freeze?.bind(this.optimizer);
+      if (freeze === undefined) throw new Error(`TrainingStepTimer(${model.key}): optimizer ${settings.optimizer.kind} cannot freeze variables.`);
+      model.variables.forEach((variable, i) => {
+        if (frozenRoles.includes(model.variableRoles[i])) freeze(variable);
+      });
+    }
+    this.stepper = new TrainingStepper(model, this.optimizer, options.step ?? "compiled", settings);
+    const { inputShape, numClasses } = model;
     this.batch = tf.tidy(() => {
       const labels = tf.randomUniform([batchSize], 0, numClasses, "int32", 2) as tf.Tensor1D;
       return {
@@ -158,10 +174,10 @@ export class TrainingStepTimer {
   }
 }
 
-/** Times one model: warm-up, then `repetitions` runs of `steps` steps. */
-export function timeTrainingSteps(model: ModelKey | ModelDefinition, options: StepTimingOptions = {}): StepTiming {
+/** Times one model (which it then frees): warm-up, then `repetitions` runs of `steps` steps. */
+export function timeTrainingSteps(model: TrainableModel, settings: TimedStepSettings, options: StepTimingOptions = {}): StepTiming {
   const { steps = 30, warmupSteps = 5, repetitions = 3, batchSize = 50, step } = options;
-  const timer = new TrainingStepTimer(model, batchSize, { step });
+  const timer = new TrainingStepTimer(model, settings, batchSize, { step });
   try {
     timer.warmUp(warmupSteps);
     for (let repetition = 0; repetition < repetitions; repetition++) {

@@ -4,6 +4,8 @@ export { smoothLabels, labelSmoothedCrossEntropy } from "./label-smoothing";
 export { AdamOptimizer, type AdamSettings } from "./adam";
 export { NesterovSgdOptimizer, type SgdSettings, type VariableUpdateSettings } from "./sgd";
 export type { Optimizer, OptimizerChoice, AdamChoice, NesterovSgdChoice } from "./optimizer";
+export { createOptimizer } from "./optimizers";
+export { hooksFor, type TrainingHook } from "./hooks";
 export { triangularMultiplier, type TriangularSchedule } from "./schedule";
 export { Lookahead, lookaheadDecay, type LookaheadSettings } from "./lookahead";
 export {
@@ -22,6 +24,7 @@ export {
 } from "./step";
 export {
   train,
+  trainWithSettings,
   formatLogLine,
   resolveTrainingSettings,
   TrainingInterruptedError,
@@ -54,5 +57,6 @@ export {
   type StepTiming,
   type StepTimingOptions,
   type TrainingStepTimerOptions,
+  type TimedStepSettings,
   type MatMulPeak,
 } from "./benchmark";

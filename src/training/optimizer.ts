@@ -1,7 +1,9 @@
 /**
- * What the training step needs of an optimizer, and the settings that pick
- * one: the chapter's Adam or airbench's Nesterov SGD. Settings are plain data,
- * so a cached run's key can record them.
+ * What the training loop and step need of an optimizer, and the settings that
+ * pick one (Adam, Nesterov SGD). Settings are plain data, so a cached run's key
+ * can record them; src/training/optimizers.ts builds an optimizer from them.
+ * A new optimizer is its own file (the class and its settings) and one entry
+ * in optimizers.ts.
  */
 import type { tf } from "../native/backend";
 import type { GraphBuilder, GraphOperation, GraphTensor } from "../compiled/graph";
@@ -31,6 +33,8 @@ export interface Optimizer {
    * gradient is ignored), so a compiled step need not compute that gradient.
    */
   trains(variable: ModelVariable): boolean;
+  /** Stops updating `variable` from the next update on; absent where the optimizer cannot (settings that freeze are then refused). */
+  freeze?(variable: ModelVariable): void;
   /** Present when a compiled step can do the update inside its graph (gradients then never leave it). */
   readonly inGraph?: InGraphUpdate;
   dispose(): void;
@@ -43,6 +47,8 @@ export interface AdamChoice {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** Adam cannot freeze variables (its compiled update covers them all): always empty. */
+  freezeFromEpoch?: Record<string, never>;
 }
 
 /** airbench's SGD with Nesterov momentum, with weight decay and per-role learning-rate scales. */

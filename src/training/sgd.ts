@@ -94,6 +94,11 @@ export class NesterovSgdOptimizer implements Optimizer {
     this.perVariable[index].learningRateScale = checkNonNegative(scale, `the learning-rate scale of '${variable.name}'`);
   }
 
+  /** Learning-rate scale 0 from the next update on. */
+  freeze(variable: ModelVariable): void {
+    this.setLearningRateScale(variable, 0);
+  }
+
   /** False once the variable's learning-rate scale is 0 (frozen). */
   trains(variable: ModelVariable): boolean {
     const index = this.variables.indexOf(variable);

@@ -12,7 +12,7 @@ import { localized } from "../language";
 import type { TrainableModel } from "../models/model";
 import type { BatchesIdentity, BatchSource } from "./data";
 import { runnableStepKind } from "./step";
-import { formatLogLine, resolveTrainingSettings, train, type CurvePoint, type EpochRecord, type HistoryEntry, type TrainingSettings, type TrainOptions } from "./train";
+import { formatLogLine, resolveTrainingSettings, trainWithSettings, type CurvePoint, type EpochRecord, type HistoryEntry, type TrainingSettings, type TrainOptions } from "./train";
 import { assignWeights, describeVariables, readWeightsFile, saveWeights, WeightsFileError } from "./weights-file";
 
 /** Bumped whenever the file's layout or the meaning of a key field changes, so older files are retrained, not misread. */
@@ -177,10 +177,9 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
   const log = options.log ?? console.log;
   // The key names the step kind that will run here (bfloat16 only where the CPU has it).
   const settings = { ...resolveTrainingSettings(model, options), step: runnableStepKind(options.step ?? "compiled", log) };
-  const trainOptions = { ...options, step: settings.step };
   const batchSize = batches.identity?.batchSize ?? null;
   if (model.seed === undefined) {
-    const run = await train(model, batches, trainOptions);
+    const run = await trainWithSettings(model, batches, settings, options);
     const message = trainedMessage(model, settings.steps, run, false);
     return resultOf(model, run, { outcome: "trained", settings, weightsPath: null, message }, batchSize);
   }
@@ -204,7 +203,7 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
     }
   }
 
-  const trained = await train(model, batches, trainOptions);
+  const trained = await trainWithSettings(model, batches, settings, options);
   const run: StoredRun = { history: trained.history, curve: trained.curve, epochs: trained.epochs, steps: trained.steps, seconds: trained.seconds };
   saveWeights(model, filePath, { key, run });
   const message = trainedMessage(model, settings.steps, trained, true);

@@ -1,20 +1,20 @@
 /**
- * The training loop every model goes through: the chapter's four (Adam,
- * steps, log lines) and airbench (Nesterov SGD on a schedule, epochs, weight
- * averaging). Where they differ, the difference is a setting.
+ * The training loop every model goes through. It knows no recipe: the
+ * chapter's (Adam, steps, log lines) and airbench's (Nesterov SGD on a
+ * schedule, epochs, weight averaging, testing after each epoch) come as
+ * settings, which the loop turns into hooks (src/training/hooks.ts).
  */
 import { tf } from "../native/backend";
-import { ChapterModel, type TrainableModel } from "../models/model";
+import type { TrainableModel } from "../models/model";
 import { ProgressReporter } from "../output/progress-reporter";
 import type { ProgressSink } from "../output/progress-sink";
-import { AdamOptimizer } from "./adam";
-import { Lookahead, lookaheadDecay, type LookaheadSettings } from "./lookahead";
+import { hooksFor, type TrainingHook } from "./hooks";
+import type { LookaheadSettings } from "./lookahead";
 import { CurveAccumulator, DEFAULT_CURVE_EVERY, type CurvePoint } from "./curve";
 import type { BatchSource, TestSet } from "./data";
-import { testAccuracy } from "./evaluate";
 import type { Optimizer, OptimizerChoice } from "./optimizer";
-import { triangularMultiplier, type TriangularSchedule } from "./schedule";
-import { NesterovSgdOptimizer } from "./sgd";
+import { createOptimizer } from "./optimizers";
+import type { TriangularSchedule } from "./schedule";
 import { evaluateBatch, STEP_KINDS, TrainingStepper, type StepKind } from "./step";
 
 export type { CurvePoint };
@@ -66,7 +66,7 @@ export interface Preparation {
   run(model: TrainableModel): void;
 }
 
-/** Changes to the model's defaults (the chapter's, for its models), and where output goes. */
+/** The run's settings (a recipe gives them; the engine defaults what they leave out) and where output goes. */
 export interface TrainOptions extends Partial<TrainingSettings> {
   /** Shorthand for the optimizer's learning rate. */
   learningRate?: number;
@@ -111,18 +111,15 @@ export class TrainingInterruptedError extends Error {
   }
 }
 
-/** The model's defaults (the chapter's for its four models) with the options' changes, checked. */
+/** `options` with the engine's defaults for what they leave out, checked; the recipe (chapterTraining, airbenchTraining) supplies the rest. */
 export function resolveTrainingSettings(model: TrainableModel, options: TrainOptions): TrainingSettings {
-  const chapter = model instanceof ChapterModel ? model.definition.defaults : undefined;
-  const optimizer: OptimizerChoice | undefined =
-    options.optimizer ?? (chapter === undefined ? undefined : { kind: "adam", learningRate: chapter.learningRate });
   const settings = {
-    steps: options.steps ?? chapter?.steps,
-    optimizer: optimizer === undefined || options.learningRate === undefined ? optimizer : { ...optimizer, learningRate: options.learningRate },
+    steps: options.steps,
+    optimizer: options.optimizer === undefined || options.learningRate === undefined ? options.optimizer : { ...options.optimizer, learningRate: options.learningRate },
     schedule: options.schedule ?? null,
-    keepProb: options.keepProb ?? chapter?.keepProb ?? 1,
+    keepProb: options.keepProb ?? 1,
     labelSmoothing: options.labelSmoothing ?? 0,
-    logEvery: options.logEvery === undefined ? chapter?.logEvery ?? null : options.logEvery,
+    logEvery: options.logEvery ?? null,
     curveEvery: options.curveEvery ?? DEFAULT_CURVE_EVERY,
     lookahead: options.lookahead ?? null,
     step: options.step ?? "compiled",
@@ -130,7 +127,7 @@ export function resolveTrainingSettings(model: TrainableModel, options: TrainOpt
   const whole = (value: number | null | undefined) => Number.isInteger(value) && (value as number) > 0;
   const problems = [
     whole(settings.steps) ? "" : `steps must be a positive integer (got ${settings.steps})`,
-    settings.optimizer === undefined ? `optimizer is needed: model '${model.key}' has no chapter defaults` : "",
+    settings.optimizer === undefined ? "optimizer is needed (a recipe such as chapterTraining or airbenchTraining gives one)" : "",
     settings.optimizer !== undefined && !(settings.optimizer.learningRate > 0 && Number.isFinite(settings.optimizer.learningRate))
       ? `learningRate must be a positive number (got ${settings.optimizer.learningRate})`
       : "",
@@ -151,25 +148,6 @@ export function formatLogLine({ step, cost, accuracy }: HistoryEntry): string {
   return `step ${step}, cost ${cost.toFixed(4)}, training accuracy ${accuracy.toFixed(4)}`;
 }
 
-function createOptimizer(model: TrainableModel, choice: OptimizerChoice): Optimizer {
-  if (choice.kind === "adam") {
-    return new AdamOptimizer(model.variables, choice);
-  }
-  const perVariable = model.variableRoles.map((role) => choice.roles[role] ?? { learningRateScale: 1, weightDecay: choice.weightDecay });
-  return new NesterovSgdOptimizer(model.variables, { learningRate: choice.learningRate, momentum: choice.momentum }, perVariable);
-}
-
-/** At the start of `epoch`: variables whose role freezes from this epoch on stop training. */
-function freezeForEpoch(model: TrainableModel, optimizer: Optimizer, choice: OptimizerChoice, epoch: number): void {
-  if (choice.kind !== "nesterov-sgd") return;
-  for (const [role, fromEpoch] of Object.entries(choice.freezeFromEpoch)) {
-    if (fromEpoch !== epoch) continue;
-    model.variables.forEach((variable, i) => {
-      if (model.variableRoles[i] === role) (optimizer as NesterovSgdOptimizer).setLearningRateScale(variable, 0);
-    });
-  }
-}
-
 /**
  * Trains `model` from its current weights (a fresh optimizer each call), one
  * batch of `batches` per step. After every `logEvery` steps (step i with
@@ -181,13 +159,13 @@ function freezeForEpoch(model: TrainableModel, optimizer: Optimizer, choice: Opt
  * stops the run with a TrainingInterruptedError.
  */
 export async function train(model: TrainableModel, batches: BatchSource, options: TrainOptions = {}): Promise<TrainResult> {
-  const settings = resolveTrainingSettings(model, options);
-  const { steps, logEvery, curveEvery, lookahead: averaging, schedule } = settings;
+  return trainWithSettings(model, batches, resolveTrainingSettings(model, options), options);
+}
+
+/** train() with its settings resolved already (trainOrLoad resolves them once, for the cache key too). */
+export async function trainWithSettings(model: TrainableModel, batches: BatchSource, settings: TrainingSettings, options: TrainOptions): Promise<TrainResult> {
+  const { steps, logEvery, curveEvery } = settings;
   const stepsPerEpoch = batches.stepsPerEpoch ?? null;
-  const freezes = settings.optimizer.kind === "nesterov-sgd" && Object.keys(settings.optimizer.freezeFromEpoch).length > 0;
-  if (stepsPerEpoch === null && (averaging !== null || freezes || options.testSet !== undefined)) {
-    throw new Error(`train(${model.key}): weight averaging, freezing by epoch and a testSet need batches that come in epochs (a batch source with stepsPerEpoch).`);
-  }
   const log = options.log ?? console.log;
   const progress = options.progress ?? new ProgressReporter({ label: model.key });
   const history: HistoryEntry[] = [];
@@ -210,7 +188,7 @@ export async function train(model: TrainableModel, batches: BatchSource, options
   progress.start(steps);
   let optimizer: Optimizer | null = null;
   let stepper: TrainingStepper | null = null;
-  let weightAverage: Lookahead | null = null;
+  let hooks: TrainingHook[] = [];
   const curveSums = new CurveAccumulator();
   const epochSums = new CurveAccumulator();
   let seconds = 0;
@@ -220,6 +198,7 @@ export async function train(model: TrainableModel, batches: BatchSource, options
     process.on("SIGINT", onInterrupt);
     options.prepare?.run(model);
     optimizer = createOptimizer(model, settings.optimizer);
+    hooks = hooksFor(model, optimizer, { ...settings, testSet: options.testSet }, stepsPerEpoch !== null);
     stepper = new TrainingStepper(model, optimizer, settings.step, settings, log);
     for (let step = 0; step < steps; step++) {
       // Give a pending SIGINT the chance to reach onInterrupt.
@@ -229,11 +208,9 @@ export async function train(model: TrainableModel, batches: BatchSource, options
       }
       const epoch = stepsPerEpoch === null ? 0 : Math.floor(step / stepsPerEpoch);
       if (stepsPerEpoch !== null && step % stepsPerEpoch === 0) {
-        freezeForEpoch(model, optimizer, settings.optimizer, epoch);
+        hooks.forEach((hook) => hook.epochStart?.(epoch));
       }
-      if (schedule !== null) {
-        optimizer.setLearningRate(settings.optimizer.learningRate * triangularMultiplier(step, steps, schedule));
-      }
+      hooks.forEach((hook) => hook.beforeStep?.(step));
       const batch = batches.nextBatch();
       try {
         if (step === 0) {
@@ -254,29 +231,23 @@ export async function train(model: TrainableModel, batches: BatchSource, options
         tf.dispose([batch.xs, batch.ys]);
       }
       const stepsDone = step + 1;
-      if (averaging !== null && epoch >= averaging.startEpoch && stepsDone % averaging.every === 0) {
-        if (weightAverage === null) {
-          weightAverage = new Lookahead([...model.variables, ...model.state]);
-        } else {
-          weightAverage.update(lookaheadDecay(stepsDone, steps, averaging));
-        }
-      }
+      hooks.forEach((hook) => hook.afterStep?.(stepsDone, epoch));
       if (stepsDone % curveEvery === 0 || stepsDone === steps) {
         addCurvePoint(curveSums.takePoint(stepsDone));
       }
       if (stepsPerEpoch !== null && (stepsDone % stepsPerEpoch === 0 || stepsDone === steps)) {
-        // Each epoch ends on the averaged weights.
-        weightAverage?.update(1);
+        hooks.forEach((hook) => hook.epochEnd?.());
         const evaluationStarted = performance.now();
         seconds += (evaluationStarted - started) / 1000;
         const means = epochSums.takePoint(stepsDone);
+        const tested = hooks.find((hook) => hook.evaluateEpoch !== undefined);
         const record: EpochRecord = {
           epoch: stepsDone / stepsPerEpoch,
           steps: stepsDone,
           seconds,
           trainCost: means.cost,
           trainAccuracy: means.accuracy,
-          testAccuracy: options.testSet === undefined ? null : testAccuracy(model, options.testSet, { log: () => {} }),
+          testAccuracy: tested?.evaluateEpoch?.() ?? null,
         };
         epochs.push(record);
         progress.clear?.();
@@ -293,7 +264,7 @@ export async function train(model: TrainableModel, batches: BatchSource, options
     }
   } finally {
     process.off("SIGINT", onInterrupt);
-    weightAverage?.dispose();
+    hooks.forEach((hook) => hook.dispose?.());
     stepper?.dispose();
     optimizer?.dispose();
     curveSums.dispose();

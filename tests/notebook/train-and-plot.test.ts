@@ -8,6 +8,7 @@ import { trainAndPlot } from "../../src/notebook/train-and-plot";
 import { silentProgress } from "../../src/output";
 import { capturedConsole, recordOutputs, stopRecording, svgTexts, type RecordedMessage } from "../output/recorder";
 import { lineCollector, TinyBatches, tinyModel } from "../training/fixtures";
+import { chapterStepSettings } from "../../src/recipes";
 
 interface ChartRow {
   model: string;
@@ -38,7 +39,7 @@ test("trainAndPlot trains and draws the curve and log points, then loads and dra
       const logLines = lineCollector();
       let result: Awaited<ReturnType<typeof trainAndPlot>> | undefined;
       const printed = await capturedConsole(async () => {
-        result = await trainAndPlot(model, new TinyBatches(8, "tiny:0001"), { ...options, log: logLines.log });
+        result = await trainAndPlot(model, new TinyBatches(8, "tiny:0001"), { ...chapterStepSettings(model), ...options, log: logLines.log });
       });
       model.dispose();
       return { result: result!, messages, printed, logLines: logLines.lines };
@@ -82,7 +83,7 @@ test("trainAndPlot still draws the curve so far, with its SVG, when training sto
     return nextBatch();
   };
   try {
-    await trainAndPlot(model, failing, { steps: 40, curveEvery: 5, weightsDir, progress: silentProgress, log: () => {} });
+    await trainAndPlot(model, failing, { ...chapterStepSettings(model), steps: 40, curveEvery: 5, weightsDir, progress: silentProgress, log: () => {} });
     assert.unreachable("training should have stopped");
   } catch (error) {
     assert.match((error as Error).message, /no more batches/);

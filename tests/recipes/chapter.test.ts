@@ -25,17 +25,18 @@ function drawn(batches: { nextBatch(): { xs: tf.Tensor4D; ys: tf.Tensor2D } }, b
   });
 }
 
-test("chapterTraining: the model's batch size and the chapter's step counts, scaled", () => {
+test("chapterTraining: the model's batch size, Adam at its learning rate, its dropout, and the chapter's step counts, scaled", () => {
   const model = tinyModel();
   const set = numberedSet();
   try {
     const { defaults } = tinyDefinition;
     const full = chapterTraining(model, set, { seed: 42 });
-    assert.equal(full.options, { steps: defaults.steps, logEvery: defaults.logEvery, retrain: false });
+    const recipe = { optimizer: { kind: "adam", learningRate: defaults.learningRate }, keepProb: defaults.keepProb, labelSmoothing: 0 };
+    assert.equal(full.options, { ...recipe, steps: defaults.steps, logEvery: defaults.logEvery, retrain: false });
     assert.equal(full.batches.identity, { dataset: "numbered:0000", batchSize: defaults.batchSize, order: "shuffle(buffer 20, seed 42), repeat(Infinity)" });
     assert.equal(drawn(full.batches, 1)[0].length, defaults.batchSize);
     const short = chapterTraining(model, set, { seed: 42, stepScale: 0.1, retrain: true });
-    assert.equal(short.options, { steps: defaults.steps / 10, logEvery: defaults.logEvery / 10, retrain: true });
+    assert.equal(short.options, { ...recipe, steps: defaults.steps / 10, logEvery: defaults.logEvery / 10, retrain: true });
   } finally {
     model.dispose();
   }

@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/native/backend";
 import { liveNativeHandles } from "../../src/native/ops";
+import { createModel } from "../../src/models";
 import { measurePeakMatMul, spread, stepSpeed, TrainingStepTimer } from "../../src/training";
 import { bfloat16Test } from "../bfloat16";
 import { tinyDefinition } from "./fixtures";
@@ -19,7 +20,8 @@ test("TrainingStepTimer: the tiny model's FLOPs per step as counted by hand; med
   const tensorsBefore = tf.memory().numTensors;
   const handlesBefore = liveNativeHandles();
   for (const recordCurve of [true, false]) {
-    const timer = new TrainingStepTimer(tinyDefinition, 8, { recordCurve });
+    const model = createModel(tinyDefinition, { seed: 0 });
+    const timer = new TrainingStepTimer(model, { optimizer: { kind: "adam", learningRate: 1e-4 }, keepProb: 1, labelSmoothing: 0 }, 8, { recordCurve });
     assert.throws(() => timer.summary(), /time at least one repetition first/);
     timer.warmUp(1);
     const repetitions = [timer.timeRepetition(3), timer.timeRepetition(3), timer.timeRepetition(3)];

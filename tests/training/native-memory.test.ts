@@ -15,6 +15,7 @@ import { silentProgress } from "../../src/output";
 import { AirbenchModel } from "../../src/recipes/airbench/model";
 import { train, type BatchSource } from "../../src/training";
 import { TinyBatches, tinyModel } from "./fixtures";
+import { chapterStepSettings } from "../../src/recipes";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -23,7 +24,7 @@ test("create, train and dispose cycles return to the starting number of native h
   for (let cycle = 0; cycle < 3; cycle++) {
     const model = tinyModel(cycle);
     assert.ok(liveNativeHandles() > handles, "a model holds native handles");
-    await train(model, new TinyBatches(), { steps: 5, log: () => {}, progress: silentProgress });
+    await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 5, log: () => {}, progress: silentProgress });
     model.dispose();
     assert.is(liveNativeHandles(), handles, `after cycle ${cycle + 1}`);
     assert.is(tf.memory().numTensors, tensors, `after cycle ${cycle + 1}`);
@@ -77,6 +78,7 @@ const mnistCycles = `
 const { tf } = require(${JSON.stringify(path.join(root, "src/native/backend"))});
 const { createModel } = require(${JSON.stringify(path.join(root, "src/models"))});
 const { train } = require(${JSON.stringify(path.join(root, "src/training"))});
+const { chapterStepSettings } = require(${JSON.stringify(path.join(root, "src/recipes"))});
 const { silentProgress } = require(${JSON.stringify(path.join(root, "src/output"))});
 const batches = {
   nextBatch: () => tf.tidy(() => ({
@@ -88,7 +90,7 @@ const batches = {
   const rss = [];
   for (let cycle = 0; cycle < ${CYCLES}; cycle++) {
     const model = createModel("mnist", { seed: cycle });
-    await train(model, batches, { steps: 2, log: () => {}, progress: silentProgress });
+    await train(model, batches, { ...chapterStepSettings(model), steps: 2, log: () => {}, progress: silentProgress });
     model.dispose();
     rss.push(process.memoryUsage().rss);
   }

@@ -34,7 +34,10 @@ const TIMEOUT_MS = 30 * 60 * 1000;
 
 const trainUnderProfiler = `
 const { timeTrainingSteps } = require(${JSON.stringify(path.join(root, "src/training/benchmark"))});
-const timing = timeTrainingSteps("cifar-reduced", { steps: ${STEPS}, warmupSteps: 5, repetitions: 1, batchSize: ${BATCH_SIZE} });
+const { createModel } = require(${JSON.stringify(path.join(root, "src/models"))});
+const { chapterStepSettings } = require(${JSON.stringify(path.join(root, "src/recipes"))});
+const model = createModel("cifar-reduced", { seed: 0 });
+const timing = timeTrainingSteps(model, chapterStepSettings(model), { steps: ${STEPS}, warmupSteps: 5, repetitions: 1, batchSize: ${BATCH_SIZE} });
 console.log("ms per step " + timing.msPerStep.median.toFixed(1));
 `;
 

@@ -25,6 +25,7 @@ import { canonicalJson, RUN_FORMAT_VERSION } from "../../src/training/train-or-l
 import { savedVariables } from "../../src/training/weights-file";
 import { lineCollector, TinyBatches, tinyDefinition, tinyModel, tinyTestSet } from "./fixtures";
 import { copyOf, readHeader, withHeader } from "./weights-files";
+import { chapterStepSettings } from "../../src/recipes";
 
 const weightsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-train-or-load-test-"));
 let folders = 0;
@@ -53,6 +54,9 @@ const identifiedTestSet: TestSet = { ...tinyTestSet(20), datasetId: "tiny-test:0
 /** A run with every key field set: settings, data (with its order), a test set and a preparation. */
 function fullOptions(weightsDir: string, log: (line: string) => void): TrainOrLoadOptions {
   return {
+    // The tiny model's chapter-style recipe: Adam at 0.01, keep probability 0.75.
+    optimizer: { kind: "adam", learningRate: 0.01 },
+    keepProb: 0.75,
     steps: 10,
     logEvery: 5,
     curveEvery: 5,
@@ -69,7 +73,7 @@ test("trainOrLoad trains and caches, then loads the same run without drawing a b
   const { log } = lineCollector();
   const options = { steps: 40, logEvery: 20, curveEvery: 10, log, weightsDir, progress: silentProgress };
   const first = tinyModel(7);
-  const trained = await trainOrLoad(first, new TinyBatches(8, "tiny-train:0001"), options);
+  const trained = await trainOrLoad(first, new TinyBatches(8, "tiny-train:0001"), { ...chapterStepSettings(first), ...options });
   assert.is(trained.outcome, "trained");
   const key = runKey(first, 7, trained.settings, new TinyBatches(8, "tiny-train:0001"));
   assert.is(trained.weightsPath, weightsFilePath(weightsDir, key, "tiny"));
@@ -87,7 +91,7 @@ test("trainOrLoad trains and caches, then loads the same run without drawing a b
 
   const second = tinyModel(7);
   const unused = new TinyBatches(8, "tiny-train:0001");
-  const loaded = await trainOrLoad(second, unused, options);
+  const loaded = await trainOrLoad(second, unused, { ...chapterStepSettings(second), ...options });
   assert.is(loaded.outcome, "loaded");
   assert.is(unused.handedOut, 0);
   assert.equal(loaded.history, trained.history);
@@ -102,7 +106,7 @@ test("trainOrLoad trains and caches, then loads the same run without drawing a b
 
   const third = tinyModel(7);
   const batches = new TinyBatches(8, "tiny-train:0001");
-  const retrained = await trainOrLoad(third, batches, { ...options, retrain: true });
+  const retrained = await trainOrLoad(third, batches, { ...chapterStepSettings(third), ...options, retrain: true });
   assert.is(retrained.outcome, "trained");
   assert.is(batches.handedOut, 40);
   assert.equal(fs.readdirSync(weightsDir), [path.basename(trained.weightsPath as string)]);
@@ -200,7 +204,7 @@ test("every key field is compared at load: a cached run whose stored key differs
   const run = async () => {
     const model = tinyModel(7);
     const batches = new TinyEpochs();
-    const result = await trainOrLoad(model, batches, fullOptions(weightsDir, log));
+    const result = await trainOrLoad(model, batches, { ...chapterStepSettings(model), ...fullOptions(weightsDir, log) });
     model.dispose();
     return { result, drawn: batches.handedOut };
   };
@@ -239,11 +243,11 @@ test("a cached file without a key (an older layout) is not used: every field is 
   const weightsDir = freshDir();
   const { lines, log } = lineCollector();
   const model = tinyModel(7);
-  const trained = await trainOrLoad(model, new TinyEpochs(), fullOptions(weightsDir, () => {}));
+  const trained = await trainOrLoad(model, new TinyEpochs(), { ...chapterStepSettings(model), ...fullOptions(weightsDir, () => {}) });
   const filePath = trained.weightsPath as string;
   fs.writeFileSync(filePath, withHeader(fs.readFileSync(filePath), (header) => void delete header.key));
   const again = tinyModel(7);
-  assert.is((await trainOrLoad(again, new TinyEpochs(), fullOptions(weightsDir, log))).outcome, "trained");
+  assert.is((await trainOrLoad(again, new TinyEpochs(), { ...chapterStepSettings(again), ...fullOptions(weightsDir, log) })).outcome, "trained");
   const refusal = lines.find((line) => line.startsWith("Not using")) ?? lines.join("\n");
   assert.match(refusal, /: it was trained with format \(none\) instead of 2; model \(none\) instead of \{.*\}; seed \(none\) instead of 7; settings \(none\) instead of/);
   assert.match(refusal, /; preparation \(none\) instead of \{"firstLayer":"as built"\}\. Training instead/);
@@ -259,7 +263,7 @@ test("runs that differ only in learningRate or keepProb get files of their own: 
     const weightsDir = freshDir();
     const run = async (options: TrainOrLoadOptions) => {
       const model = tinyModel(8);
-      const result = await trainOrLoad(model, new TinyBatches(8, "tiny-train:0001"), { steps: 20, logEvery: 10, log, weightsDir, progress: silentProgress, ...options });
+      const result = await trainOrLoad(model, new TinyBatches(8, "tiny-train:0001"), { ...chapterStepSettings(model), steps: 20, logEvery: 10, log, weightsDir, progress: silentProgress, ...options });
       const values = weightValues(model);
       model.dispose();
       return { result, values };
@@ -292,7 +296,7 @@ test("trainOrLoad never loads the run of another seed, data set, batch size or o
   const { lines, log } = lineCollector();
   const options = { steps: 20, logEvery: 10, log, weightsDir, progress: silentProgress };
   const base = tinyModel(7);
-  assert.is((await trainOrLoad(base, new TinyBatches(8, "fashion-train:aaaa"), options)).outcome, "trained");
+  assert.is((await trainOrLoad(base, new TinyBatches(8, "fashion-train:aaaa"), { ...chapterStepSettings(base), ...options })).outcome, "trained");
   base.dispose();
   const runs: [seed: number, batches: TinyBatches][] = [
     [8, new TinyBatches(8, "fashion-train:aaaa")],
@@ -304,7 +308,7 @@ test("trainOrLoad never loads the run of another seed, data set, batch size or o
   const files = new Set<string>();
   for (const [seed, batches] of runs) {
     const model = tinyModel(seed);
-    const result = await trainOrLoad(model, batches, options);
+    const result = await trainOrLoad(model, batches, { ...chapterStepSettings(model), ...options });
     assert.is(result.outcome, "trained", `seed ${seed}, ${JSON.stringify(batches.identity)}`);
     assert.is(batches.handedOut, 20);
     files.add(result.weightsPath as string);
@@ -324,7 +328,7 @@ test("a damaged cached file (checksum, truncation, garbage) is not used: trainOr
   const options = { steps: 20, logEvery: 10, log, weightsDir, progress: silentProgress };
   const run = async () => {
     const model = tinyModel(9);
-    const result = await trainOrLoad(model, new TinyBatches(8, "tiny-train:0001"), options);
+    const result = await trainOrLoad(model, new TinyBatches(8, "tiny-train:0001"), { ...chapterStepSettings(model), ...options });
     model.dispose();
     return result;
   };
@@ -356,7 +360,7 @@ test("a damaged cached file (checksum, truncation, garbage) is not used: trainOr
 test("trainOrLoad does not cache models built without a seed", async () => {
   const weightsDir = freshDir();
   const model = createModel(tinyDefinition);
-  const result = await trainOrLoad(model, new TinyBatches(), { steps: 5, log: () => {}, weightsDir, progress: silentProgress });
+  const result = await trainOrLoad(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 5, log: () => {}, weightsDir, progress: silentProgress });
   assert.is(result.outcome, "trained");
   assert.is(result.weightsPath, null);
   assert.match(result.message, /^trained tiny for 5 steps in \d+\.\d s \(the model has no seed, so the run was not cached\)$/);
@@ -376,7 +380,7 @@ test("defaultWeightsDir is 'weights' under the cache root: CNN_CACHE_DIR, else X
 test("in Korean, trainOrLoad's messages are Korean and a loaded run prints its training log as it was", async () => {
   const weightsDir = freshDir();
   const lines: string[] = [];
-  const options = { steps: 20, logEvery: 10, log: (line: string) => lines.push(line), weightsDir, progress: silentProgress };
+  const options = { ...chapterStepSettings({ definition: tinyDefinition }), steps: 20, logEvery: 10, log: (line: string) => lines.push(line), weightsDir, progress: silentProgress };
   setLanguage("ko");
   try {
     const trained = await trainOrLoad(tinyModel(4), new TinyBatches(8, "tiny-train:0001"), options);
@@ -399,13 +403,13 @@ test("messageWithWeightsPath and the warning about a damaged file print paths un
     const { lines, log } = lineCollector();
     const options = { steps: 5, log, weightsDir: path.join(weightsRoot, "cache"), progress: silentProgress };
     const model = tinyModel(9);
-    const trained = await trainOrLoad(model, new TinyBatches(), options);
+    const trained = await trainOrLoad(model, new TinyBatches(), { ...chapterStepSettings(model), ...options });
     const shown = `~/cache/${path.basename(trained.weightsPath as string)}`;
     assert.not.ok(trained.message.includes(shown), "a notebook shows the message without the path");
     assert.is(messageWithWeightsPath(trained), `${trained.message} (${shown})`);
-    assert.is(messageWithWeightsPath(await trainOrLoad(model, new TinyBatches(), options)).slice(-shown.length - 1), `${shown})`);
+    assert.is(messageWithWeightsPath(await trainOrLoad(model, new TinyBatches(), { ...chapterStepSettings(model), ...options })).slice(-shown.length - 1), `${shown})`);
     fs.writeFileSync(trained.weightsPath as string, "garbage");
-    await trainOrLoad(model, new TinyBatches(), options);
+    await trainOrLoad(model, new TinyBatches(), { ...chapterStepSettings(model), ...options });
     assert.ok(lines.some((line) => line.startsWith(`Not using ${shown}: `)), lines.join("\n"));
     model.dispose();
   } finally {

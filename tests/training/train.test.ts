@@ -15,7 +15,8 @@ import {
   type EpochRecord,
 } from "../../src/training";
 import { runProcess } from "../wait";
-import { lineCollector, TinyBatches, tinyModel, tinyTestSet } from "./fixtures";
+import { lineCollector, TinyBatches, tinyDefinition, tinyModel, tinyTestSet } from "./fixtures";
+import { chapterStepSettings } from "../../src/recipes";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -23,7 +24,7 @@ test("logs after every logEvery steps, numbered as the chapter (step i + 1), and
   const model = tinyModel();
   const { lines, log } = lineCollector();
   const seen: number[] = [];
-  const result = await train(model, new TinyBatches(), {
+  const result = await train(model, new TinyBatches(), { ...chapterStepSettings(model),
     steps: 120,
     logEvery: 50,
     log,
@@ -45,7 +46,7 @@ test("logs after every logEvery steps, numbered as the chapter (step i + 1), and
 test("training learns the tiny task: cost falls and test accuracy ends high", async () => {
   const model = tinyModel();
   const { log } = lineCollector();
-  const { history, curve } = await train(model, new TinyBatches(), { steps: 300, logEvery: 100, log });
+  const { history, curve } = await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 300, logEvery: 100, log });
   // curve[0]: the first batch before training, measured like the log entries (keep probability 1).
   assert.ok(history[history.length - 1].cost < curve[0].cost / 2, JSON.stringify({ history, start: curve[0] }));
   const { lines, log: testLog } = lineCollector();
@@ -69,7 +70,7 @@ test("no tensor leaks: the same number of tensors at step 10 and at step 1000, b
   };
   const before = tf.memory().numTensors;
   const handlesBefore = liveNativeHandles();
-  await train(model, source, { steps: 1001, logEvery: 100, log: () => {} });
+  await train(model, source, { ...chapterStepSettings(model), steps: 1001, logEvery: 100, log: () => {} });
   assert.is(counts.get(1000), counts.get(10));
   assert.ok(handedOut.every((batch) => batch.xs.isDisposed && batch.ys.isDisposed));
   assert.is(tf.memory().numTensors, before);
@@ -87,7 +88,7 @@ test("the curve: the first batch before training, then the mean of every curveEv
 
   const model = tinyModel(3);
   const seen: string[] = [];
-  const { curve } = await train(model, batches, {
+  const { curve } = await train(model, batches, { ...chapterStepSettings(model),
     steps: 23,
     curveEvery: 5,
     log: () => {},
@@ -102,7 +103,7 @@ test("the curve: the first batch before training, then the mean of every curveEv
   assert.equal(curve[0], { step: 0, ...start });
 
   // Same seed, same batches, one point per step: each point above is the mean of its steps'.
-  const perStep = (await train(tinyModel(3), new TinyBatches(), { steps: 23, curveEvery: 1, log: () => {} })).curve;
+  const perStep = (await train(tinyModel(3), new TinyBatches(), { ...chapterStepSettings({ definition: tinyDefinition }), steps: 23, curveEvery: 1, log: () => {} })).curve;
   assert.equal(
     perStep.map((point) => point.step),
     Array.from({ length: 24 }, (_, i) => i),
@@ -119,7 +120,7 @@ test("the curve records the training passes themselves: with dropout they differ
   // With logEvery 1 and curveEvery 1, log entry i and curve point i + 1 measure the same batch with the same weights.
   const run = async (keepProb: number) => {
     const model = tinyModel(4);
-    const result = await train(model, new TinyBatches(), { steps: 40, keepProb, logEvery: 1, curveEvery: 1, log: () => {} });
+    const result = await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 40, keepProb, logEvery: 1, curveEvery: 1, log: () => {} });
     model.dispose();
     return result.history.map((entry, i) => Math.abs(entry.cost - result.curve[i + 1].cost));
   };
@@ -142,7 +143,7 @@ test("an error anywhere in train() releases the SIGINT listener, the Adam slots 
   const before = countsOf();
   const failing = async (what: string, options: Parameters<typeof train>[2], batches = new TinyBatches()) => {
     try {
-      await train(model, batches, { log: () => {}, ...options });
+      await train(model, batches, { ...chapterStepSettings(model), log: () => {}, ...options });
       assert.unreachable(`${what}: train() should have failed`);
     } catch (error) {
       assert.match((error as Error).message, /^broken /, what);
@@ -151,7 +152,7 @@ test("an error anywhere in train() releases the SIGINT listener, the Adam slots 
   };
 
   const brokenProgress = { ...silentProgress, start: () => { throw new Error("broken progress display"); } };
-  await failing("progress.start throws", { progress: brokenProgress });
+  await failing("progress.start throws", { steps: 20, progress: brokenProgress });
 
   const brokenSource = new TinyBatches();
   await failing("the batch source throws", { steps: 20, progress: silentProgress }, {
@@ -194,7 +195,7 @@ function mnistLikeBatches(): { nextBatch(): Batch } {
 test("a seed makes a run reproducible: the first 10 MNIST costs of two runs agree within 1e-5", async () => {
   const costs = async (seed: number) => {
     const model = createModel("mnist", { seed });
-    const { history } = await train(model, mnistLikeBatches(), { steps: 10, logEvery: 1, log: () => {} });
+    const { history } = await train(model, mnistLikeBatches(), { ...chapterStepSettings(model), steps: 10, logEvery: 1, log: () => {} });
     model.dispose();
     return history.map((entry) => entry.cost);
   };
@@ -213,7 +214,7 @@ test("train() runs the compiled step by default and the eager one with step: \"e
     const model = tinyModel(8);
     let curve: number[] = [];
     const profile = await tf.profile(async () => {
-      const result = await train(model, new TinyBatches(), { steps: 30, keepProb: 0.5, curveEvery: 10, log: () => {}, progress: silentProgress, step });
+      const result = await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 30, keepProb: 0.5, curveEvery: 10, log: () => {}, progress: silentProgress, step });
       curve = result.curve.map((point) => point.cost);
     });
     model.dispose();
@@ -241,7 +242,7 @@ function recordingProgress(): ProgressSink & { events: string[] } {
 test("progress: start with the total, a final tick at the last step, then finish", async () => {
   const model = tinyModel();
   const progress = recordingProgress();
-  await train(model, new TinyBatches(), { steps: 30, log: () => {}, progress });
+  await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 30, log: () => {}, progress });
   assert.is(progress.events[0], "start 30");
   assert.equal(progress.events.slice(-2), ["tick 30 cost known", "finish"]);
   model.dispose();
@@ -262,7 +263,7 @@ test("SIGINT (process.emit) stops training promptly with a clear error; the list
   };
   const tensorsBefore = tf.memory().numTensors;
   try {
-    await train(model, source, { steps: 100_000, log: () => {}, progress });
+    await train(model, source, { ...chapterStepSettings(model), steps: 100_000, log: () => {}, progress });
     assert.unreachable("training should have been interrupted");
   } catch (error) {
     assert.instance(error, TrainingInterruptedError);
@@ -273,7 +274,7 @@ test("SIGINT (process.emit) stops training promptly with a clear error; the list
   assert.is(process.listenerCount("SIGINT"), listenersBefore);
   assert.is(tf.memory().numTensors, tensorsBefore);
 
-  const rerun = await train(model, new TinyBatches(), { steps: 5, logEvery: 5, log: () => {} });
+  const rerun = await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 5, logEvery: 5, log: () => {} });
   assert.equal(
     rerun.history.map((entry) => entry.step),
     [5],
@@ -285,7 +286,8 @@ test("SIGINT (process.emit) stops training promptly with a clear error; the list
 // that process (failing this test) instead of the test runner.
 const trainUntilSignalled = `
 const { train, TrainingInterruptedError } = require(${JSON.stringify(path.join(root, "src/training"))});
-const { TinyBatches, tinyModel } = require(${JSON.stringify(path.join(__dirname, "fixtures"))});
+const { TinyBatches, tinyDefinition, tinyModel } = require(${JSON.stringify(path.join(__dirname, "fixtures"))});
+const { chapterStepSettings } = require(${JSON.stringify(path.join(root, "src/recipes"))});
 const batches = new TinyBatches();
 const source = {
   nextBatch() {
@@ -293,7 +295,7 @@ const source = {
     return batches.nextBatch();
   },
 };
-train(tinyModel(), source, { steps: 1000000, log: () => {}, progress: { start() {}, tick() {}, finish() {} } }).then(
+train(tinyModel(), source, { ...chapterStepSettings({ definition: tinyDefinition }), steps: 1000000, log: () => {}, progress: { start() {}, tick() {}, finish() {} } }).then(
   () => console.log("not interrupted"),
   (error) => console.log(error instanceof TrainingInterruptedError ? "interrupted after " + batches.handedOut + " batches: " + error.message : "error " + error),
 );
@@ -329,7 +331,7 @@ test("batches in epochs: a record per epoch (a partial last one too), the test s
   const testSet = tinyTestSet(100);
   const events: string[] = [];
   const seen: EpochRecord[] = [];
-  const result = await train(model, new TinyEpochs(10), {
+  const result = await train(model, new TinyEpochs(10), { ...chapterStepSettings(model),
     steps: 25,
     logEvery: 10,
     testSet,
@@ -372,7 +374,7 @@ test("a test set, weight averaging or freezing by epoch without batches in epoch
   for (const [what, options] of cases) {
     const batches = new TinyBatches();
     try {
-      await train(model, batches, { steps: 5, log: () => {}, progress: silentProgress, ...options });
+      await train(model, batches, { ...chapterStepSettings(model), steps: 5, log: () => {}, progress: silentProgress, ...options });
       assert.unreachable(what);
     } catch (error) {
       assert.match((error as Error).message, /^train\(tiny\): weight averaging, freezing by epoch and a testSet need batches that come in epochs/, what);
@@ -385,7 +387,7 @@ test("a test set, weight averaging or freezing by epoch without batches in epoch
 test("invalid options are reported together, naming the model", async () => {
   const model = tinyModel();
   try {
-    await train(model, new TinyBatches(), { steps: 0, keepProb: 2, log: () => {} });
+    await train(model, new TinyBatches(), { ...chapterStepSettings(model), steps: 0, keepProb: 2, log: () => {} });
     assert.unreachable("should have thrown");
   } catch (error) {
     assert.match((error as Error).message, /^train\(tiny\): steps must be a positive integer \(got 0\); keepProb must be in \(0, 1\] \(got 2\)\.$/);

@@ -14,6 +14,7 @@ import { assignWeights, describeVariables, readWeightsFile, saveWeights, savedVa
 import { lineCollector, TinyBatches, tinyDefinition, tinyModel } from "./fixtures";
 import { readHeader, rewriteHeader } from "./weights-files";
 import { AirbenchModel } from "../../src/recipes";
+import { chapterStepSettings } from "../../src/recipes";
 
 const weightsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-weights-test-"));
 
@@ -190,7 +191,7 @@ test("trainOrLoad: a cached file with this run's key but other variable shapes i
   const dir = path.join(weightsDir, "shapes");
   const options = { steps: 10, logEvery: 5, weightsDir: dir, progress: silentProgress };
   const first = tinyModel(7);
-  const trained = await trainOrLoad(first, new TinyBatches(8, "tiny-train:0001"), { ...options, log: () => {} });
+  const trained = await trainOrLoad(first, new TinyBatches(8, "tiny-train:0001"), { ...chapterStepSettings(first), ...options, log: () => {} });
   const filePath = trained.weightsPath as string;
   const stored = readHeader(filePath);
 
@@ -201,7 +202,7 @@ test("trainOrLoad: a cached file with this run's key but other variable shapes i
   const { lines, log } = lineCollector();
   const second = tinyModel(7);
   const batches = new TinyBatches(8, "tiny-train:0001");
-  const retrained = await trainOrLoad(second, batches, { ...options, log });
+  const retrained = await trainOrLoad(second, batches, { ...chapterStepSettings(second), ...options, log });
   assert.is(retrained.outcome, "trained");
   assert.is(batches.handedOut, 10);
   assert.equal(lines.filter((line) => line.startsWith("Not using")), [
@@ -210,7 +211,7 @@ test("trainOrLoad: a cached file with this run's key but other variable shapes i
   ]);
   // The new run replaced the file: the next call loads it.
   const third = tinyModel(7);
-  const loaded = await trainOrLoad(third, new TinyBatches(8, "tiny-train:0001"), { ...options, log });
+  const loaded = await trainOrLoad(third, new TinyBatches(8, "tiny-train:0001"), { ...chapterStepSettings(third), ...options, log });
   assert.is(loaded.outcome, "loaded");
   assert.equal(weightValues(third), weightValues(second));
   [first, second, third].forEach((model) => model.dispose());

@@ -210,6 +210,24 @@ export function airbenchModel(recipe: Pick<AirbenchRecipe, "widths">, options: {
   return new AirbenchModel({ widths: recipe.widths, seed: options.seed });
 }
 
+/** The recipe's Nesterov SGD: airbench's numbers converted (sgdSettings), the batch-norm offsets' faster rate, the whitening bias frozen after its epochs. */
+export function airbenchOptimizer(recipe: AirbenchRecipe): NesterovSgdChoice {
+  const { learningRate, weightDecay, normOffsetWeightDecay } = sgdSettings(recipe);
+  return {
+    kind: "nesterov-sgd",
+    learningRate,
+    momentum: recipe.momentum,
+    weightDecay,
+    roles: { "norm-offset": { learningRateScale: recipe.normOffsetLearningRateScale, weightDecay: normOffsetWeightDecay } },
+    freezeFromEpoch: { "whitening-bias": recipe.whiteningBiasEpochs },
+  };
+}
+
+/** What one training step needs, as the recipe trains: its optimizer, no dropout, its label smoothing. */
+export function airbenchStepSettings(recipe: AirbenchRecipe): { optimizer: NesterovSgdChoice; keepProb: number; labelSmoothing: number } {
+  return { optimizer: airbenchOptimizer(recipe), keepProb: 1, labelSmoothing: recipe.labelSmoothing };
+}
+
 export interface AirbenchTrainingSettings {
   /** Changes to AIRBENCH_RECIPE. */
   recipe?: Partial<AirbenchRecipe>;
@@ -259,26 +277,15 @@ export function airbenchTraining(model: AirbenchModel, trainSet: ImageSet, testS
     );
   }
   const batches = new EpochBatches(trainSet, { batchSize: recipe.batchSize, seed, translate: recipe.translate, flip: recipe.flip });
-  const { learningRate, weightDecay, normOffsetWeightDecay } = sgdSettings(recipe);
-  const optimizer: NesterovSgdChoice = {
-    kind: "nesterov-sgd",
-    learningRate,
-    momentum: recipe.momentum,
-    weightDecay,
-    roles: { "norm-offset": { learningRateScale: recipe.normOffsetLearningRateScale, weightDecay: normOffsetWeightDecay } },
-    freezeFromEpoch: { "whitening-bias": recipe.whiteningBiasEpochs },
-  };
   const firstLayerSeed = streamSeed(seed, "firstLayer") % SEED_LIMIT;
   const whiteningImages = Math.min(WHITENING_IMAGES, trainSet.count);
   return {
     recipe,
     batches,
     options: {
+      ...airbenchStepSettings(recipe),
       steps: Math.ceil(batches.stepsPerEpoch * recipe.epochs),
-      optimizer,
       schedule: recipe.schedule,
-      keepProb: 1,
-      labelSmoothing: recipe.labelSmoothing,
       logEvery: null,
       lookahead: recipe.lookahead,
       step: recipe.step,
