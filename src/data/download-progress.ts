@@ -1,8 +1,10 @@
 /**
- * Download progress: a cli-progress bar in a terminal, one text line updated
- * in place in a tslab notebook, and a start and an end line elsewhere (logs).
+ * Download progress: one text line updated in place in a tslab notebook or
+ * rewritten in a terminal, as training's ProgressReporter draws its line, and a
+ * start and an end line elsewhere (logs). Not a ProgressReporter itself: that
+ * one counts training steps of a known total (steps/s, time left, cost), a
+ * download counts bytes, of a size the server may not send.
  */
-import * as cliProgress from "cli-progress";
 import { inNotebook, liveDisplay } from "../output/output";
 
 export interface DownloadProgress {
@@ -13,7 +15,8 @@ export interface DownloadProgress {
 }
 
 const MB = 1024 * 1024;
-const NOTEBOOK_UPDATE_MS = 250;
+/** Least time between two redraws: the chunks of a fast download arrive far more often. */
+const UPDATE_MS = 250;
 
 /** One line of progress text, e.g. `cifar-10-binary.tar.gz  [#####.....] 50%  81.3 / 162.6 MB`. */
 export function formatProgress(label: string, doneBytes: number, totalBytes: number | undefined): string {
@@ -26,42 +29,40 @@ export function formatProgress(label: string, doneBytes: number, totalBytes: num
   return `${label}  [${bar}] ${Math.floor(fraction * 100)}%  ${done} / ${(totalBytes / MB).toFixed(1)} MB`;
 }
 
-function notebookReporter(label: string, totalBytes: number | undefined): DownloadProgress {
-  const output = liveDisplay();
+/** One line redrawn in place at most every UPDATE_MS by `draw`, and once more, whole, by `finish`. */
+function liveReporter(label: string, totalBytes: number | undefined, draw: (line: string) => void, finish: (line: string) => void): DownloadProgress {
   let done = 0;
-  let lastShown = 0;
-  output.update(formatProgress(label, 0, totalBytes));
+  let lastDrawnAt = Date.now();
+  draw(formatProgress(label, 0, totalBytes));
   return {
     advance(bytes) {
       done += bytes;
       const now = Date.now();
-      if (now - lastShown >= NOTEBOOK_UPDATE_MS) {
-        lastShown = now;
-        output.update(formatProgress(label, done, totalBytes));
+      if (now - lastDrawnAt >= UPDATE_MS) {
+        lastDrawnAt = now;
+        draw(formatProgress(label, done, totalBytes));
       }
     },
     stop() {
-      output.update(formatProgress(label, done, totalBytes));
+      finish(formatProgress(label, done, totalBytes));
     },
   };
 }
 
+function notebookReporter(label: string, totalBytes: number | undefined): DownloadProgress {
+  const output = liveDisplay();
+  const update = (line: string) => output.update(line);
+  return liveReporter(label, totalBytes, update, update);
+}
+
+/** As ProgressReporter does in a terminal: the line rewritten after \r and cleared to its end, a newline when done. */
 function terminalReporter(label: string, totalBytes: number | undefined): DownloadProgress {
-  const bar = new cliProgress.SingleBar(
-    { format: `${label}  [{bar}] {percentage}%  {value}/{total} MB  ETA {eta_formatted}`, hideCursor: true },
-    cliProgress.Presets.legacy,
+  return liveReporter(
+    label,
+    totalBytes,
+    (line) => process.stderr.write(`\r${line}\x1b[K`),
+    (line) => process.stderr.write(`\r${line}\x1b[K\n`),
   );
-  let done = 0;
-  bar.start(totalBytes === undefined ? 0 : Number((totalBytes / MB).toFixed(1)), 0);
-  return {
-    advance(bytes) {
-      done += bytes;
-      bar.update(Number((done / MB).toFixed(1)));
-    },
-    stop() {
-      bar.stop();
-    },
-  };
 }
 
 function logReporter(label: string, totalBytes: number | undefined): DownloadProgress {

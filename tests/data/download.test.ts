@@ -4,7 +4,7 @@ import * as tar from "tar";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Checksum, DatasetError, loadCifar10, loadMnist, writeTinyDatasets } from "../../src/data";
-import { formatProgress } from "../../src/data/download-progress";
+import { formatProgress, startProgress } from "../../src/data/download-progress";
 import { CAN_MAKE_UNWRITABLE, CLEAN_ENV, MNIST_FILE_NAMES as MNIST_FILES, Route, TestServer, listFiles, makeUnwritable, md5, rejection, sha256, startServer, tempDir, testIf, unreachableUrl, UNWRITABLE_REQUIREMENT, withEnv } from "./helpers";
 
 const test = suite("downloads from a loopback HTTP server");
@@ -218,6 +218,28 @@ test("progress text shows the bar, the percentage and the megabytes", () => {
   const mb = 1024 * 1024;
   assert.is(formatProgress("f.gz", 5 * mb, 10 * mb), `f.gz  [${"#".repeat(15)}${".".repeat(15)}] 50%  5.0 / 10.0 MB`);
   assert.is(formatProgress("f.gz", 3 * mb, undefined), "f.gz  3.0 MB");
+});
+
+test("in a terminal the progress line is rewritten in place, at most every 250 ms, and ends whole with a newline", () => {
+  const mb = 1024 * 1024;
+  const stderr = process.stderr as NodeJS.WriteStream & { isTTY: boolean };
+  const { isTTY, write } = stderr;
+  const written: string[] = [];
+  stderr.isTTY = true;
+  stderr.write = ((text: string) => written.push(text) > 0) as typeof stderr.write;
+  try {
+    const progress = startProgress("f.gz", 10 * mb, true);
+    progress.advance(4 * mb);
+    progress.advance(6 * mb);
+    progress.stop();
+  } finally {
+    stderr.isTTY = isTTY;
+    stderr.write = write;
+  }
+  assert.is(written[0], `\rf.gz  [${".".repeat(30)}] 0%  0.0 / 10.0 MB\x1b[K`);
+  assert.is(written[written.length - 1], `\rf.gz  [${"#".repeat(30)}] 100%  10.0 / 10.0 MB\x1b[K\n`);
+  // Chunks arriving faster than the redraw interval redraw nothing in between (unless the machine stalled that long).
+  for (const line of written.slice(1, -1)) assert.match(line, /^\rf\.gz {2}\[[#.]{30}\] \d+% {2}[\d.]+ \/ 10\.0 MB\x1b\[K$/);
 });
 
 test.run();
