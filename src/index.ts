@@ -55,6 +55,8 @@ export {
   predictions,
   confusionMatrix,
   confusionOf,
+  classAccuracies,
+  confusedPairs,
   crossEntropyCost,
   accuracy,
   smoothLabels,
@@ -110,6 +112,8 @@ export {
   testTimeAugmented,
   readAblationResults,
   readAirbenchRuns,
+  informativeAblationRuns,
+  seedGap,
   type TimeBudgetPlan,
   type TestTimeAugmentation,
   type AirbenchRecipe,
@@ -123,6 +127,7 @@ export {
 // Charts and image grids.
 export {
   showChart,
+  textTable,
   functionChart,
   comparisonChart,
   heatmapChart,

@@ -1,5 +1,6 @@
 /** Notebook display: charts (vega-lite + SVG), image grids, live charts. */
 export { chartToSvg } from "./chart-svg";
+export { textTable, type ColumnAlignment } from "./text-table";
 export { showChart, chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
 export { VEGA_LITE_SCHEMA, type ChartOptions } from "./charts/common";
 export {

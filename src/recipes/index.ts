@@ -11,6 +11,7 @@ export {
   checkRecipe,
   airbenchModel,
   airbenchTraining,
+  recipeFor,
   airbenchOptimizer,
   airbenchStepSettings,
   type AirbenchRecipe,
@@ -35,11 +36,12 @@ export { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan 
 export { EpochBatches, type EpochBatchOptions } from "./airbench/epoch-batches";
 export { augmentedLogits, testTimeAugmented, TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./airbench/test-time-augmentation";
 export { planAirbenchTraining, describePlan, type TimeBudgetPlan, type TimeBudgetSettings } from "./airbench/time-budget";
-export { AIRBENCH_RUNS_FILE, readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "./airbench/runs";
+export { AIRBENCH_RUNS_FILE, readAirbenchRuns, recordAirbenchRun, seedGap, type AirbenchRunRecord } from "./airbench/runs";
 export {
   ABLATION_RESULTS_FILE,
   readAblationResults,
   writeAblationResults,
+  informativeAblationRuns,
   type AblationResults,
   type AblationRun,
 } from "./airbench/ablation-results";

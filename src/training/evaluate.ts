@@ -79,3 +79,30 @@ export function confusionOf({ predicted, truth }: Predictions, classes: number):
   predicted.forEach((p, i) => counts[truth[i]][p]++);
   return counts;
 }
+
+/** Each class's accuracy: its diagonal cell over its row of the confusion matrix (0 for a class without test images). */
+export function classAccuracies(counts: readonly (readonly number[])[]): number[] {
+  return counts.map((row, t) => row[t] / Math.max(1, row.reduce((sum, count) => sum + count, 0)));
+}
+
+/** Two classes the model mixes up: `count` test images of either predicted as the other, `asEachOther` = [a as b, b as a]. */
+export interface ConfusedPair {
+  classes: [number, number];
+  count: number;
+  asEachOther: [number, number];
+}
+
+/** The pairs of classes the model mixes up, most test images first (both directions counted); pairs it never mixes up are left out. */
+export function confusedPairs(counts: readonly (readonly number[])[]): ConfusedPair[] {
+  const pairs: ConfusedPair[] = [];
+  counts.forEach((row, a) =>
+    row.forEach((_, b) => {
+      if (b <= a) return;
+      const asEachOther: [number, number] = [counts[a][b], counts[b][a]];
+      const count = asEachOther[0] + asEachOther[1];
+      if (count > 0) pairs.push({ classes: [a, b], count, asEachOther });
+    }),
+  );
+  // Stable for equal counts: the pair of lower class numbers first.
+  return pairs.sort((x, y) => y.count - x.count);
+}

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tf } from "../../src/native/backend";
 import { ChapterModel, type ModelDefinition } from "../../src/models";
-import { accuracyOf, AdamOptimizer, confusionMatrix, confusionOf, eagerTrainingStep, predictions, testAccuracy, type PredictionOptions, type TestSet } from "../../src/training";
+import { accuracyOf, AdamOptimizer, classAccuracies, confusedPairs, confusionMatrix, confusionOf, eagerTrainingStep, predictions, testAccuracy, type PredictionOptions, type TestSet } from "../../src/training";
 import { lineCollector, relativeDifference, TinyBatches, tinyModel, tinyTestSet } from "./fixtures";
 import { augmentedLogits, testTimeAugmented } from "../../src/recipes";
 
@@ -197,6 +197,25 @@ test('"mirror" on a model whose logits are its pixels: logits [a, b, c] become [
   ]);
   assert.is(testAccuracy(model, testSet, { logits: testTimeAugmented(model, "mirror"), log: () => {} }), 1 / 3);
   model.dispose();
+});
+
+
+test("classAccuracies and confusedPairs: a confusion matrix worked out by hand", () => {
+  // Rows: true class; columns: predicted. Class 2 has no test images.
+  const counts = [
+    [8, 2, 0],
+    [3, 7, 0],
+    [0, 0, 0],
+  ];
+  assert.equal(classAccuracies(counts), [0.8, 0.7, 0]);
+  assert.equal(confusedPairs(counts), [{ classes: [0, 1], count: 5, asEachOther: [2, 3] }]);
+  assert.equal(confusedPairs([[1, 0], [0, 1]]), [], "no pair when nothing is mixed up");
+  const ordered = confusedPairs([
+    [0, 1, 4],
+    [1, 0, 1],
+    [0, 2, 0],
+  ]);
+  assert.equal(ordered.map((pair) => [pair.classes, pair.count]), [[[0, 2], 4], [[1, 2], 3], [[0, 1], 2]]);
 });
 
 test.run();

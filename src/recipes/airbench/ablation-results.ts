@@ -8,7 +8,7 @@ import * as path from "path";
 import { displayPath, writeFileAtomic } from "../../cache";
 
 /** results/airbench-ablation.json of this package (beside src/ and dist/), committed with the notebooks. */
-export const ABLATION_RESULTS_FILE = path.resolve(__dirname, "../../results/airbench-ablation.json");
+export const ABLATION_RESULTS_FILE = path.resolve(__dirname, "../../../results/airbench-ablation.json");
 
 /** One epoch of an ablation run; notebook 4.4 compares the last one's training and test accuracy. */
 export interface AblationEpoch {
@@ -121,4 +121,12 @@ export function readAblationResults(file: string = ABLATION_RESULTS_FILE): Ablat
   const problem = resultsProblem(data);
   if (problem) throw new Error(`Ablation results: ${displayPath(file)} is not an ablation results file: ${problem}. ${remake}`);
   return data as AblationResults;
+}
+
+/**
+ * The runs worth drawing: all but the one without weight averaging when the runs end before
+ * averaging starts (`averagingStartEpoch`), where that run is the full recipe again.
+ */
+export function informativeAblationRuns(results: AblationResults, averagingStartEpoch: number | null): AblationRun[] {
+  return results.runs.filter((run) => !(run.removed === "lookahead" && averagingStartEpoch !== null && results.epochs <= averagingStartEpoch));
 }

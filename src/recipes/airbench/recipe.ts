@@ -202,6 +202,16 @@ export function checkRecipe(recipe: AirbenchRecipe): AirbenchRecipe {
   return recipe;
 }
 
+/**
+ * AIRBENCH_RECIPE with `changes`, checked. A training set of fewer than ten of the
+ * recipe's batches (a small stand-in set, as the tests use) gets batches of a tenth
+ * of its images, unless `changes` sets the batch size.
+ */
+export function recipeFor(trainSet: Pick<ImageSet, "count">, changes: Partial<AirbenchRecipe> = {}): AirbenchRecipe {
+  const fitted = changes.batchSize === undefined && trainSet.count < 10 * AIRBENCH_RECIPE.batchSize ? { batchSize: Math.max(1, Math.floor(trainSet.count / 10)) } : {};
+  return checkRecipe({ ...AIRBENCH_RECIPE, ...fitted, ...changes });
+}
+
 /** airbench whitens with the first 5000 training images. */
 const WHITENING_IMAGES = 5000;
 
@@ -259,7 +269,7 @@ export function airbenchTraining(model: AirbenchModel, trainSet: ImageSet, testS
   if (!(stepScale > 0 && Number.isFinite(stepScale))) {
     throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the epochs.`);
   }
-  const base = checkRecipe({ ...AIRBENCH_RECIPE, ...settings.recipe });
+  const base = recipeFor(trainSet, settings.recipe);
   const recipe = checkRecipe({ ...base, epochs: base.epochs * stepScale });
   const seed = checkSeed(settings.seed, "airbench: seed");
   if (canonicalWidths(model.widths) !== canonicalWidths(recipe.widths)) {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeFileAtomic } from "../../cache";
 
-export const AIRBENCH_RUNS_FILE = path.resolve(__dirname, "../../results/airbench-runs.json");
+export const AIRBENCH_RUNS_FILE = path.resolve(__dirname, "../../../results/airbench-runs.json");
 
 /** One finished training run and its test accuracy. */
 export interface AirbenchRunRecord {
@@ -69,4 +69,15 @@ export function recordAirbenchRun(run: AirbenchRunRecord, file: string = AIRBENC
   runs.push(run);
   runs.sort((a, b) => a.cpuClass.localeCompare(b.cpuClass) || a.name.localeCompare(b.name) || a.seed - b.seed);
   writeFileAtomic(file, `${JSON.stringify({ runs }, null, 2)}\n`);
+}
+
+/**
+ * How far apart the seeds of the runs named `name` ended, in points: the larger of the
+ * spreads without and with test-time augmentation; null for fewer than two runs.
+ */
+export function seedGap(records: readonly AirbenchRunRecord[], name: string): number | null {
+  const runs = records.filter((record) => record.name === name);
+  if (runs.length < 2) return null;
+  const spread = (values: number[]) => 100 * (Math.max(...values) - Math.min(...values));
+  return Math.max(spread(runs.map((run) => run.testAccuracy)), spread(runs.map((run) => run.testAccuracyTta)));
 }

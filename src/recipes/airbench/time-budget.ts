@@ -14,7 +14,7 @@ import { writeFileAtomic } from "../../cache";
 import type { ImageSet } from "../../data/image-set";
 import { localized } from "../../language";
 import { silentProgress } from "../../output/progress-sink";
-import { AIRBENCH_RECIPE, airbenchModel, airbenchTraining, checkRecipe, type AirbenchRecipe } from "./recipe";
+import { airbenchModel, airbenchTraining, recipeFor, type AirbenchRecipe } from "./recipe";
 import { runnableStepKind } from "../../training/step";
 import { train } from "../../training/train";
 import { spread } from "../../training/benchmark";
@@ -71,7 +71,7 @@ export async function planAirbenchTraining(trainSet: ImageSet, settings: TimeBud
     throw new Error(`timeBudgetMinutes ${budget} is not valid: expected a number of minutes > 0 (e.g. 15), or null for the full recipe however long it takes.`);
   }
   const stepScale = settings.stepScale ?? 1;
-  const recipe = checkRecipe({ ...AIRBENCH_RECIPE, ...settings.recipe });
+  const recipe = recipeFor(trainSet, settings.recipe);
   const recipeEpochs = recipe.epochs * stepScale;
   const info = backendInfo();
   const machine = `${info.cpu.model} × ${info.cpu.cores} cores, ${info.cpu.cpuClass} class`;

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../../src/recipes/airbench/ablation-results";
+import { informativeAblationRuns, readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../../src/recipes/airbench/ablation-results";
 import { chartToSvg } from "../../../src/display/chart-svg";
 import { ablationChart, ablationDifferences } from "../../../src/display/charts/ablation";
 import { countMarks, svgTexts } from "../../output/recorder";
@@ -121,6 +121,13 @@ test("reading a missing, broken or incomplete file says which file, what is wron
   assert.throws(() => readAblationResults(file), /blockWidths is not a list of channel counts/);
   fs.writeFileSync(file, JSON.stringify({ ...results, runs: [...results.runs].reverse() }));
   assert.throws(() => readAblationResults(file), /runs\[0\] is not the full recipe/);
+});
+
+test("informativeAblationRuns: the run without weight averaging is left out when the runs end before averaging starts", () => {
+  const removed = (runs: AblationRun[]) => runs.map((result) => result.removed);
+  assert.equal(removed(informativeAblationRuns(results, 3)), [null, "whitening", "label-smoothing"], "3 epochs, averaging from epoch 3");
+  assert.equal(removed(informativeAblationRuns({ ...results, epochs: 5 }, 3)), [null, "whitening", "label-smoothing", "lookahead"]);
+  assert.equal(removed(informativeAblationRuns(results, null)), [null, "whitening", "label-smoothing", "lookahead"], "a recipe without averaging");
 });
 
 test.run();

@@ -7,7 +7,7 @@ import { AIRBENCH_WHITENING } from "../../../src/recipes/airbench/whitening";
 import { SEED_LIMIT } from "../../../src/seed";
 import { resolveTrainingSettings } from "../../../src/training";
 import { SMALL_RECIPE, tinyCifar, tinyMnist } from "./fixtures";
-import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, AIRBENCH_SCHEDULE, EpochBatches, airbenchModel, airbenchTraining, checkRecipe, sgdSettings, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient } from "../../../src/recipes";
+import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, AIRBENCH_SCHEDULE, EpochBatches, airbenchModel, airbenchTraining, checkRecipe, recipeFor, sgdSettings, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient } from "../../../src/recipes";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} instead of ${expected}`);
@@ -201,6 +201,15 @@ test("airbenchTraining: a model of other widths, a bad seed, a bad recipe or a b
     narrow.dispose();
     model.dispose();
   }
+});
+
+test("recipeFor: the recipe with changes; a stand-in set of fewer than ten batches gets batches of a tenth of its images unless the changes set one", () => {
+  assert.equal(recipeFor({ count: 50000 }), AIRBENCH_RECIPE);
+  assert.equal(recipeFor({ count: 50000 }, { epochs: 4.1 }), { ...AIRBENCH_RECIPE, epochs: 4.1 });
+  assert.is(recipeFor({ count: 500 }).batchSize, 50);
+  assert.is(recipeFor({ count: 5 }).batchSize, 1);
+  assert.is(recipeFor({ count: 500 }, { batchSize: 64 }).batchSize, 64);
+  assert.throws(() => recipeFor({ count: 500 }, { epochs: -1 }), /^airbench recipe: epochs must be a number > 0 \(got -1\)\.$/);
 });
 
 test.run();

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readAirbenchRuns, recordAirbenchRun, type AirbenchRunRecord } from "../../../src/recipes";
+import { ABLATION_RESULTS_FILE, AIRBENCH_RUNS_FILE, readAblationResults, readAirbenchRuns, recordAirbenchRun, seedGap, type AirbenchRunRecord } from "../../../src/recipes";
 
 function run(name: string, seed: number, testAccuracyTta: number, cpuClass = "AVX-512 with bfloat16"): AirbenchRunRecord {
   return {
@@ -55,6 +55,25 @@ test("a damaged or foreign file is one error naming it, its problem and how to m
   const other = scratchFile();
   assert.throws(() => recordAirbenchRun({ ...run("recipe", 42, 0.9), testAccuracyTta: Number.NaN }, other), /recordAirbenchRun: the run\.testAccuracyTta is not a number/);
   assert.not.ok(fs.existsSync(other), "nothing written");
+});
+
+test("by default the records are the committed files in results/ of this package, which read back", () => {
+  const results = path.resolve(__dirname, "../../../results");
+  assert.is(AIRBENCH_RUNS_FILE, path.join(results, "airbench-runs.json"));
+  assert.is(ABLATION_RESULTS_FILE, path.join(results, "airbench-ablation.json"));
+  assert.ok(readAirbenchRuns().length > 0);
+  assert.ok(readAblationResults().runs.length > 0);
+});
+
+test("seedGap: the larger spread, in points, of the accuracies with and without TTA of the runs of one name; null for fewer than two", () => {
+  const records = [
+    { ...run("recipe", 42, 0.9076), testAccuracy: 0.8917 },
+    { ...run("recipe", 7, 0.8992), testAccuracy: 0.8905 },
+    { ...run("equal-time", 42, 0.9), testAccuracy: 0.5 },
+  ];
+  assert.ok(Math.abs((seedGap(records, "recipe") ?? 0) - 0.84) < 1e-9);
+  assert.is(seedGap(records, "equal-time"), null);
+  assert.is(seedGap(records, "none"), null);
 });
 
 test.run();
