@@ -1,11 +1,9 @@
 /**
- * Download progress: one text line updated in place in a tslab notebook or
- * rewritten in a terminal, as training's ProgressReporter draws its line, and a
- * start and an end line elsewhere (logs). Not a ProgressReporter itself: that
- * one counts training steps of a known total (steps/s, time left, cost), a
- * download counts bytes, of a size the server may not send.
+ * Download progress: bytes (of a size the server may not send) on the same
+ * live line as training's progress (LiveLine: in place in a notebook or a
+ * terminal), and in logs a start line and the final one.
  */
-import { inNotebook, liveDisplay } from "../output/output";
+import { LiveLine } from "../output/live-line";
 
 export interface DownloadProgress {
   /** `bytes` more have arrived. */
@@ -29,52 +27,22 @@ export function formatProgress(label: string, doneBytes: number, totalBytes: num
   return `${label}  [${bar}] ${Math.floor(fraction * 100)}%  ${done} / ${(totalBytes / MB).toFixed(1)} MB`;
 }
 
-/** One line redrawn in place at most every UPDATE_MS by `draw`, and once more, whole, by `finish`. */
-function liveReporter(label: string, totalBytes: number | undefined, draw: (line: string) => void, finish: (line: string) => void): DownloadProgress {
+/** The line of LiveLine (in place in a notebook or a terminal; in logs a start line, then the final one). */
+function lineReporter(label: string, totalBytes: number | undefined): DownloadProgress {
+  const line = new LiveLine({ minIntervalMs: UPDATE_MS, terminal: process.stderr });
+  if (!line.live) {
+    const size = totalBytes === undefined ? "" : ` (${(totalBytes / MB).toFixed(1)} MB)`;
+    process.stderr.write(`Downloading ${label}${size} ...\n`);
+  }
   let done = 0;
-  let lastDrawnAt = Date.now();
-  draw(formatProgress(label, 0, totalBytes));
+  line.update(() => formatProgress(label, 0, totalBytes), true);
   return {
     advance(bytes) {
       done += bytes;
-      const now = Date.now();
-      if (now - lastDrawnAt >= UPDATE_MS) {
-        lastDrawnAt = now;
-        draw(formatProgress(label, done, totalBytes));
-      }
+      line.update(() => formatProgress(label, done, totalBytes));
     },
     stop() {
-      finish(formatProgress(label, done, totalBytes));
-    },
-  };
-}
-
-function notebookReporter(label: string, totalBytes: number | undefined): DownloadProgress {
-  const output = liveDisplay();
-  const update = (line: string) => output.update(line);
-  return liveReporter(label, totalBytes, update, update);
-}
-
-/** As ProgressReporter does in a terminal: the line rewritten after \r and cleared to its end, a newline when done. */
-function terminalReporter(label: string, totalBytes: number | undefined): DownloadProgress {
-  return liveReporter(
-    label,
-    totalBytes,
-    (line) => process.stderr.write(`\r${line}\x1b[K`),
-    (line) => process.stderr.write(`\r${line}\x1b[K\n`),
-  );
-}
-
-function logReporter(label: string, totalBytes: number | undefined): DownloadProgress {
-  let done = 0;
-  const size = totalBytes === undefined ? "" : ` (${(totalBytes / MB).toFixed(1)} MB)`;
-  process.stderr.write(`Downloading ${label}${size} ...\n`);
-  return {
-    advance(bytes) {
-      done += bytes;
-    },
-    stop() {
-      process.stderr.write(`${formatProgress(label, done, totalBytes)}\n`);
+      line.finish(formatProgress(label, done, totalBytes));
     },
   };
 }
@@ -83,7 +51,5 @@ const SILENT: DownloadProgress = { advance() {}, stop() {} };
 
 /** A reporter suited to where this process runs; `enabled: false` reports nothing. */
 export function startProgress(label: string, totalBytes: number | undefined, enabled: boolean): DownloadProgress {
-  if (!enabled) return SILENT;
-  if (inNotebook()) return notebookReporter(label, totalBytes);
-  return process.stderr.isTTY ? terminalReporter(label, totalBytes) : logReporter(label, totalBytes);
+  return enabled ? lineReporter(label, totalBytes) : SILENT;
 }

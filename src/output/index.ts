@@ -10,5 +10,6 @@ export {
   type DisplayWriter,
   type LiveDisplay,
 } from "./output";
-export { ProgressReporter, formatDuration, type ProgressOptions, type TerminalStream } from "./progress-reporter";
+export { LiveLine, type LiveLineOptions, type TerminalStream } from "./live-line";
+export { ProgressReporter, formatDuration, type ProgressOptions } from "./progress-reporter";
 export { silentProgress, type ProgressInfo, type ProgressSink } from "./progress-sink";

@@ -1,23 +1,13 @@
 /** A one-line training progress report: updated in place in a notebook, rewritten with \r in a terminal. */
 import type { ProgressInfo, ProgressSink } from "./progress-sink";
-import { liveDisplay, inNotebook, type LiveDisplay } from "./output";
+import { LiveLine, type LiveLineOptions } from "./live-line";
 import { localized } from "../language";
 
-/** Where terminal output goes; `isTTY` decides between a live line and a final summary only. */
-export interface TerminalStream {
-  isTTY?: boolean;
-  write(text: string): unknown;
-}
+export type { TerminalStream } from "./live-line";
 
-export interface ProgressOptions {
+export interface ProgressOptions extends LiveLineOptions {
   /** Shown at the start of the line, e.g. the model's name. */
   label?: string;
-  /** Least time between two redraws of the line in ms (default 500). */
-  minIntervalMs?: number;
-  /** Clock in ms; tests pass a fake one. */
-  now?: () => number;
-  /** Terminal to write to outside a notebook; default stderr if it is a TTY, else stdout. */
-  terminal?: TerminalStream;
 }
 
 /**
@@ -32,23 +22,18 @@ export interface ProgressOptions {
  */
 export class ProgressReporter implements ProgressSink {
   private readonly label: string;
-  private readonly minIntervalMs: number;
   private readonly now: () => number;
-  private readonly terminal: TerminalStream;
-  private output: LiveDisplay | undefined;
+  private line: LiveLine | undefined;
   private total = 0;
   private startedAt = 0;
   private firstTick: { step: number; at: number } | undefined;
   private step = 0;
   private info: ProgressInfo = {};
-  private lastDrawnAt = -Infinity;
   private running = false;
 
-  constructor(options: ProgressOptions = {}) {
+  constructor(private readonly options: ProgressOptions = {}) {
     this.label = options.label ?? "Training";
-    this.minIntervalMs = options.minIntervalMs ?? 500;
     this.now = options.now ?? Date.now;
-    this.terminal = options.terminal ?? (process.stderr.isTTY ? process.stderr : process.stdout);
   }
 
   /** Starts a new run of `total` steps (a new output in a notebook). */
@@ -61,10 +46,9 @@ export class ProgressReporter implements ProgressSink {
     this.firstTick = undefined;
     this.step = 0;
     this.info = {};
-    this.lastDrawnAt = -Infinity;
     this.running = true;
-    this.output = inNotebook() ? liveDisplay() : undefined;
-    this.draw(this.progressLine());
+    this.line = new LiveLine(this.options);
+    this.line.update(() => this.progressLine(), true);
   }
 
   /** Reports that `step` steps are done (redrawn at most once per interval). */
@@ -76,30 +60,19 @@ export class ProgressReporter implements ProgressSink {
     this.firstTick ??= { step, at };
     this.step = step;
     this.info = { ...this.info, ...info };
-    if (at - this.lastDrawnAt >= this.minIntervalMs) this.draw(this.progressLine());
+    this.line?.update(() => this.progressLine());
   }
 
   /** Erases the live line on a terminal, so that a log line can be printed in its place. */
   clear(): void {
-    if (this.running && !this.output && this.terminal.isTTY) this.terminal.write("\r\x1b[K");
+    if (this.running) this.line?.clear();
   }
 
   /** Writes the final line: steps done, total time, average speed, last cost. */
   finish(): void {
     if (!this.running) return;
     this.running = false;
-    const line = this.finalLine();
-    if (this.output) {
-      this.output.update(line);
-    } else {
-      this.terminal.write(this.terminal.isTTY ? `\r${line}\x1b[K\n` : `${line}\n`);
-    }
-  }
-
-  private draw(line: string): void {
-    this.lastDrawnAt = this.now();
-    if (this.output) this.output.update(line);
-    else if (this.terminal.isTTY) this.terminal.write(`\r${line}\x1b[K`);
+    this.line?.finish(this.finalLine());
   }
 
   private progressLine(): string {
