@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { setLanguage } from "../../src/language";
-import { formatDuration, ProgressReporter, type TerminalStream } from "../../src/output/progress-reporter";
+import type { TerminalStream } from "../../src/output/live-line";
+import { formatDuration, ProgressReporter } from "../../src/output/progress-reporter";
 import { recordOutputs, simulateTerminal, stopRecording } from "./recorder";
 
 test.after.each(stopRecording);
