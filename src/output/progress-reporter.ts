@@ -3,7 +3,6 @@ import type { ProgressInfo, ProgressSink } from "./progress-sink";
 import { LiveLine, type LiveLineOptions } from "./live-line";
 import { localized } from "../language";
 
-
 export interface ProgressOptions extends LiveLineOptions {
   /** Shown at the start of the line, e.g. the model's name. */
   label?: string;
