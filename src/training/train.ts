@@ -10,21 +10,15 @@ import { ProgressReporter } from "../output/progress-reporter";
 import type { ProgressSink } from "../output/progress-sink";
 import { hooksFor, type TrainingHook } from "./hooks";
 import type { LookaheadSettings } from "./lookahead";
-import { CurveAccumulator, DEFAULT_CURVE_EVERY, type CurvePoint } from "./curve";
+import { DEFAULT_CURVE_EVERY, type CurvePoint } from "./curve";
 import type { BatchSource, TestSet } from "./data";
 import type { Optimizer, OptimizerChoice } from "./optimizer";
 import { createOptimizer } from "./optimizers";
+import { RunRecord, type EpochRecord, type HistoryEntry, type RunListeners } from "./run-record";
 import type { TriangularSchedule } from "./schedule";
 import { evaluateBatch, STEP_KINDS, TrainingStepper, type StepKind } from "./step";
 
-export type { CurvePoint };
-
-/** Cost and training accuracy on the batch of one log point (inference mode: no dropout); `step` is the printed label. */
-export interface HistoryEntry {
-  step: number;
-  cost: number;
-  accuracy: number;
-}
+export type { CurvePoint, EpochRecord, HistoryEntry };
 
 /** Everything a run's result depends on besides the model, its seed and the data: a cached run's key records all of it. */
 export interface TrainingSettings {
@@ -45,21 +39,6 @@ export interface TrainingSettings {
   step: StepKind;
 }
 
-/** One epoch's figures (batch sources with epochs only). */
-export interface EpochRecord {
-  /** Epochs done (1, 2, …; fractional after a partial last epoch). */
-  epoch: number;
-  /** Steps done so far. */
-  steps: number;
-  /** Training wall time so far (evaluation excluded). */
-  seconds: number;
-  /** Means over the epoch's steps, on its batches in training mode. */
-  trainCost: number;
-  trainAccuracy: number;
-  /** On the test set after this epoch; null without one. */
-  testAccuracy: number | null;
-}
-
 /** Work on the model before its first step; `what` describes it for the cached run's key. */
 export interface Preparation {
   what: Readonly<Record<string, unknown>>;
@@ -67,7 +46,7 @@ export interface Preparation {
 }
 
 /** The run's settings (a recipe gives them; the engine defaults what they leave out) and where output goes. */
-export interface TrainOptions extends Partial<TrainingSettings> {
+export interface TrainOptions extends Partial<TrainingSettings>, RunListeners {
   /** Shorthand for the optimizer's learning rate. */
   learningRate?: number;
   /** Evaluated after each epoch (batch sources with epochs). */
@@ -76,12 +55,6 @@ export interface TrainOptions extends Partial<TrainingSettings> {
   prepare?: Preparation;
   /** Prints each log line; default console.log. */
   log?: (line: string) => void;
-  /** Called at each log point with the new entry and the history so far (e.g. to redraw a chart). */
-  onLog?: (entry: HistoryEntry, history: readonly HistoryEntry[]) => void;
-  /** Called at each curve point (the start point first) with the new point and the curve so far. */
-  onCurve?: (point: CurvePoint, curve: readonly CurvePoint[]) => void;
-  /** Called after each epoch with its record and all so far. */
-  onEpoch?: (record: EpochRecord, epochs: readonly EpochRecord[]) => void;
   /** Default: a ProgressReporter (one line updated in place in a notebook or a terminal). */
   progress?: ProgressSink;
 }
@@ -168,108 +141,77 @@ export async function trainWithSettings(model: TrainableModel, batches: BatchSou
   const stepsPerEpoch = batches.stepsPerEpoch ?? null;
   const log = options.log ?? console.log;
   const progress = options.progress ?? new ProgressReporter({ label: model.key });
-  const history: HistoryEntry[] = [];
-  const curve: CurvePoint[] = [];
-  const epochs: EpochRecord[] = [];
-  const addCurvePoint = (point: CurvePoint) => {
-    curve.push(point);
-    options.onCurve?.(point, curve);
-  };
+  const interrupts = await watchInterrupts();
+  const record = new RunRecord(options, stepsPerEpoch !== null);
+  let optimizer: Optimizer | null = null;
+  let stepper: TrainingStepper | null = null;
+  let hooks: TrainingHook[] = [];
+  try {
+    progress.start(steps);
+    options.prepare?.run(model);
+    optimizer = createOptimizer(model, settings.optimizer);
+    hooks = hooksFor(model, optimizer, { ...settings, testSet: options.testSet }, stepsPerEpoch !== null);
+    stepper = new TrainingStepper(model, optimizer, settings.step, settings, log);
+    for (let step = 0; step < steps; step++) {
+      await interrupts.check(step, steps);
+      const epoch = stepsPerEpoch === null ? 0 : Math.floor(step / stepsPerEpoch);
+      if (stepsPerEpoch !== null && step % stepsPerEpoch === 0) hooks.forEach((hook) => hook.epochStart?.(epoch));
+      hooks.forEach((hook) => hook.beforeStep?.(step));
+      const batch = batches.nextBatch();
+      try {
+        if (step === 0) record.addCurvePoint({ step: 0, ...evaluateBatch(model, batch.xs, batch.ys) });
+        if (logEvery !== null && (step + 1) % logEvery === 0) {
+          const entry = { step: step + 1, ...evaluateBatch(model, batch.xs, batch.ys) };
+          progress.clear?.();
+          log(formatLogLine(entry));
+          record.addLogEntry(entry);
+        }
+        const { loss, accuracy } = stepper.step(batch);
+        record.addStep(loss, accuracy);
+      } finally {
+        tf.dispose([batch.xs, batch.ys]);
+      }
+      const stepsDone = step + 1;
+      hooks.forEach((hook) => hook.afterStep?.(stepsDone, epoch));
+      if (stepsDone % curveEvery === 0 || stepsDone === steps) record.takeCurvePoint(stepsDone);
+      if (stepsPerEpoch !== null && (stepsDone % stepsPerEpoch === 0 || stepsDone === steps)) {
+        hooks.forEach((hook) => hook.epochEnd?.());
+        const tested = hooks.find((hook) => hook.evaluateEpoch !== undefined);
+        progress.clear?.();
+        record.endEpoch(stepsDone, stepsPerEpoch, () => tested?.evaluateEpoch?.() ?? null);
+      }
+      progress.tick(stepsDone, record.latest());
+    }
+    const { history, curve, epochs, seconds, evaluationSeconds } = record.finish();
+    return { history, curve, epochs, steps, seconds, evaluationSeconds, stepsPerSecond: steps / seconds, settings };
+  } finally {
+    interrupts.stop();
+    hooks.forEach((hook) => hook.dispose?.());
+    stepper?.dispose();
+    optimizer?.dispose();
+    record.dispose();
+    progress.finish();
+  }
+}
 
-  let interruptRequested = false;
+/** Notes SIGINT (Ctrl+C, Jupyter's interrupt) while training; check() between steps stops the run. */
+async function watchInterrupts(): Promise<{ check(step: number, totalSteps: number): Promise<void>; stop(): void }> {
+  let requested = false;
   const onInterrupt = () => {
-    interruptRequested = true;
+    requested = true;
   };
   // Listen only once the caller's synchronous code has finished: tslab runs a cell's
   // synchronous part with vm's breakOnSigint, which detaches SIGINT listeners and, on
   // return, restores the signal's default action over any listener added meanwhile,
   // so that Jupyter's interrupt would then kill the kernel.
   await new Promise(setImmediate);
-  progress.start(steps);
-  let optimizer: Optimizer | null = null;
-  let stepper: TrainingStepper | null = null;
-  let hooks: TrainingHook[] = [];
-  const curveSums = new CurveAccumulator();
-  const epochSums = new CurveAccumulator();
-  let seconds = 0;
-  let evaluationSeconds = 0;
-  let started = performance.now();
-  try {
-    process.on("SIGINT", onInterrupt);
-    options.prepare?.run(model);
-    optimizer = createOptimizer(model, settings.optimizer);
-    hooks = hooksFor(model, optimizer, { ...settings, testSet: options.testSet }, stepsPerEpoch !== null);
-    stepper = new TrainingStepper(model, optimizer, settings.step, settings, log);
-    for (let step = 0; step < steps; step++) {
+  process.on("SIGINT", onInterrupt);
+  return {
+    async check(step, totalSteps) {
       // Give a pending SIGINT the chance to reach onInterrupt.
       await new Promise(setImmediate);
-      if (interruptRequested) {
-        throw new TrainingInterruptedError(step, steps);
-      }
-      const epoch = stepsPerEpoch === null ? 0 : Math.floor(step / stepsPerEpoch);
-      if (stepsPerEpoch !== null && step % stepsPerEpoch === 0) {
-        hooks.forEach((hook) => hook.epochStart?.(epoch));
-      }
-      hooks.forEach((hook) => hook.beforeStep?.(step));
-      const batch = batches.nextBatch();
-      try {
-        if (step === 0) {
-          addCurvePoint({ step: 0, ...evaluateBatch(model, batch.xs, batch.ys) });
-        }
-        if (logEvery !== null && (step + 1) % logEvery === 0) {
-          const entry = { step: step + 1, ...evaluateBatch(model, batch.xs, batch.ys) };
-          history.push(entry);
-          progress.clear?.();
-          log(formatLogLine(entry));
-          options.onLog?.(entry, history);
-        }
-        const { loss, accuracy } = stepper.step(batch);
-        curveSums.add(loss, accuracy);
-        if (stepsPerEpoch !== null) epochSums.add(loss, accuracy);
-        tf.dispose([loss, accuracy]);
-      } finally {
-        tf.dispose([batch.xs, batch.ys]);
-      }
-      const stepsDone = step + 1;
-      hooks.forEach((hook) => hook.afterStep?.(stepsDone, epoch));
-      if (stepsDone % curveEvery === 0 || stepsDone === steps) {
-        addCurvePoint(curveSums.takePoint(stepsDone));
-      }
-      if (stepsPerEpoch !== null && (stepsDone % stepsPerEpoch === 0 || stepsDone === steps)) {
-        hooks.forEach((hook) => hook.epochEnd?.());
-        const evaluationStarted = performance.now();
-        seconds += (evaluationStarted - started) / 1000;
-        const means = epochSums.takePoint(stepsDone);
-        const tested = hooks.find((hook) => hook.evaluateEpoch !== undefined);
-        const record: EpochRecord = {
-          epoch: stepsDone / stepsPerEpoch,
-          steps: stepsDone,
-          seconds,
-          trainCost: means.cost,
-          trainAccuracy: means.accuracy,
-          testAccuracy: tested?.evaluateEpoch?.() ?? null,
-        };
-        epochs.push(record);
-        progress.clear?.();
-        options.onEpoch?.(record, epochs);
-        const now = performance.now();
-        evaluationSeconds += (now - evaluationStarted) / 1000;
-        started = now;
-      }
-      const latest = curve[curve.length - 1];
-      progress.tick(stepsDone, { cost: latest.cost, accuracy: latest.accuracy });
-    }
-    if (stepsPerEpoch === null) {
-      seconds = (performance.now() - started) / 1000;
-    }
-  } finally {
-    process.off("SIGINT", onInterrupt);
-    hooks.forEach((hook) => hook.dispose?.());
-    stepper?.dispose();
-    optimizer?.dispose();
-    curveSums.dispose();
-    epochSums.dispose();
-    progress.finish();
-  }
-  return { history, curve, epochs, steps, seconds, evaluationSeconds, stepsPerSecond: steps / seconds, settings };
+      if (requested) throw new TrainingInterruptedError(step, totalSteps);
+    },
+    stop: () => process.off("SIGINT", onInterrupt),
+  };
 }
