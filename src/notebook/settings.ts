@@ -1,5 +1,6 @@
 import { parseLanguage, setLanguage, type Language } from "../language";
 import { checkSeed } from "../seed";
+import { checkStepScale } from "../recipes/step-scale";
 
 /**
  * The settings a reader may change at the top of each notebook. Defaults come from
@@ -60,12 +61,10 @@ export function notebookSettings(overrides: Partial<NotebookSettings> = {}, env 
           : parseLanguage(env.CNN_LANG, "CNN_LANG"),
     timeBudgetMinutes: overrides.timeBudgetMinutes !== undefined ? overrides.timeBudgetMinutes : parseTimeBudget(env.CNN_TIME_BUDGET_MINUTES),
   };
-  const { stepScale } = settings;
-  if (!(stepScale > 0 && stepScale <= 10)) {
-    throw new Error(
-      `${source("stepScale", "CNN_STEP_SCALE")}: stepScale ${stepScale} is not valid: expected a number in (0, 10], ` +
-        "e.g. 0.1 for a tenth of the steps.",
-    );
+  try {
+    checkStepScale(settings.stepScale);
+  } catch (error) {
+    throw new Error(`${source("stepScale", "CNN_STEP_SCALE")}: ${(error as Error).message}`);
   }
   const budget = settings.timeBudgetMinutes;
   if (budget !== null && !(budget > 0 && Number.isFinite(budget))) {

@@ -10,6 +10,7 @@ import { createModel, type ModelKey } from "../models/registry";
 import { TrainingStepTimer, type TrainingStepTimerOptions } from "../training/benchmark";
 import { checkSeed } from "../seed";
 import type { AdamChoice } from "../training/optimizer";
+import { checkStepScale } from "./step-scale";
 import type { TrainOrLoadOptions } from "../training/train-or-load";
 
 export interface ChapterTrainingSettings {
@@ -28,12 +29,9 @@ export interface ChapterTraining {
   options: TrainOrLoadOptions;
 }
 
-/** A chapter step count scaled by `stepScale` (> 0), at least 1. */
+/** A chapter step count scaled by `stepScale` (checkStepScale), at least 1. */
 export function scaledSteps(chapterSteps: number, stepScale: number): number {
-  if (!(stepScale > 0 && Number.isFinite(stepScale))) {
-    throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the steps.`);
-  }
-  return Math.max(1, Math.round(chapterSteps * stepScale));
+  return Math.max(1, Math.round(chapterSteps * checkStepScale(stepScale)));
 }
 
 /** What one training step of `model` needs, as the chapter trains it: Adam at its learning rate, its dropout, plain labels. */

@@ -12,6 +12,7 @@ import { streamSeed } from "../../data/random";
 import { AIRBENCH_WHITENING } from "./whitening";
 import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchWidths } from "./model";
 import { checkSeed, SEED_LIMIT } from "../../seed";
+import { checkStepScale } from "../step-scale";
 import { TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./test-time-augmentation";
 import type { LookaheadSettings } from "../../training/lookahead";
 import type { NesterovSgdChoice } from "../../training/optimizer";
@@ -265,10 +266,7 @@ export interface AirbenchTraining {
  *     const run = await trainAndPlot(model, batches, options);
  */
 export function airbenchTraining(model: AirbenchModel, trainSet: ImageSet, testSet: ImageSet, settings: AirbenchTrainingSettings): AirbenchTraining {
-  const stepScale = settings.stepScale ?? 1;
-  if (!(stepScale > 0 && Number.isFinite(stepScale))) {
-    throw new Error(`stepScale ${stepScale} is not valid: expected a number > 0, e.g. 0.1 for a tenth of the epochs.`);
-  }
+  const stepScale = checkStepScale(settings.stepScale ?? 1);
   const base = recipeFor(trainSet, settings.recipe);
   const recipe = checkRecipe({ ...base, epochs: base.epochs * stepScale });
   const seed = checkSeed(settings.seed, "airbench: seed");

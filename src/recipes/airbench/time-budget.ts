@@ -15,6 +15,7 @@ import type { ImageSet } from "../../data/image-set";
 import { localized } from "../../language";
 import { silentProgress } from "../../output/progress-sink";
 import { airbenchModel, airbenchTraining, recipeFor, type AirbenchRecipe } from "./recipe";
+import { checkStepScale } from "../step-scale";
 import { runnableStepKind } from "../../training/step";
 import { train } from "../../training/train";
 import { spread } from "../../training/benchmark";
@@ -70,7 +71,7 @@ export async function planAirbenchTraining(trainSet: ImageSet, settings: TimeBud
   if (budget !== null && !(budget > 0 && Number.isFinite(budget))) {
     throw new Error(`timeBudgetMinutes ${budget} is not valid: expected a number of minutes > 0 (e.g. 15), or null for the full recipe however long it takes.`);
   }
-  const stepScale = settings.stepScale ?? 1;
+  const stepScale = checkStepScale(settings.stepScale ?? 1);
   const recipe = recipeFor(trainSet, settings.recipe);
   const recipeEpochs = recipe.epochs * stepScale;
   const info = backendInfo();
