@@ -9,7 +9,7 @@
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runProcess } from "./wait";
+import { fullSuiteTest, runProcess } from "./wait";
 
 const NUMERICS_TESTS = [
   "native/backend",
@@ -25,7 +25,8 @@ const NUMERICS_TESTS = [
 // A hang guard far above the files' own time on a busy two-core machine.
 const TIMEOUT_MS = 30 * 60 * 1000;
 
-test("the numerics-sensitive tests pass with oneDNN forced off", async () => {
+// Minutes of reruns: in `npm run test:all`; `npm test` runs these files once, with oneDNN on.
+fullSuiteTest(test, "onednn-off.test.ts")("the numerics-sensitive tests pass with oneDNN forced off", async () => {
   const root = path.resolve(__dirname, "..");
   const pattern = `^(${NUMERICS_TESTS.join("|")})\\.test\\.ts$`;
   const child = await runProcess(process.execPath, [path.join(root, "node_modules/uvu/bin.js"), "-r", "ts-node/register/transpile-only", "tests", pattern], {

@@ -5,6 +5,29 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import type { Callback, Test } from "uvu";
+
+/**
+ * Whether this is the full suite, `npm run test:all` (it sets CNN_TEST_ALL=1), rather than
+ * `npm test`'s fast one. The full suite adds what takes minutes and proves what the fast one
+ * does again in another setting: the Korean notebooks run twice, JupyterLab in Chromium, the
+ * HTML exports, the numerics tests with oneDNN off, a kernel without the output fix.
+ */
+export const FULL_SUITE = process.env.CNN_TEST_ALL === "1";
+
+/**
+ * `test` in the full suite; in the fast suite the test is registered as skipped (uvu counts it
+ * in "Skipped"), and the file prints once which command runs it.
+ */
+export function fullSuiteTest<T>(test: Test<T>, file: string): (name: string, body: Callback<T>) => void {
+  if (FULL_SUITE) return test;
+  let told = false;
+  return (name, body) => {
+    if (!told) console.log(`  ${file}: skipping the full suite's tests; \`npm run test:all\` runs them`);
+    told = true;
+    test.skip(name, body);
+  };
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

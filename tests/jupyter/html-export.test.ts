@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runProcess } from "../wait";
+import { fullSuiteTest, runProcess } from "../wait";
 import { notebookNames, readNotebook } from "./notebook-files";
 
 const root = path.resolve(__dirname, "../..");
@@ -72,7 +72,10 @@ async function exportOnly(notebook: object): Promise<{ status: number | null; st
   }
 }
 
-test("the HTML export shows markdown, printed text, PNG images and SVG charts, and loads nothing from the network", async () => {
+// The exports run in the full suite (`npm run test:all`); `npm test` checks the executed notebooks' HTML in notebooks.test.ts.
+const exportTest = fullSuiteTest(test, "html-export.test.ts");
+
+exportTest("the HTML export shows markdown, printed text, PNG images and SVG charts, and loads nothing from the network", async () => {
   const { status, stderr, html } = await exportOnly(notebookWith());
   assert.is(status, 0, stderr);
   assert.ok(html, "no HTML written");
@@ -92,7 +95,7 @@ test("the HTML export shows markdown, printed text, PNG images and SVG charts, a
   assert.ok(svgs.some((svg) => svg.includes(CHART_TITLE)), "the SVG chart is missing");
 });
 
-test("a notebook of the Korean edition exports as a Korean page with a font stack that has Korean glyphs; others stay English", async () => {
+exportTest("a notebook of the Korean edition exports as a Korean page with a font stack that has Korean glyphs; others stay English", async () => {
   const korean = notebookWith() as { metadata: Record<string, unknown> };
   korean.metadata.cnn_chapter4 = { language: "ko" };
   const exported = await exportOnly(korean);
@@ -105,7 +108,7 @@ test("a notebook of the Korean edition exports as a Korean page with a font stac
   assert.not.match(english.html ?? "", /Noto Sans KR/);
 });
 
-test("an output that would load a remote script makes the export fail and write nothing", async () => {
+exportTest("an output that would load a remote script makes the export fail and write nothing", async () => {
   const remoteScript = { output_type: "display_data", metadata: {}, data: { "text/html": '<script src="https://cdn.example.org/widget.js"></script>' } };
   const { status, stderr, html } = await exportOnly(notebookWith([remoteScript]));
   assert.is(status, 1);

@@ -3,6 +3,8 @@
  * dataset at a tiny step scale) opened in headless Chromium, all cells run from the browser, and
  * JupyterLab's own renderers showing the charts and image grids; the Korean one after the
  * English one, loading the weights it saved. Needs Debian's `chromium`; skipped without it.
+ * In the full suite only (`npm run test:all`): notebooks.test.ts runs the same notebooks through
+ * Jupyter's own client in `npm test`.
  * CNN_LAB_SCREENSHOT=/some/file.png keeps a screenshot of the browser at the first chart of each
  * (the Korean one with "-ko" before ".png").
  */
@@ -12,7 +14,7 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
-import { runProcess } from "../wait";
+import { fullSuiteTest, runProcess } from "../wait";
 import { assertCompiledPackageCurrent } from "./compiled-package";
 import { freePort, startJupyterServer } from "./jupyter-server";
 
@@ -66,7 +68,7 @@ if (!chromium) {
   console.log(`lab-browser.test.ts: SKIPPED "${TITLE}": no chromium on PATH. To run it: apt-get install chromium`);
   test.skip(TITLE, () => {});
 } else {
-  test(TITLE, async () => {
+  fullSuiteTest(test, "lab-browser.test.ts")(TITLE, async () => {
     assertCompiledPackageCurrent();
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-lab-browser-"));
     try {
