@@ -10,5 +10,6 @@ export type { Checksum } from "./download";
 export { CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./layout";
 export { loadMnist } from "./mnist";
 export { loadCifar10 } from "./cifar10";
+export { holdOut, type HeldOut } from "./hold-out";
 export { writeTinyDatasets } from "./tiny";
 export type { TinyDatasetSizes } from "./tiny";
