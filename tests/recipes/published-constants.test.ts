@@ -68,6 +68,11 @@ test("airbench's recipe, number by number (src/recipes/airbench/recipe.ts)", () 
     labelSmoothing: 0.2,
     // airbench93: whitening filters frozen; their bias trained for the first 3 epochs (whiten_bias_epochs).
     whitening: true,
+    trainFirstLayer: false,
+    // airbench93's blocks: conv, pool, BatchNorm, GELU; optimizer SGD with Nesterov momentum.
+    batchNorm: true,
+    activation: "gelu",
+    optimizer: "nesterov-sgd",
     whiteningBiasEpochs: 3,
     // airbench93 hyp.aug: translate 2 pixels, alternating flips.
     translate: 2,

@@ -10,6 +10,7 @@
 import { tf } from "../../native/backend";
 import { batchNormInference, batchNormTraining, type BatchNormSettings } from "../../layers/batch-norm";
 import { gelu } from "../../layers/gelu";
+import { relu } from "../../layers/layers";
 import { nativeMaxPool } from "../../layers/pooling";
 import { recordMatMul, recordMultiplyAdds, countMultiplyAdds } from "../../layers/multiply-adds";
 import { SeedStream, statelessUniform } from "../../layers/random";
@@ -30,7 +31,7 @@ export interface AirbenchWidths {
 /** airbench93's widths; airbench94 uses blocks of 64, 256, 256. */
 export const AIRBENCH93_WIDTHS: AirbenchWidths = { whitening: 24, blocks: [64, 128, 128] };
 
-/** What the optimizer treats differently: airbench trains batch-norm offsets 64× faster and freezes the whitening filters. */
+/** What the optimizer treats differently: airbench trains batch-norm offsets 64× faster and freezes the whitening bias after a few epochs. */
 export type AirbenchVariableRole = "whitening-bias" | "convolution" | "norm-offset" | "linear";
 
 const CLASSES = 10;
@@ -109,6 +110,11 @@ function linear(features: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(features, weight);
 }
 
+/** The nonlinearity after each layer: airbench's GELU, or the chapter's ReLU (for the ablation). */
+export type AirbenchActivation = "gelu" | "relu";
+
+const ACTIVATIONS: Record<AirbenchActivation, (h: tf.Tensor4D) => tf.Tensor4D> = { gelu, relu };
+
 /**
  * airbench's forward pass on normalised images x [batch, 32, 32, 3]: the
  * logits [batch, 10]. `batchNorm` normalises each channel (with the batch's
@@ -118,14 +124,16 @@ export function airbenchForward(
   x: tf.Tensor4D,
   layers: AirbenchLayers,
   batchNorm: (h: tf.Tensor4D, offset: tf.Tensor1D) => tf.Tensor4D,
+  activation: AirbenchActivation = "gelu",
 ): tf.Tensor2D {
-  // Fixed whitening filters (2×2, no padding: 32 → 31 pixels) and their trained bias.
-  let h = gelu(tf.add(convolution(x, layers.whiteningFilter, "valid"), layers.whiteningBias) as tf.Tensor4D);
+  const act = ACTIVATIONS[activation];
+  // The whitening filters (2×2, no padding: 32 → 31 pixels) and their trained bias.
+  let h = act(tf.add(convolution(x, layers.whiteningFilter, "valid"), layers.whiteningBias) as tf.Tensor4D);
   for (const block of layers.blocks) {
     h = nativeMaxPool(convolution(h, block.conv1, "same"), 2, "valid"); // 31 → 15 → 7 → 3
-    h = gelu(batchNorm(h, block.offset1));
+    h = act(batchNorm(h, block.offset1));
     h = convolution(h, block.conv2, "same");
-    h = gelu(batchNorm(h, block.offset2));
+    h = act(batchNorm(h, block.offset2));
   }
   h = nativeMaxPool(h, 3, "valid"); // 3 → 1 pixel
   const features = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
@@ -135,7 +143,12 @@ export function airbenchForward(
 export interface AirbenchModelOptions {
   widths?: AirbenchWidths;
   seed?: number;
-  batchNorm?: BatchNormSettings;
+  /** null: no normalisation, each offset is a plain bias (for the ablation). */
+  batchNorm?: BatchNormSettings | null;
+  /** Default "gelu". */
+  activation?: AirbenchActivation;
+  /** Train the first layer's filters like the other convolutions (default false: they are set once, by whitening, and frozen). */
+  trainFirstLayer?: boolean;
 }
 
 export class AirbenchModel implements TrainableModel {
@@ -147,8 +160,11 @@ export class AirbenchModel implements TrainableModel {
   readonly seed: number | undefined;
   /** airbench's forward pass draws nothing at random; the stream is here for the engine's contract. */
   readonly seeds: SeedStream;
-  readonly batchNorm: BatchNormSettings;
-  /** Frozen: set from data by initializeWhitening (or random by initializeRandomFilters), never trained. */
+  /** null: no batch norm. */
+  readonly batchNorm: BatchNormSettings | null;
+  readonly activation: AirbenchActivation;
+  readonly trainFirstLayer: boolean;
+  /** Set from data by initializeWhitening (or random by initializeRandomFilters); frozen unless trainFirstLayer. */
   readonly whiteningFilter: ModelVariable;
   /** Trained, in forward order; `variableRoles[i]` says what `variables[i]` is. */
   readonly variables: readonly ModelVariable[];
@@ -170,7 +186,12 @@ export class AirbenchModel implements TrainableModel {
       throw new Error(`AirbenchModel: widths.blocks must be three whole numbers ≥ 1, got ${given}.`);
     }
     this.seed = options.seed === undefined ? undefined : checkSeed(options.seed, "AirbenchModel: seed");
-    this.batchNorm = options.batchNorm ?? AIRBENCH_BATCH_NORM;
+    this.batchNorm = options.batchNorm === undefined ? AIRBENCH_BATCH_NORM : options.batchNorm;
+    this.activation = options.activation ?? "gelu";
+    if (!(this.activation in ACTIVATIONS)) {
+      throw new Error(`AirbenchModel: activation must be ${Object.keys(ACTIVATIONS).join(" or ")}, got ${JSON.stringify(this.activation)}.`);
+    }
+    this.trainFirstLayer = options.trainFirstLayer ?? false;
     const seeds = new SeedStream(this.seed ?? randomSeed());
     this.seeds = seeds;
     const created: ModelVariable[] = [];
@@ -181,8 +202,8 @@ export class AirbenchModel implements TrainableModel {
     try {
       const { whitening, blocks } = this.widths;
       this.whiteningFilter = create("whitening/filter", tf.zeros([2, 2, 3, whitening]));
-      const trainable: ModelVariable[] = [create("whitening/bias", tf.zeros([whitening]))];
-      const roles: AirbenchVariableRole[] = ["whitening-bias"];
+      const trainable: ModelVariable[] = [...(this.trainFirstLayer ? [this.whiteningFilter] : []), create("whitening/bias", tf.zeros([whitening]))];
+      const roles: AirbenchVariableRole[] = [...(this.trainFirstLayer ? (["convolution"] as const) : []), "whitening-bias"];
       const runningStatistics: ModelVariable[] = [];
       let inChannels = whitening;
       blocks.forEach((width, block) => {
@@ -190,7 +211,9 @@ export class AirbenchModel implements TrainableModel {
           const name = `block${block + 1}/conv${layer}`;
           trainable.push(create(`${name}/filter`, convolutionInit(layer === 1 ? inChannels : width, width, seeds)));
           trainable.push(create(`${name}/norm-offset`, tf.zeros([width])));
-          runningStatistics.push(create(`${name}/running-mean`, tf.zeros([width])), create(`${name}/running-variance`, tf.ones([width])));
+          if (this.batchNorm !== null) {
+            runningStatistics.push(create(`${name}/running-mean`, tf.zeros([width])), create(`${name}/running-variance`, tf.ones([width])));
+          }
           roles.push("convolution", "norm-offset");
         }
         inChannels = width;
@@ -211,13 +234,15 @@ export class AirbenchModel implements TrainableModel {
     return `airbench (${this.widths.blocks.join("/")})`;
   }
 
-  /** The whitening filter, then each batch norm's running mean and variance. */
+  /** The whitening filter (unless trained), then each batch norm's running mean and variance. */
   get state(): readonly ModelVariable[] {
-    return [this.whiteningFilter, ...this.runningStatistics];
+    return this.trainFirstLayer ? this.runningStatistics : [this.whiteningFilter, ...this.runningStatistics];
   }
 
   get architecture(): Readonly<Record<string, unknown>> {
-    return { key: this.key, widths: this.widths, batchNorm: this.batchNorm, normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD } };
+    // The ablation's variants name what they change; airbench's own architecture keeps the fields it always had.
+    const variants = { ...(this.activation === "gelu" ? {} : { activation: this.activation }), ...(this.trainFirstLayer ? { firstLayer: "trained" } : {}) };
+    return { key: this.key, widths: this.widths, batchNorm: this.batchNorm, normalization: { mean: CIFAR10_MEAN, std: CIFAR10_STD }, ...variants };
   }
 
   /**
@@ -258,13 +283,16 @@ export class AirbenchModel implements TrainableModel {
     if (values.length !== this.variables.length || stateValues.length !== this.state.length) {
       throw new Error(`AirbenchModel: expected ${this.variables.length} variable and ${this.state.length} state values, got ${values.length} and ${stateValues.length}.`);
     }
-    const [whiteningFilter, ...runningStatistics] = stateValues;
+    // The first layer's filter is the first trained value or the first state value.
+    const [whiteningFilter, trainable, runningStatistics] = this.trainFirstLayer
+      ? [values[0], values.slice(1), stateValues]
+      : [stateValues[0], values, stateValues.slice(1)];
     const { logits, runningStatistics: updated } = this.forward(x, true, {
-      trainable: values,
+      trainable,
       whiteningFilter: whiteningFilter as tf.Tensor4D,
       runningStatistics: runningStatistics as tf.Tensor1D[],
     });
-    return { logits, state: [whiteningFilter, ...updated] };
+    return { logits, state: this.trainFirstLayer ? updated : [whiteningFilter, ...updated] };
   }
 
   /** Multiply-adds of the convolutions and the linear layer in one image's forward pass. */
@@ -273,18 +301,23 @@ export class AirbenchModel implements TrainableModel {
   }
 
   get parameterCount(): number {
-    return [this.whiteningFilter, ...this.variables].reduce((total, variable) => total + variable.size, 0);
+    return this.layerVariables.reduce((total, variable) => total + variable.size, 0);
   }
 
   dispose(): void {
-    this.whiteningFilter.dispose();
-    this.variables.forEach((variable) => variable.dispose());
+    this.layerVariables.forEach((variable) => variable.dispose());
     this.runningStatistics.forEach((variable) => variable.dispose());
   }
 
+  /** The whitening filter and the trained variables, each once. */
+  private get layerVariables(): ModelVariable[] {
+    return this.trainFirstLayer ? [...this.variables] : [this.whiteningFilter, ...this.variables];
+  }
+
   private readValues(): AirbenchValues {
+    const trained = this.trainFirstLayer ? this.variables.slice(1) : this.variables;
     return {
-      trainable: this.variables.map((variable) => variable.read()),
+      trainable: trained.map((variable) => variable.read()),
       whiteningFilter: this.whiteningFilter.read() as tf.Tensor4D,
       runningStatistics: this.runningStatistics.map((variable) => variable.read() as tf.Tensor1D),
     };
@@ -297,6 +330,7 @@ export class AirbenchModel implements TrainableModel {
     let normIndex = 0;
     // Each call is the next batch norm in forward order, with its own running statistics.
     const batchNorm = (input: tf.Tensor4D, offset: tf.Tensor1D): tf.Tensor4D => {
+      if (this.batchNorm === null) return tf.add(input, offset) as tf.Tensor4D;
       const running = { mean: state.runningStatistics[2 * normIndex], variance: state.runningStatistics[2 * normIndex + 1] };
       normIndex++;
       if (!training) {
@@ -306,7 +340,7 @@ export class AirbenchModel implements TrainableModel {
       updated.push(result.running.mean, result.running.variance);
       return result.output;
     };
-    const logits = airbenchForward(normalizeCifar(images), airbenchLayers(state.trainable, state.whiteningFilter), batchNorm);
+    const logits = airbenchForward(normalizeCifar(images), airbenchLayers(state.trainable, state.whiteningFilter), batchNorm, this.activation);
     return { logits, runningStatistics: updated };
   }
 }

@@ -10,12 +10,12 @@ import { EpochBatches } from "./epoch-batches";
 import type { ImageSet } from "../../data/image-set";
 import { streamSeed } from "../../data/random";
 import { AIRBENCH_WHITENING } from "./whitening";
-import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchWidths } from "./model";
+import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchActivation, type AirbenchWidths } from "./model";
 import { checkSeed, SEED_LIMIT } from "../../seed";
 import { checkStepScale } from "../step-scale";
 import { TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./test-time-augmentation";
 import type { LookaheadSettings } from "../../training/lookahead";
-import type { NesterovSgdChoice } from "../../training/optimizer";
+import type { AdamChoice, NesterovSgdChoice, OptimizerChoice } from "../../training/optimizer";
 import type { TriangularSchedule } from "../../training/schedule";
 import { STEP_KINDS, type StepKind } from "../../training/step";
 import type { TrainOrLoadOptions } from "../../training/train-or-load";
@@ -41,8 +41,15 @@ export interface AirbenchRecipe {
   normOffsetLearningRateScale: number;
   /** 0 = plain one-hot targets. */
   labelSmoothing: number;
-  /** true: the first convolution's filters whiten 2×2 patches of the training images; false: random filters. Frozen either way. */
+  /** true: the first convolution's filters whiten 2×2 patches of the training images; false: random filters. */
   whitening: boolean;
+  /** false: the first convolution's filters stay as set (whitening's); true: trained like the other convolutions. */
+  trainFirstLayer: boolean;
+  /** false: no batch norm, each convolution gets a plain bias. */
+  batchNorm: boolean;
+  activation: AirbenchActivation;
+  /** airbench's Nesterov SGD, or the chapter's Adam (learning rate 1e-4, times the schedule). */
+  optimizer: "nesterov-sgd" | "adam";
   /** The whitening bias is trained for this many epochs, then frozen. */
   whiteningBiasEpochs: number;
   /** Random translation by up to this many pixels (reflect-padded crops); 0 = none. */
@@ -75,6 +82,10 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
   normOffsetLearningRateScale: 64,
   labelSmoothing: AIRBENCH_LABEL_SMOOTHING,
   whitening: true,
+  trainFirstLayer: false,
+  batchNorm: true,
+  activation: "gelu",
+  optimizer: "nesterov-sgd",
   whiteningBiasEpochs: 3,
   translate: 2,
   flip: true,
@@ -103,6 +114,10 @@ export const AIRBENCH_PYTORCH_PEER = {
 /** What withoutIngredient can take out of a recipe, each with what it then does instead. */
 export const AIRBENCH_INGREDIENTS = {
   whitening: "the first convolution keeps random filters instead of whitening the training images' 2×2 patches",
+  "computed-first-layer": "the first convolution is trained from random filters, like the others, instead of computed by whitening and frozen",
+  "batch-norm": "no batch norm: each convolution's output gets a plain bias",
+  gelu: "ReLU, the chapter's nonlinearity, instead of GELU",
+  "nesterov-sgd": "the chapter's Adam (learning rate 1e-4, times the schedule) instead of Nesterov SGD",
   "label-smoothing": "plain one-hot targets instead of 0.2 of each target spread over all classes",
   augmentation: "no random translation and no flips: every epoch sees the same images",
   flip: "random translation only, no alternating flips",
@@ -119,6 +134,14 @@ export function withoutIngredient(recipe: AirbenchRecipe, ingredient: AirbenchIn
   switch (ingredient) {
     case "whitening":
       return { ...recipe, whitening: false };
+    case "computed-first-layer":
+      return { ...recipe, whitening: false, trainFirstLayer: true };
+    case "batch-norm":
+      return { ...recipe, batchNorm: false };
+    case "gelu":
+      return { ...recipe, activation: "relu" };
+    case "nesterov-sgd":
+      return { ...recipe, optimizer: "adam" };
     case "label-smoothing":
       return { ...recipe, labelSmoothing: 0 };
     case "augmentation":
@@ -191,6 +214,9 @@ export function checkRecipe(recipe: AirbenchRecipe): AirbenchRecipe {
       problems.push(`lookahead.finalDecay must be from 0 up to (not including) 1 (got ${recipe.lookahead.finalDecay})`);
     }
   }
+  if (!["gelu", "relu"].includes(recipe.activation)) problems.push(`activation must be "gelu" or "relu" (got ${JSON.stringify(recipe.activation)})`);
+  if (!["nesterov-sgd", "adam"].includes(recipe.optimizer)) problems.push(`optimizer must be "nesterov-sgd" or "adam" (got ${JSON.stringify(recipe.optimizer)})`);
+  if (recipe.whitening && recipe.trainFirstLayer) problems.push("whitening computes the first layer's filters, so trainFirstLayer needs whitening: false");
   if (!TEST_TIME_AUGMENTATIONS.includes(recipe.testTimeAugmentation)) {
     problems.push(`testTimeAugmentation must be "none", "mirror" or "mirror-translate" (got ${JSON.stringify(recipe.testTimeAugmentation)})`);
   }
@@ -216,9 +242,15 @@ export function recipeFor(trainSet: Pick<ImageSet, "count">, changes: Partial<Ai
 /** airbench whitens with the first 5000 training images. */
 const WHITENING_IMAGES = 5000;
 
-/** airbench's network for `recipe` (its widths), its initial weights from `seed`. */
-export function airbenchModel(recipe: Pick<AirbenchRecipe, "widths">, options: { seed?: number } = {}): AirbenchModel {
-  return new AirbenchModel({ widths: recipe.widths, seed: options.seed });
+/** airbench's network for `recipe` (its widths, and the ablation's variants where it sets them), its initial weights from `seed`. */
+export function airbenchModel(recipe: Pick<AirbenchRecipe, "widths"> & Partial<Pick<AirbenchRecipe, "batchNorm" | "activation" | "trainFirstLayer">>, options: { seed?: number } = {}): AirbenchModel {
+  return new AirbenchModel({
+    widths: recipe.widths,
+    seed: options.seed,
+    batchNorm: recipe.batchNorm === false ? null : undefined,
+    activation: recipe.activation,
+    trainFirstLayer: recipe.trainFirstLayer,
+  });
 }
 
 /** The recipe's Nesterov SGD: airbench's numbers converted (sgdSettings), the batch-norm offsets' faster rate, the whitening bias frozen after its epochs. */
@@ -234,9 +266,12 @@ export function airbenchOptimizer(recipe: AirbenchRecipe): NesterovSgdChoice {
   };
 }
 
+/** The chapter's tf.train.AdamOptimizer(1e-4), for the ablation's run without Nesterov SGD (it cannot freeze the whitening bias). */
+const CHAPTER_ADAM: AdamChoice = { kind: "adam", learningRate: 1e-4 };
+
 /** What one training step needs, as the recipe trains: its optimizer, no dropout, its label smoothing. */
-export function airbenchStepSettings(recipe: AirbenchRecipe): { optimizer: NesterovSgdChoice; keepProb: number; labelSmoothing: number } {
-  return { optimizer: airbenchOptimizer(recipe), keepProb: 1, labelSmoothing: recipe.labelSmoothing };
+export function airbenchStepSettings(recipe: AirbenchRecipe): { optimizer: OptimizerChoice; keepProb: number; labelSmoothing: number } {
+  return { optimizer: recipe.optimizer === "adam" ? CHAPTER_ADAM : airbenchOptimizer(recipe), keepProb: 1, labelSmoothing: recipe.labelSmoothing };
 }
 
 export interface AirbenchTrainingSettings {
@@ -272,6 +307,9 @@ export function airbenchTraining(model: AirbenchModel, trainSet: ImageSet, testS
   const seed = checkSeed(settings.seed, "airbench: seed");
   if (canonicalWidths(model.widths) !== canonicalWidths(recipe.widths)) {
     throw new Error(`airbench: the model's widths ${canonicalWidths(model.widths)} differ from the recipe's ${canonicalWidths(recipe.widths)}; build it with airbenchModel(recipe).`);
+  }
+  if ((model.batchNorm !== null) !== recipe.batchNorm || model.activation !== recipe.activation || model.trainFirstLayer !== recipe.trainFirstLayer) {
+    throw new Error("airbench: the model's batch norm, activation or first layer differ from the recipe's; build it with airbenchModel(recipe).");
   }
   for (const [set, what] of [[trainSet, "training"], [testSet, "test"]] as const) {
     if (set.channels !== 3 || set.height !== 32 || set.width !== 32) {

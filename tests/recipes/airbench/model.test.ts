@@ -7,6 +7,7 @@ import { whiteningFilters } from "../../../src/recipes/airbench/whitening";
 import { NesterovSgdOptimizer } from "../../../src/training/sgd";
 import { labelSmoothedCrossEntropy } from "../../../src/training/label-smoothing";
 import { AIRBENCH_LABEL_SMOOTHING } from "../../../src/recipes/airbench/recipe";
+import { TrainingStepper } from "../../../src/training/step";
 
 /** Random images with pixel values in [0, 1], as the model takes them. */
 const images = (count: number, seed: number) => tf.randomUniform([count, 32, 32, 3], 0, 1, "float32", seed) as tf.Tensor4D;
@@ -204,6 +205,59 @@ test("airbench: a seed outside checkSeed's range is refused, naming the model an
   assert.not.equal(linear(small), linear(other), "two unseeded models start from different weights");
   small.dispose();
   other.dispose();
+});
+
+test("the ablation's variants: ReLU, no batch norm, a trained first layer; each has what it changes in its architecture, and its compiled step matches the eager one", () => {
+  const handlesBefore = liveNativeHandles();
+  const widths = { whitening: 24, blocks: [8, 8, 8] as [number, number, number] };
+  const x = images(16, 11);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), "int32"), 10).toFloat() as tf.Tensor2D;
+  const build = (options: ConstructorParameters<typeof AirbenchModel>[0]) => {
+    const model = new AirbenchModel({ widths, seed: 5, ...options });
+    tf.tidy(() => model.initializeWhitening(x));
+    return model;
+  };
+  const plain = build({});
+  assert.not.ok("activation" in plain.architecture || "firstLayer" in plain.architecture, "airbench's own architecture keeps its fields");
+  const relu = build({ activation: "relu" });
+  assert.is(relu.architecture.activation, "relu");
+  const logitsDiffer = tf.tidy(() => tf.max(tf.abs(tf.sub(plain.logits(x), relu.logits(x)))).dataSync()[0]);
+  assert.ok(logitsDiffer > 1e-4, "ReLU changes the logits");
+  const unnormalised = build({ batchNorm: null });
+  assert.is(unnormalised.architecture.batchNorm, null);
+  assert.is(unnormalised.state.length, 1, "only the whitening filter: no running statistics");
+  const trainedFirst = build({ trainFirstLayer: true });
+  assert.is(trainedFirst.architecture.firstLayer, "trained");
+  assert.is(trainedFirst.variables[0], trainedFirst.whiteningFilter);
+  assert.is(trainedFirst.variableRoles[0], "convolution");
+  assert.is(trainedFirst.state.length, 12, "the running statistics alone");
+  assert.is(trainedFirst.parameterCount, plain.parameterCount);
+  [plain, relu, unnormalised, trainedFirst].forEach((model) => model.dispose());
+
+  // Each variant's compiled step against the eager one, from the same weights: the same losses over three steps.
+  for (const options of [{ activation: "relu" as const }, { batchNorm: null }, { trainFirstLayer: true }]) {
+    const losses = (["compiled", "eager"] as const).map((kind) => {
+      const model = build(options);
+      const optimizer = new NesterovSgdOptimizer(model.variables, { learningRate: 0.05, momentum: 0.85 });
+      const stepper = new TrainingStepper(model, optimizer, kind, { keepProb: 1, labelSmoothing: AIRBENCH_LABEL_SMOOTHING });
+      const filterBefore = model.whiteningFilter.read().dataSync().slice();
+      const values = [0, 1, 2].map(() => {
+        const { loss, accuracy } = stepper.step({ xs: x, ys: labels });
+        const value = loss.dataSync()[0];
+        tf.dispose([loss, accuracy]);
+        return value;
+      });
+      const filterMoved = model.whiteningFilter.read().dataSync().some((value, i) => value !== filterBefore[i]);
+      assert.is(filterMoved, options.trainFirstLayer === true, `${JSON.stringify(options)} ${kind}: the first layer's filter moves only when trained`);
+      stepper.dispose();
+      optimizer.dispose();
+      model.dispose();
+      return values;
+    });
+    losses[0].forEach((loss, i) => assert.ok(Math.abs(loss - losses[1][i]) < 1e-4 * Math.max(1, Math.abs(loss)), `${JSON.stringify(options)} step ${i}: compiled ${loss}, eager ${losses[1][i]}`));
+  }
+  tf.dispose([x, labels]);
+  assert.is(liveNativeHandles(), handlesBefore);
 });
 
 test.run();

@@ -37,6 +37,10 @@ test("withoutIngredient switches off exactly its own fields; every ingredient ha
     return Object.fromEntries(Object.keys(original).filter((key) => recipe[key] !== original[key]).map((key) => [key, recipe[key]]));
   };
   assert.equal(changed("whitening"), { whitening: false });
+  assert.equal(changed("computed-first-layer"), { whitening: false, trainFirstLayer: true });
+  assert.equal(changed("batch-norm"), { batchNorm: false });
+  assert.equal(changed("gelu"), { activation: "relu" });
+  assert.equal(changed("nesterov-sgd"), { optimizer: "adam" });
   assert.equal(changed("label-smoothing"), { labelSmoothing: 0 });
   assert.equal(changed("augmentation"), { translate: 0, flip: false });
   assert.equal(changed("flip"), { flip: false });
