@@ -1,21 +1,24 @@
 /**
  * The airbench ablation of notebook 4.4: trains the full recipe, then the
  * recipe with each ingredient taken out in turn, all for the same number of
- * epochs from the same seed, and writes their test accuracies to
- * results/airbench-ablation.json, which the notebook draws.
+ * epochs from the first seed, then the full recipe again with the other seeds
+ * (how far seeds alone move a result at this length), and writes every run's
+ * accuracies, per epoch too, to results/airbench-ablation.json, which the
+ * notebook draws. Accuracies are measured on 5,000 training images held out
+ * (class-balanced, by the first seed), so that the test set stays unseen by
+ * the choices; --validation 0 measures on the test set instead.
  *
- *   npm run ablation -- [--epochs 3] [--seed 42] [--batch-size N] [--output FILE] [--retrain]
+ *   npm run ablation -- [--epochs 5] [--seeds 42,7,1] [--validation 5000] [--batch-size N] [--output FILE] [--retrain]
  *
  * Each run is cached like the notebook's (weights cache, keyed by recipe,
- * seed and data), so an interrupted ablation resumes where it stopped. Taking
- * out test-time augmentation changes no training: that run is the full
- * recipe's, evaluated without it. Data come from CNN_DATA_DIR, the cache or a
- * download (see README.md).
+ * seed and data), so an interrupted ablation run again resumes where it
+ * stopped. Taking out test-time augmentation changes no training: that run is
+ * the full recipe's weights, evaluated without it. Data come from
+ * CNN_DATA_DIR, the cache or a download (see README.md).
  */
 import * as path from "path";
 import { displayPath } from "../src/cache";
-import { loadCifar10 } from "../src/data";
-
+import { holdOut, loadCifar10 } from "../src/data";
 import { runInfo } from "../src/notebook";
 import {
   ABLATION_RESULTS_FILE,
@@ -32,38 +35,56 @@ import { parseCommandLine, positiveNumber, seedNumber, type CommandLine, type Op
 
 interface AblationArguments {
   epochs: number;
-  seed: number;
+  /** The first trains every variant; the others the full recipe again, for the noise band. */
+  seeds: number[];
+  /** Training images held out to measure on (0: measure on the test set). */
+  validation: number;
   batchSize: number;
   output: string;
   retrain: boolean;
 }
 
+const DEFAULTS = { epochs: 5, seeds: [42, 7, 1], validation: 5000 };
+
 const OPTIONS = {
-  epochs: { type: "string", value: "N", help: "epochs of every run, fractions allowed (default 3)" },
-  seed: { type: "string", value: "N", help: "seed of every run (default 42)" },
+  epochs: { type: "string", value: "N", help: `epochs of every run, fractions allowed (default ${DEFAULTS.epochs})` },
+  seeds: { type: "string", value: "N,N", help: `seeds: the first trains every variant, the others the full recipe again (default ${DEFAULTS.seeds.join(",")})` },
+  validation: { type: "string", value: "N", help: `training images held out (class-balanced, by the first seed) to measure every run on; 0 measures on the test set (default ${DEFAULTS.validation})` },
   "batch-size": { type: "string", value: "N", help: `batch size of every run (default the recipe's ${AIRBENCH_RECIPE.batchSize})` },
   output: { type: "string", value: "FILE", help: `results file to write (default ${displayPath(ABLATION_RESULTS_FILE)}, which notebook 4.4 reads)` },
-  retrain: { type: "boolean", help: "train every run even when it is cached" },
+  retrain: { type: "boolean", help: "train every run even when it is cached (an interrupted ablation run again resumes from the cached runs)" },
 } satisfies OptionSpecs;
 
 const COMMAND_LINE: CommandLine<typeof OPTIONS, AblationArguments> = {
   program: "ablation",
   usage:
-    "usage: npm run ablation -- [--epochs N] [--seed N] [--batch-size N] [--output FILE] [--retrain]\n" +
-    "Trains airbench's full recipe, then the recipe with each ingredient taken out in turn, and writes their accuracies per epoch.",
+    "usage: npm run ablation -- [--epochs N] [--seeds N,N] [--validation N] [--batch-size N] [--output FILE] [--retrain]\n" +
+    "Trains airbench's full recipe, then the recipe with each ingredient taken out in turn, then the full recipe with the other seeds, and writes their accuracies per epoch.",
   options: OPTIONS,
   interpret: (values) => ({
-    epochs: values.epochs === undefined ? 3 : positiveNumber("--epochs", values.epochs),
-    seed: values.seed === undefined ? 42 : seedNumber("--seed", values.seed),
+    epochs: values.epochs === undefined ? DEFAULTS.epochs : positiveNumber("--epochs", values.epochs),
+    seeds: values.seeds === undefined ? DEFAULTS.seeds : distinct("--seeds", values.seeds.split(",").map((text) => seedNumber("--seeds", text))),
+    validation: values.validation === undefined ? DEFAULTS.validation : wholeNumber("--validation", values.validation),
     batchSize: values["batch-size"] === undefined ? AIRBENCH_RECIPE.batchSize : positiveNumber("--batch-size", values["batch-size"], true),
     output: values.output === undefined ? ABLATION_RESULTS_FILE : path.resolve(values.output),
     retrain: values.retrain === true,
   }),
 };
 
+function distinct(flag: string, seeds: number[]): number[] {
+  if (new Set(seeds).size !== seeds.length) throw new Error(`${flag} lists a seed twice: ${seeds.join(",")}.`);
+  return seeds;
+}
+
+function wholeNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a whole number ≥ 0, got '${text}'.`);
+  return value;
+}
+
 /** The command line that makes the same file, for the record in it. */
 function commandLine(args: AblationArguments): string {
-  const flags = [`--epochs ${args.epochs}`, `--seed ${args.seed}`];
+  const flags = [`--epochs ${args.epochs}`, `--seeds ${args.seeds.join(",")}`, `--validation ${args.validation}`];
   if (args.batchSize !== AIRBENCH_RECIPE.batchSize) flags.push(`--batch-size ${args.batchSize}`);
   if (args.output !== ABLATION_RESULTS_FILE) flags.push(`--output ${path.relative(process.cwd(), args.output)}`);
   return `npm run ablation -- ${flags.join(" ")}`;
@@ -76,43 +97,51 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = runInfo(startedAt);
   const cifar = await loadCifar10();
+  const [seed, ...otherSeeds] = args.seeds;
+  // Recipe choices are made on images held out of the training set; the test set stays for the final runs.
+  const split = args.validation > 0 ? holdOut(cifar.train, { count: args.validation, seed }) : null;
+  const [trainSet, evaluationSet] = split === null ? [cifar.train, cifar.test] : [split.train, split.validation];
   const full: AirbenchRecipe = { ...AIRBENCH_RECIPE, epochs: args.epochs, batchSize: args.batchSize };
   const ingredients = Object.keys(AIRBENCH_INGREDIENTS) as AirbenchIngredient[];
   const trained = ingredients.filter((ingredient) => ingredient !== "test-time-augmentation");
-  const variants: Array<{ removed: AirbenchIngredient | null; recipe: AirbenchRecipe }> = [
-    { removed: null, recipe: full },
-    ...trained.map((removed) => ({ removed, recipe: withoutIngredient(full, removed) })),
+  const variants: Array<{ removed: AirbenchIngredient | null; recipe: AirbenchRecipe; seed: number }> = [
+    { removed: null, recipe: full, seed },
+    ...trained.map((removed) => ({ removed, recipe: withoutIngredient(full, removed), seed })),
+    ...otherSeeds.map((other) => ({ removed: null, recipe: full, seed: other })),
   ];
-  console.log(`airbench ablation: ${variants.length} training runs of ${args.epochs} epoch${args.epochs === 1 ? "" : "s"}, seed ${args.seed}, batch ${args.batchSize}`);
+  const where = split === null ? "the test set" : `${args.validation} training images held out`;
+  console.log(`airbench ablation: ${variants.length} training runs of ${args.epochs} epoch${args.epochs === 1 ? "" : "s"}, seeds ${args.seeds.join(", ")}, batch ${args.batchSize}, measured on ${where}`);
   const runs: AblationRun[] = [];
-  for (const [i, { removed, recipe }] of variants.entries()) {
-    const name = removed === null ? "full recipe" : `without ${removed} (${AIRBENCH_INGREDIENTS[removed]})`;
+  for (const [i, { removed, recipe, seed: runSeed }] of variants.entries()) {
+    const name = removed === null ? `full recipe, seed ${runSeed}` : `without ${removed} (${AIRBENCH_INGREDIENTS[removed]})`;
     console.log(`[${i + 1}/${variants.length}] ${name}`);
-    const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(cifar.train, cifar.test, {
+    const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(trainSet, evaluationSet, {
       recipe,
-      seed: args.seed,
+      seed: runSeed,
       retrain: args.retrain,
       log: (line) => console.log(`  ${line}`),
     });
-    console.log(`  test accuracy ${percent(testAccuracy)}, with test-time augmentation ${percent(testAccuracyTta)}; ${run.msPerStep.toFixed(0)} ms per step`);
+    console.log(`  accuracy ${percent(testAccuracy)}, with test-time augmentation ${percent(testAccuracyTta)}; ${run.msPerStep.toFixed(0)} ms per step`);
     const result: AblationRun = {
       removed,
+      seed: runSeed,
+      precision: run.settings.step === "compiled-bfloat16" ? "mixed-bfloat16" : "float32",
       testAccuracy,
       testAccuracyTta,
       trainSeconds,
-      // Every run has the test set, so each epoch has its test accuracy.
-      epochs: run.epochs.map(({ epoch, steps, seconds, trainCost, trainAccuracy, testAccuracy: epochTestAccuracy }) => ({
+      // Every run is measured after each epoch, so each epoch has its accuracy.
+      epochs: run.epochs.map(({ epoch, steps, seconds, trainCost, trainAccuracy, testAccuracy: epochAccuracy }) => ({
         epoch,
         steps,
         seconds,
         trainCost,
         trainAccuracy,
-        testAccuracy: epochTestAccuracy ?? Number.NaN,
+        testAccuracy: epochAccuracy ?? Number.NaN,
       })),
     };
     runs.push(result);
-    if (removed === null) {
-      // The same training; only the final evaluation differs.
+    if (removed === null && runSeed === seed) {
+      // The same weights; only the final evaluation differs.
       runs.push({ ...result, removed: "test-time-augmentation", testAccuracyTta: result.testAccuracy });
     }
   }
@@ -122,10 +151,12 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       epochs: args.epochs,
-      seed: args.seed,
+      seed,
+      evaluatedOn: split === null ? "test" : "validation",
+      validationSet: split === null ? null : split.validation.datasetId,
       blockWidths: [...full.widths.blocks],
       batchSize: args.batchSize,
-      trainSet: cifar.train.datasetId,
+      trainSet: trainSet.datasetId,
       testSet: cifar.test.datasetId,
       machine,
       runs,

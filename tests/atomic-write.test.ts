@@ -91,12 +91,14 @@ const ablation: AblationResults = {
   finishedAt: "2026-01-01T01:00:00.000Z",
   epochs: 1,
   seed: 42,
+  evaluatedOn: "test",
+  validationSet: null,
   blockWidths: [64, 192, 192],
   batchSize: 1024,
   trainSet: "cifar10-train:test",
   testSet: "cifar10-test:test",
   machine: "test machine",
-  runs: [{ removed: null, testAccuracy: 0.8, testAccuracyTta: 0.81, trainSeconds: 100, epochs: [ablationEpoch] }],
+  runs: [{ removed: null, seed: 42, precision: "float32", testAccuracy: 0.8, testAccuracyTta: 0.81, trainSeconds: 100, epochs: [ablationEpoch] }],
 };
 
 /** A writer of one kind of file: how to make a previous file, and how to write over it. */
@@ -164,7 +166,7 @@ const writers: Writer[] = [
       writeAblationResults(ablation, file);
       return file;
     },
-    write: (file) => writeAblationResults({ ...ablation, seed: 7 }, file),
+    write: (file) => writeAblationResults({ ...ablation, epochs: 2 }, file),
     writeUnserialisable(file) {
       const cyclic = { ...ablation, runs: [...ablation.runs] } as AblationResults & { self?: unknown };
       cyclic.self = cyclic;

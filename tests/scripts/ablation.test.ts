@@ -34,7 +34,9 @@ test("bad flags stop the script with one message naming the flag, and the usage"
     [["--epochs", "three"], /^ablation: --epochs needs a number > 0, got 'three'\.$/m],
     [["--epochs"], /^ablation: --epochs needs a value\.$/m],
     [["--batch-size", "2.5"], /^ablation: --batch-size needs a whole number > 0, got '2\.5'\.$/m],
-    [["--seed", "-1"], /^ablation: --seed needs a whole number from 0 to 2147483647, got '-1'\.$/m],
+    [["--seeds", "42,-1"], /^ablation: --seeds needs a whole number from 0 to 2147483647, got '-1'\.$/m],
+    [["--seeds", "7,7"], /^ablation: --seeds lists a seed twice: 7,7\.$/m],
+    [["--validation", "half"], /^ablation: --validation needs a whole number ≥ 0, got 'half'\.$/m],
     [["--fast"], /^ablation: unknown argument '--fast'\.$/m],
     [["--retrain=yes"], /^ablation: --retrain takes no value, got 'yes'\.$/m],
     [["--output", "--retrain"], /^ablation: --output needs a value\.$/m],
@@ -53,31 +55,36 @@ test("--help prints the usage and every option's meaning, and exits 0 before any
   const { status, stdout } = await runAblation(["--help"], FLAG_CHECK_MS);
   assert.is(status, 0);
   assert.match(stdout, /^usage: npm run ablation -- /);
-  for (const flag of ["--epochs N", "--seed N", "--batch-size N", "--output FILE", "--retrain", "-h, --help"]) assert.match(stdout, `  ${flag}  `);
+  for (const flag of ["--epochs N", "--seeds N,N", "--validation N", "--batch-size N", "--output FILE", "--retrain", "-h, --help"]) assert.match(stdout, `  ${flag}  `);
   assert.not.match(stdout, /airbench ablation:/);
 });
 
-test("a short run on the tiny data set writes every run, the full recipe first and test-time augmentation from its training", async () => {
+test("a short run on the tiny data set writes every run measured on held-out images: the full recipe first, test-time augmentation from its weights, the other seeds last", async () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-script-"));
   try {
     await writeTinyDatasets(path.join(work, "data"));
     const output = path.join(work, "ablation.json");
     const env = { CNN_DATA_DIR: path.join(work, "data"), CNN_CACHE_DIR: path.join(work, "cache") };
-    const { status, stdout, stderr } = await runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], SHORT_RUN_MS, env);
+    const flags = ["--epochs", "0.2", "--batch-size", "40", "--seeds", "7,3", "--validation", "100", "--output", output];
+    const { status, stdout, stderr } = await runAblation(flags, SHORT_RUN_MS, env);
     assert.is(status, 0, stderr);
     const results = readAblationResults(output);
     assert.is(results.epochs, 0.2);
     assert.is(results.seed, 7);
     assert.equal(results.blockWidths, [...AIRBENCH_RECIPE.widths.blocks]);
-    assert.is(results.batchSize, 50);
-    assert.match(results.command, /^npm run ablation -- --epochs 0\.2 --seed 7 --batch-size 50 --output /);
+    assert.is(results.batchSize, 40);
+    assert.match(results.command, /^npm run ablation -- --epochs 0\.2 --seeds 7,3 --validation 100 --batch-size 40 --output /);
+    assert.is(results.evaluatedOn, "validation");
+    assert.match(results.validationSet ?? "", /\[held out 100, seed 7\]$/);
+    assert.match(results.trainSet, /\[without held out 100, seed 7\]$/);
     const ingredients = Object.keys(AIRBENCH_INGREDIENTS);
-    assert.equal(results.runs.map((run) => run.removed).sort(), [null, ...ingredients].sort());
-    assert.is(results.runs[0].removed, null);
+    assert.equal(results.runs.map((run) => run.removed ?? `full recipe, seed ${run.seed}`), ["full recipe, seed 7", "test-time-augmentation", ...ingredients.filter((name) => name !== "test-time-augmentation"), "full recipe, seed 3"]);
+    assert.ok(results.runs.every((run) => run.precision === "float32" || run.precision === "mixed-bfloat16"));
+    assert.ok(results.runs.slice(0, -1).every((run) => run.seed === 7));
     const withoutTta = results.runs.find((run) => run.removed === "test-time-augmentation")!;
     assert.is(withoutTta.testAccuracyTta, results.runs[0].testAccuracy);
     assert.is(withoutTta.trainSeconds, results.runs[0].trainSeconds);
-    // 500 images in batches of 50, 0.2 epochs: 2 steps, one evaluation.
+    // 400 images in batches of 40, 0.2 epochs: 2 steps, one evaluation.
     for (const run of results.runs) assert.equal(run.epochs.map((record) => record.epoch), [0.2]);
     // As notebook 4.4 reads them: each run's last epoch, its training accuracy and cost beside its test accuracy.
     for (const run of results.runs) {
@@ -88,12 +95,13 @@ test("a short run on the tiny data set writes every run, the full recipe first a
       }
       assert.ok(Number.isFinite(last.trainCost) && last.trainCost > 0, `${name}: last epoch's trainCost ${last.trainCost}`);
     }
-    assert.match(stdout, /\[8\/8\] without /);
+    const trainedRuns = results.runs.length - 1;
+    assert.match(stdout, new RegExp(`\\[${trainedRuns}/${trainedRuns}\\] full recipe, seed 3`));
 
     // Run again: every training run comes from the cache.
-    const again = await runAblation(["--epochs", "0.2", "--batch-size", "50", "--seed", "7", "--output", output], SHORT_RUN_MS, env);
+    const again = await runAblation(flags, SHORT_RUN_MS, env);
     assert.is(again.status, 0, again.stderr);
-    assert.is(again.stdout.match(/^ {2}loaded airbench/gm)?.length, 8);
+    assert.is(again.stdout.match(/^ {2}loaded airbench/gm)?.length, trainedRuns);
     assert.equal(readAblationResults(output).runs, results.runs);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

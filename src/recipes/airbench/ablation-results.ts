@@ -24,9 +24,13 @@ export interface AblationEpoch {
 export interface AblationRun {
   /** The ingredient taken out (an AirbenchIngredient), or null for the full recipe. */
   removed: string | null;
-  /** Final test accuracy without test-time augmentation, a fraction. */
+  /** The run's seed (its initial weights, batch order and augmentation). */
+  seed: number;
+  /** What its step computed in: "float32" or "mixed-bfloat16" (runs made before 2026-12-05: "bfloat16-convolutions"). */
+  precision: string;
+  /** Final accuracy without test-time augmentation, a fraction, on the set the results' evaluatedOn names. */
   testAccuracy: number;
-  /** Final test accuracy with the run's own test-time augmentation (none when that is what was removed). */
+  /** The same weights' accuracy with the run's own test-time augmentation (none when that is what was removed). */
   testAccuracyTta: number;
   trainSeconds: number;
   /** Per epoch, as the engine's EpochRecord has it: the steps and training seconds so far, the epoch's mean training cost and accuracy (on its augmented batches, in training mode), and the test accuracy after it. */
@@ -39,9 +43,13 @@ export interface AblationResults {
   /** When the first run started and the last one ended, ISO 8601 UTC. */
   startedAt: string;
   finishedAt: string;
-  /** Epochs of every run (may be fractional) and the seed they used. */
+  /** Epochs of every run (may be fractional), and the seed of the runs without an ingredient. */
   epochs: number;
   seed: number;
+  /** Where the accuracies were measured: the test set, or images held out of the training set (validationSet). */
+  evaluatedOn: "test" | "validation";
+  /** The held-out images' dataset id; null when evaluatedOn is "test". */
+  validationSet: string | null;
   /** The full recipe's three block widths (channels) and batch size. */
   blockWidths: number[];
   batchSize: number;
@@ -50,7 +58,7 @@ export interface AblationResults {
   testSet: string;
   /** runInfo() at the start: date, backend, machine, load. */
   machine: string;
-  /** The full recipe first, then one run per ingredient removed. */
+  /** The full recipe first (seed `seed`), then one run per ingredient removed, then the full recipe with other seeds. */
   runs: AblationRun[];
 }
 
@@ -81,6 +89,10 @@ function resultsProblem(data: unknown): string | undefined {
     const problem = fieldProblem(results[key], key, kind);
     if (problem) return problem;
   }
+  if (results.evaluatedOn !== "test" && results.evaluatedOn !== "validation") return 'evaluatedOn is neither "test" nor "validation"';
+  if (results.evaluatedOn === "validation" ? typeof results.validationSet !== "string" : results.validationSet !== null) {
+    return "validationSet does not match evaluatedOn (a dataset id for validation, null for test)";
+  }
   const widths = results.blockWidths as unknown[];
   if (widths.length === 0 || !widths.every((width) => Number.isInteger(width) && (width as number) > 0)) {
     return "blockWidths is not a list of channel counts";
@@ -91,7 +103,8 @@ function resultsProblem(data: unknown): string | undefined {
     if (run === null || typeof run !== "object") return `runs[${i}] is not an object`;
     const fields = run as Record<string, unknown>;
     if (!(fields.removed === null || typeof fields.removed === "string")) return `runs[${i}].removed is neither null nor a string`;
-    for (const key of ["testAccuracy", "testAccuracyTta", "trainSeconds"]) {
+    if (typeof fields.precision !== "string") return `runs[${i}].precision is not a string`;
+    for (const key of ["seed", "testAccuracy", "testAccuracyTta", "trainSeconds"]) {
       const problem = fieldProblem(fields[key], `runs[${i}].${key}`, "number");
       if (problem) return problem;
     }
@@ -104,7 +117,8 @@ function resultsProblem(data: unknown): string | undefined {
       }
     }
   }
-  if ((runs[0] as AblationRun).removed !== null) return "runs[0] is not the full recipe (its removed is not null)";
+  const first = runs[0] as AblationRun;
+  if (first.removed !== null || first.seed !== results.seed) return "runs[0] is not the full recipe with the results' seed";
   return undefined;
 }
 
@@ -128,5 +142,18 @@ export function readAblationResults(file: string = ABLATION_RESULTS_FILE): Ablat
  * averaging starts (`averagingStartEpoch`), where that run is the full recipe again.
  */
 export function informativeAblationRuns(results: AblationResults, averagingStartEpoch: number | null): AblationRun[] {
-  return results.runs.filter((run) => !(run.removed === "lookahead" && averagingStartEpoch !== null && results.epochs <= averagingStartEpoch));
+  return results.runs.filter(
+    (run) => run.seed === results.seed && !(run.removed === "lookahead" && averagingStartEpoch !== null && results.epochs <= averagingStartEpoch),
+  );
+}
+
+/**
+ * How far apart the full recipe's seeds ended in these runs, in points: the larger of the
+ * spreads without and with test-time augmentation; null for fewer than two seeds.
+ */
+export function ablationSeedGap(results: AblationResults): number | null {
+  const full = results.runs.filter((run) => run.removed === null);
+  if (full.length < 2) return null;
+  const spread = (values: number[]) => 100 * (Math.max(...values) - Math.min(...values));
+  return Math.max(spread(full.map((run) => run.testAccuracy)), spread(full.map((run) => run.testAccuracyTta)));
 }

@@ -3,14 +3,16 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { informativeAblationRuns, readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../../src/recipes/airbench/ablation-results";
+import { ablationSeedGap, informativeAblationRuns, readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../../src/recipes/airbench/ablation-results";
 import { chartToSvg } from "../../../src/display/chart-svg";
 import { ablationChart, ablationDifferences } from "../../../src/display/charts/ablation";
 import { countMarks, svgTexts } from "../../output/recorder";
 
-function run(removed: string | null, testAccuracyTta: number): AblationRun {
+function run(removed: string | null, testAccuracyTta: number, seed = 42): AblationRun {
   return {
     removed,
+    seed,
+    precision: "float32",
     testAccuracy: testAccuracyTta - 0.01,
     testAccuracyTta,
     trainSeconds: 270,
@@ -31,6 +33,8 @@ const results: AblationResults = {
   finishedAt: "2026-12-01T12:40:00.000Z",
   epochs: 3,
   seed: 42,
+  evaluatedOn: "test",
+  validationSet: null,
   blockWidths: [64, 192, 192],
   batchSize: 512,
   trainSet: "cifar10-train:1a2b3c4d",
@@ -128,6 +132,29 @@ test("informativeAblationRuns: the run without weight averaging is left out when
   assert.equal(removed(informativeAblationRuns(results, 3)), [null, "whitening", "label-smoothing"], "3 epochs, averaging from epoch 3");
   assert.equal(removed(informativeAblationRuns({ ...results, epochs: 5 }, 3)), [null, "whitening", "label-smoothing", "lookahead"]);
   assert.equal(removed(informativeAblationRuns(results, null)), [null, "whitening", "label-smoothing", "lookahead"], "a recipe without averaging");
+});
+
+test("ablationSeedGap: the full recipe's spread over its seeds in these runs, in points; the chart's runs are the first seed's", () => {
+  assert.is(ablationSeedGap(results), null, "one seed: no band");
+  const seeded = { ...results, runs: [...results.runs, run(null, 0.8872, 7), { ...run(null, 0.8950, 1), testAccuracy: 0.8800 }] };
+  // Without TTA: 0.8812, 0.8772, 0.8800 → 0.40 points; with TTA: 0.8912, 0.8872, 0.8950 → 0.78 points.
+  assert.ok(Math.abs((ablationSeedGap(seeded) ?? 0) - 0.78) < 1e-9);
+  assert.equal(informativeAblationRuns(seeded, null).map((result) => [result.removed, result.seed]), [[null, 42], ["whitening", 42], ["label-smoothing", 42], ["lookahead", 42]]);
+});
+
+test("a results file must say where it measured: validation with the held-out set's id, or test with none; and each run its seed and precision", () => {
+  const file = path.join(dir, "checked.json");
+  const refused = (changed: unknown, reason: RegExp) => {
+    fs.writeFileSync(file, JSON.stringify(changed));
+    assert.throws(() => readAblationResults(file), reason);
+  };
+  refused({ ...results, evaluatedOn: "validation" }, /validationSet does not match evaluatedOn/);
+  refused({ ...results, evaluatedOn: "train" }, /evaluatedOn is neither "test" nor "validation"/);
+  refused({ ...results, runs: [{ ...results.runs[0], seed: undefined }] }, /runs\[0\]\.seed is not a number/);
+  refused({ ...results, runs: [{ ...results.runs[0], precision: 16 }] }, /runs\[0\]\.precision is not a string/);
+  refused({ ...results, runs: [run(null, 0.89, 7)] }, /runs\[0\] is not the full recipe with the results' seed/);
+  fs.writeFileSync(file, JSON.stringify({ ...results, evaluatedOn: "validation", validationSet: "cifar10-train:1a2b3c4d[held out 5000, seed 42]" }));
+  assert.is(readAblationResults(file).evaluatedOn, "validation");
 });
 
 test.run();
