@@ -97,7 +97,7 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
 };
 
 /**
- * The peer to beat: an independent PyTorch 2.15 implementation of this recipe
+ * The peer to beat: a PyTorch 2.15 implementation of this recipe, written by this project
  * (blocks of 64/192/192, batches of 512, 10 epochs, the same schedule, label
  * smoothing, whitening, weight averaging and test-time augmentation, bfloat16
  * autocast) on the same two cores and data, seed 42 (README, "Speed"), on an
