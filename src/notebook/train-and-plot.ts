@@ -11,11 +11,16 @@ import {
 } from "../training";
 import { localized } from "../language";
 
-/** What the chart's lines and dots are, under its title. */
-const CURVES_SUBTITLE = {
-  en: "line: means over the training steps (as trained); dots: the log lines (no dropout)",
-  ko: "선: 학습 스텝의 평균 (학습한 그대로); 점: 로그 줄 (드롭아웃 없이)",
-};
+/** What the chart's lines (and dots, for a run that prints log lines) are, under its title. */
+function curvesSubtitle(options: TrainOrLoadOptions): string {
+  const line = localized({ en: "line: means over the training steps (as trained)", ko: "선: 학습 스텝의 평균 (학습한 그대로)" });
+  if (options.logEvery === undefined || options.logEvery === null) return line;
+  const dropout = options.keepProb !== undefined && options.keepProb < 1;
+  const dots = dropout
+    ? localized({ en: "dots: the log lines (no dropout)", ko: "점: 로그 줄 (드롭아웃 없이)" })
+    : localized({ en: "dots: the log lines", ko: "점: 로그 줄" });
+  return `${line}; ${dots}`;
+}
 
 export interface TrainAndPlotOptions extends TrainOrLoadOptions {
   /** Results to beat, drawn as horizontal lines on the test-accuracy chart (runs with a testSet). */
@@ -36,7 +41,7 @@ function evaluated(epochs: readonly EpochRecord[]): EpochAccuracy[] {
 export async function trainAndPlot(model: TrainableModel, batches: BatchSource, options: TrainAndPlotOptions = {}): Promise<TrainOrLoadResult> {
   const curves = new LiveTrainingCurves({
     title: localized({ en: `${model.title}: training`, ko: `${model.title}: 학습` }),
-    subtitle: localized(CURVES_SUBTITLE),
+    subtitle: curvesSubtitle(options),
   });
   // The callbacks hand over the run's growing arrays; the charts read them at each redraw.
   let curve: readonly CurvePoint[] = [];

@@ -96,4 +96,20 @@ test("trainAndPlot still draws the curve so far, with its SVG, when training sto
   assert.ok(drawn.svg.startsWith("<svg"), "the chart was finished");
 });
 
+test("the curves' subtitle names only what the chart has: dots for log lines, 'no dropout' only when training drops out", async () => {
+  const subtitleOf = async (changes: { logEvery?: number | null; keepProb?: number }) => {
+    const messages = recordOutputs();
+    const model = tinyModel(3);
+    await capturedConsole(() => trainAndPlot(model, new TinyBatches(8, "tiny:0001"), { ...chapterStepSettings(model), steps: 4, curveEvery: 2, progress: silentProgress, log: () => {}, ...changes }));
+    model.dispose();
+    stopRecording();
+    const charts = messages.filter((message) => VEGA_LITE_MIME in message.content.data);
+    const spec = charts[charts.length - 1].content.data[VEGA_LITE_MIME] as { title: { subtitle?: string } };
+    return spec.title.subtitle;
+  };
+  assert.is(await subtitleOf({ logEvery: 2, keepProb: 0.5 }), "line: means over the training steps (as trained); dots: the log lines (no dropout)");
+  assert.is(await subtitleOf({ logEvery: 2, keepProb: 1 }), "line: means over the training steps (as trained); dots: the log lines");
+  assert.is(await subtitleOf({ logEvery: null, keepProb: 1 }), "line: means over the training steps (as trained)");
+});
+
 test.run();
