@@ -9,7 +9,7 @@ import type { ChapterModel, ModelDefinition } from "../models/model";
 import { createModel, type ModelKey } from "../models/registry";
 import { TrainingStepTimer, type TrainingStepTimerOptions } from "../training/benchmark";
 import { checkSeed } from "../seed";
-import type { AdamChoice } from "../training/optimizer";
+import type { AdamChoice } from "../training/adam";
 import { checkStepScale } from "./step-scale";
 import type { TrainOrLoadOptions } from "../training/train-or-load";
 

@@ -57,6 +57,17 @@ function checkBeta(beta: number, what: string): number {
 const ADAM_SCALARS = ["beta1_power", "beta2_power", "learning_rate", "beta1", "beta2", "epsilon"];
 const ADAM_GRAPH_ATTRS = [graphAttr.type("T", "float32"), graphAttr.bool("use_locking", false), graphAttr.bool("use_nesterov", false)];
 
+/** The chapter's tf.train.AdamOptimizer. */
+export interface AdamChoice {
+  kind: "adam";
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Adam cannot freeze variables (its compiled update covers them all): always empty. */
+  freezeFromEpoch?: Record<string, never>;
+}
+
 /** Updates a fixed list of variables; gradients are passed in the same order. */
 export class AdamOptimizer implements Optimizer {
   private readonly moments: Moments[];

@@ -7,7 +7,8 @@ import { GraphBuilder, graphAttr, type CompiledFunction, type FunctionPrecision 
 import type { TrainableModel } from "../models/model";
 import { CurveAccumulator, DEFAULT_CURVE_EVERY } from "./curve";
 import type { Batch } from "./data";
-import type { Optimizer, OptimizerChoice } from "./optimizer";
+import type { Optimizer } from "./optimizer";
+import type { OptimizerChoice } from "./optimizers";
 import { createOptimizer } from "./optimizers";
 import { TrainingStepper, type StepKind } from "./step";
 

@@ -8,7 +8,8 @@ import type { TrainableModel } from "../models/model";
 import type { TestSet } from "./data";
 import { testAccuracy } from "./evaluate";
 import { Lookahead, lookaheadDecay, type LookaheadSettings } from "./lookahead";
-import type { Optimizer, OptimizerChoice } from "./optimizer";
+import type { Optimizer } from "./optimizer";
+import type { OptimizerChoice } from "./optimizers";
 import { triangularMultiplier, type TriangularSchedule } from "./schedule";
 
 export interface TrainingHook {

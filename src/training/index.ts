@@ -1,10 +1,10 @@
 export type { Batch, BatchSource, BatchesIdentity, TestSet } from "./data";
 export { crossEntropyCost, accuracy } from "./loss";
 export { smoothLabels, labelSmoothedCrossEntropy } from "./label-smoothing";
-export { AdamOptimizer, type AdamSettings } from "./adam";
-export { NesterovSgdOptimizer, type SgdSettings, type VariableUpdateSettings } from "./sgd";
-export type { Optimizer, OptimizerChoice, AdamChoice, NesterovSgdChoice } from "./optimizer";
-export { createOptimizer } from "./optimizers";
+export { AdamOptimizer, type AdamSettings, type AdamChoice } from "./adam";
+export { NesterovSgdOptimizer, type SgdSettings, type VariableUpdateSettings, type NesterovSgdChoice } from "./sgd";
+export type { Optimizer } from "./optimizer";
+export { createOptimizer, type OptimizerChoice } from "./optimizers";
 export { hooksFor, type TrainingHook } from "./hooks";
 export { triangularMultiplier, type TriangularSchedule } from "./schedule";
 export { Lookahead, lookaheadDecay, type LookaheadSettings } from "./lookahead";

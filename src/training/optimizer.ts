@@ -1,9 +1,8 @@
 /**
- * What the training loop and step need of an optimizer, and the settings that
- * pick one (Adam, Nesterov SGD). Settings are plain data, so a cached run's key
- * can record them; src/training/optimizers.ts builds an optimizer from them.
- * A new optimizer is its own file (the class and its settings) and one entry
- * in optimizers.ts.
+ * What the training loop and step need of an optimizer. Each optimizer's file
+ * has its class and the settings that pick it (plain data, so a cached run's
+ * key can record them); src/training/optimizers.ts builds one from its
+ * settings. A new optimizer is its own file and one entry in optimizers.ts.
  */
 import type { tf } from "../native/backend";
 import type { GraphBuilder, GraphOperation, GraphTensor } from "../compiled/graph";
@@ -39,29 +38,3 @@ export interface Optimizer {
   readonly inGraph?: InGraphUpdate;
   dispose(): void;
 }
-
-/** The chapter's tf.train.AdamOptimizer. */
-export interface AdamChoice {
-  kind: "adam";
-  learningRate: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  /** Adam cannot freeze variables (its compiled update covers them all): always empty. */
-  freezeFromEpoch?: Record<string, never>;
-}
-
-/** airbench's SGD with Nesterov momentum, with weight decay and per-role learning-rate scales. */
-export interface NesterovSgdChoice {
-  kind: "nesterov-sgd";
-  learningRate: number;
-  momentum: number;
-  /** For every variable whose role has no entry in `roles`. */
-  weightDecay: number;
-  /** By variable role (e.g. "norm-offset"): its learning-rate scale and weight decay. */
-  roles: Record<string, { learningRateScale: number; weightDecay: number }>;
-  /** Variables of these roles stop training (learning-rate scale 0) from the given epoch (from 0) on. */
-  freezeFromEpoch: Record<string, number>;
-}
-
-export type OptimizerChoice = AdamChoice | NesterovSgdChoice;

@@ -3,9 +3,12 @@
  * is its class and settings in a file of its own, and a line here.
  */
 import type { TrainableModel } from "../models/model";
-import { AdamOptimizer } from "./adam";
-import type { Optimizer, OptimizerChoice } from "./optimizer";
-import { NesterovSgdOptimizer } from "./sgd";
+import { AdamOptimizer, type AdamChoice } from "./adam";
+import type { Optimizer } from "./optimizer";
+import { NesterovSgdOptimizer, type NesterovSgdChoice } from "./sgd";
+
+/** The settings of any optimizer this table builds. */
+export type OptimizerChoice = AdamChoice | NesterovSgdChoice;
 
 type Builders = { [Kind in OptimizerChoice["kind"]]: (model: TrainableModel, choice: Extract<OptimizerChoice, { kind: Kind }>) => Optimizer };
 

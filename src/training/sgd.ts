@@ -40,6 +40,19 @@ function checkMomentum(momentum: number): number {
   return momentum;
 }
 
+/** airbench's SGD with Nesterov momentum, with weight decay and per-role learning-rate scales. */
+export interface NesterovSgdChoice {
+  kind: "nesterov-sgd";
+  learningRate: number;
+  momentum: number;
+  /** For every variable whose role has no entry in `roles`. */
+  weightDecay: number;
+  /** By variable role (e.g. "norm-offset"): its learning-rate scale and weight decay. */
+  roles: Record<string, { learningRateScale: number; weightDecay: number }>;
+  /** Variables of these roles stop training (learning-rate scale 0) from the given epoch (from 0) on. */
+  freezeFromEpoch: Record<string, number>;
+}
+
 /**
  * Updates a fixed list of variables; gradients are passed in the same order.
  * With momentum μ, learning rate η and gradient g (weight decay added):
