@@ -22,9 +22,18 @@ function run(name: string, seed: number, testAccuracyTta: number, cpuClass = "AV
   };
 }
 
+const scratchFolders: string[] = [];
+
+/** A file in a new folder, removed after each test. */
 function scratchFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "airbench-runs-")), "runs.json");
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "airbench-runs-"));
+  scratchFolders.push(folder);
+  return path.join(folder, "runs.json");
 }
+
+test.after.each(() => {
+  for (const folder of scratchFolders.splice(0)) fs.rmSync(folder, { recursive: true, force: true });
+});
 
 test("no file: no runs; recorded runs read back sorted by CPU class, name and seed; a run of the same name and seed on the same CPU class replaces the earlier one", () => {
   const file = scratchFile();
