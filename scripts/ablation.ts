@@ -31,7 +31,7 @@ import {
   type AirbenchIngredient,
   type AirbenchRecipe,
 } from "../src/recipes";
-import { parseCommandLine, positiveNumber, seedNumber, type CommandLine, type OptionSpecs } from "./command-line";
+import { parseCommandLine, positiveNumber, seedNumber, wholeNumber, type CommandLine, type OptionSpecs } from "./command-line";
 
 interface AblationArguments {
   epochs: number;
@@ -74,12 +74,6 @@ const COMMAND_LINE: CommandLine<typeof OPTIONS, AblationArguments> = {
 function distinct(flag: string, seeds: number[]): number[] {
   if (new Set(seeds).size !== seeds.length) throw new Error(`${flag} lists a seed twice: ${seeds.join(",")}.`);
   return seeds;
-}
-
-function wholeNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a whole number ≥ 0, got '${text}'.`);
-  return value;
 }
 
 /** The command line that makes the same file, for the record in it. */

@@ -5,6 +5,7 @@
  * "<program>: <what is wrong>", and exit status 1.
  */
 import { parseArgs } from "node:util";
+import { textTable } from "../src/display/text-table";
 import { checkSeed, SEED_LIMIT } from "../src/seed";
 
 export interface OptionSpec {
@@ -72,8 +73,8 @@ function helpText<T extends OptionSpecs>({ usage, options }: CommandLine<T, unkn
     name === "help" ? "-h, --help" : `--${name}${spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : ""}`,
     spec.help,
   ]);
-  const width = Math.max(...rows.map(([flag]) => flag.length));
-  return `${usage}\n\noptions:\n${rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`).join("\n")}\n`;
+  const table = textTable(rows).split("\n").map((line) => `  ${line}`);
+  return `${usage}\n\noptions:\n${table.join("\n")}\n`;
 }
 
 /** `text` as a number > 0 (a whole one if `whole`), or an error naming `flag`. */
@@ -82,6 +83,13 @@ export function positiveNumber(flag: string, text: string, whole = false): numbe
   if (!(value > 0 && Number.isFinite(value)) || (whole && !Number.isInteger(value))) {
     throw new Error(`${flag} needs a ${whole ? "whole " : ""}number > 0, got '${text}'.`);
   }
+  return value;
+}
+
+/** `text` as a whole number ≥ 0, or an error naming `flag`. */
+export function wholeNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a whole number ≥ 0, got '${text}'.`);
   return value;
 }
 
