@@ -133,6 +133,7 @@ export {
   heatmapChart,
   poolingChart,
   slidingFilterChart,
+  connectivityChart,
   confusionMatrixChart,
   perClassAccuracyChart,
   epochAccuracyChart,
