@@ -134,6 +134,7 @@ export {
   poolingChart,
   slidingFilterChart,
   connectivityChart,
+  architectureChart,
   confusionMatrixChart,
   perClassAccuracyChart,
   epochAccuracyChart,

@@ -14,6 +14,7 @@ export { comparisonChart, type ComparisonRow } from "./charts/comparison";
 export { heatmapChart, confusionMatrixChart, poolingChart, type HeatmapOptions, type PoolingChartOptions } from "./charts/heatmap";
 export { slidingFilterChart, type SlidingFilterOptions } from "./charts/sliding-filter";
 export { connectivityChart, type ConnectivityChartOptions } from "./charts/connectivity";
+export { architectureChart, architectureStages, type ArchitectureStage, type ArchitectureChartOptions } from "./charts/architecture";
 export { LiveChart, LiveTrainingCurves, type LiveChartOptions } from "./live-chart";
 export { imageGrid, gridLayout, tileOrigin, PngBytes, type ImageGridOptions, type GridLayout } from "./images/image-grid";
 export { showImageGrid, type ShowImageGridOptions } from "./images/show-images";

@@ -4,6 +4,7 @@
  */
 import { tf } from "../native/backend";
 import { recordConvolution, recordMatMul } from "./multiply-adds";
+import { recordLayerOutput } from "./layer-outputs";
 import { nativeConv2dWithBias } from "./convolution";
 import { attr, runNativeOp } from "../native/ops";
 import { nativeMaxPool } from "./pooling";
@@ -41,21 +42,23 @@ export function conv2d(x: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
 
 /**
  * conv2d(x, W) + b in one op, as TensorFlow's graph optimizer fuses them; records
- * its multiply-adds for GFLOP/s figures (multiply-adds.ts).
+ * its multiply-adds for GFLOP/s figures (multiply-adds.ts) and its output for
+ * architecture figures (layer-outputs.ts).
  */
 export function conv2dPlusBias(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
   recordConvolution(x.shape, W.shape);
-  return nativeConv2dWithBias(x, W, b);
+  return recordLayerOutput("convolution", x, W.shape, nativeConv2dWithBias(x, W, b));
 }
 
 /**
- * x · W + b, recording its multiply-adds for GFLOP/s figures (multiply-adds.ts).
- * It stays on tfjs's matMul and add: TensorFlow's fused MatMul + BiasAdd
- * corrupted the heap now and then (environment.md).
+ * x · W + b, recording its multiply-adds for GFLOP/s figures (multiply-adds.ts)
+ * and its output for architecture figures (layer-outputs.ts). It stays on
+ * tfjs's matMul and add: TensorFlow's fused MatMul + BiasAdd corrupted the heap
+ * now and then (environment.md).
  */
 export function matMulPlusBias(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   recordMatMul(x.shape, W.shape);
-  return tf.add(tf.matMul(x, W), b);
+  return recordLayerOutput("fully connected", x, W.shape, tf.add(tf.matMul(x, W), b));
 }
 
 /**

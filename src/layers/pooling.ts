@@ -9,6 +9,7 @@
 import { tf } from "../native/backend";
 import { probedKernel } from "../native/kernels";
 import { attr, ONEDNN_KERNEL_LABEL, runNativeOp, type NativeAttr } from "../native/ops";
+import { recordLayerOutput } from "./layer-outputs";
 
 /** SAME pads the input so every value is in a window (the chapter's); VALID drops the last rows and columns that do not fill one (airbench's: 31 → 15). */
 export type PoolingPadding = "same" | "valid";
@@ -49,8 +50,16 @@ const maxPoolKernel = probedKernel({
 
 const poolBySizeAndPadding = new Map<string, (x: tf.Tensor) => tf.Tensor>();
 
-/** Max pooling over size×size windows, stride `size` (tf.nn.max_pool); SAME padding unless told. */
+/**
+ * Max pooling over size×size windows, stride `size` (tf.nn.max_pool); SAME padding
+ * unless told. Records its output for architecture figures (layer-outputs.ts).
+ */
 export function nativeMaxPool(x: tf.Tensor4D, size: number, padding: PoolingPadding = "same"): tf.Tensor4D {
+  return recordLayerOutput("max pooling", x, [size, size], maxPooled(x, size, padding));
+}
+
+/** oneDNN's pooling, or tfjs's where this TensorFlow build lacks it. */
+function maxPooled(x: tf.Tensor4D, size: number, padding: PoolingPadding): tf.Tensor4D {
   if (!maxPoolKernel.native) {
     return tf.maxPool(x, size, size, padding);
   }
