@@ -3,7 +3,7 @@
 usage: run_notebooks.py [--out DIR] [--html DIR] [--timeout SECONDS] [--export-only] NOTEBOOK...
 
 Each notebook is executed by nbclient with the tslab kernel, saved (in place, or
-into --out) and exported to HTML by nbconvert (into the html/ folder beside it, or
+into --out; a cell's consecutive printed lines as one output) and exported to HTML by nbconvert (into the html/ folder beside it, or
 into --html). Notebooks of the Korean edition (metadata cnn_chapter4.language "ko")
 go into a ko/ subfolder of --out and --html, as the two editions share file names. The kernel runs in the folder the
 executed notebook is saved to, and inherits this process's environment
@@ -13,7 +13,8 @@ saved beside it as NAME.failed.ipynb, so the failure can be read without losing
 the outputs of an earlier good run.
 
 The HTML loads nothing from the network (scripts/html-export/offline.html.j2); an
-export that would is refused (exit 1). --export-only exports the notebooks' saved
+export that would is refused (exit 1). A page with Korean text carries its Korean fonts,
+subset to the characters it uses (scripts/html-export/chapter_page.py). --export-only exports the notebooks' saved
 outputs without executing them.
 """
 import argparse
@@ -28,9 +29,13 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 ROOT = Path(__file__).resolve().parent.parent
-OFFLINE_TEMPLATE = ROOT / "scripts" / "html-export" / "offline.html.j2"
+HTML_EXPORT = ROOT / "scripts" / "html-export"
+OFFLINE_TEMPLATE = HTML_EXPORT / "offline.html.j2"
+sys.path.insert(0, str(HTML_EXPORT))
+from chapter_page import ChapterPage  # noqa: E402  (the page's language, title and Korean fonts)
 # tslab reports TypeScript compile errors as stream text like "3:7 - Cannot find name 'x'."
 COMPILE_ERROR = re.compile(r"^\d+:\d+ - ", re.MULTILINE)
 # What would make a browser fetch from the network: a script, stylesheet or other linked
@@ -63,6 +68,13 @@ def error_outputs(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def coalesce_streams(nb: nbformat.NotebookNode) -> None:
+    """Joins each run of a cell's consecutive stream outputs of one stream (stdout with stdout):
+    the kernel sends each console.log as an output of its own, and a table printed line by line
+    would be saved, and exported, as one block per line."""
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
+
+
 class EchoingClient(NotebookClient):
     """Echoes the cells' printed lines (training logs, accuracies) to the terminal as they
     arrive, so a long training cell shows its progress."""
@@ -77,7 +89,9 @@ class EchoingClient(NotebookClient):
 def export_html(nb: nbformat.NotebookNode) -> str:
     """The notebook as one self-contained HTML page; raises RemoteResourceError if the page
     would load anything from the network."""
-    body, _ = HTMLExporter(template_name="lab", template_file=str(OFFLINE_TEMPLATE)).from_notebook_node(nb)
+    # The same exporter settings as JupyterLab's export (scripts/jupyter.sh).
+    exporter = HTMLExporter(template_name="lab", template_file=str(OFFLINE_TEMPLATE), preprocessors=[ChapterPage])
+    body, _ = exporter.from_notebook_node(nb)
     remote = sorted({match.group(0)[:200] for match in REMOTE_RESOURCE.finditer(body)})
     if remote:
         raise RemoteResourceError(
@@ -155,6 +169,7 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
         ok = False
         print(f"  {source.name}: execution stopped: {type(error).__name__}: {error}", file=sys.stderr)
 
+    coalesce_streams(nb)
     errors = error_outputs(nb)
     if errors:
         ok = False

@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { trainingCurvesChart, type TrainingCurve, type TrainingCurvesOptions } from "./charts/training-curves";
 import { inNotebook, liveDisplay } from "../output/output";
-import { chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
+import { chartBundle, chartDescription, chartSummary, VEGA_LITE_MIME } from "./show-chart";
 
 export interface LiveChartOptions {
   /** Least time between two redraws in ms (default 1000). */
@@ -39,13 +39,13 @@ export class LiveChart {
     if (now - this.lastShownAt < this.minIntervalMs || !inNotebook()) return;
     this.lastShownAt = now;
     const spec = this.buildSpec();
-    this.output.update({ [VEGA_LITE_MIME]: spec, "text/plain": chartSummary(spec) });
+    this.output.update({ [VEGA_LITE_MIME]: spec, "text/plain": chartSummary(spec) }, chartDescription(spec));
   }
 
   /** Draws the final chart, with its SVG; resolves once it was sent. */
   async finish(): Promise<void> {
     const spec = this.buildSpec();
-    if (inNotebook()) this.output.update(await chartBundle(spec));
+    if (inNotebook()) this.output.update(await chartBundle(spec), chartDescription(spec));
     else console.log(chartSummary(spec));
   }
 }

@@ -5,18 +5,22 @@ import { displayBundle, inNotebook, type MimeBundle } from "../output/output";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
-/** The text stand-in of a chart: "[chart] " and its `description`, else its title. */
+/** The text stand-in of a chart: "[chart] " and its description (see {@link chartDescription}). */
 export function chartSummary(spec: TopLevelSpec): string {
-  return `[chart] ${describeChart(spec)}`;
+  return `[chart] ${chartDescription(spec)}`;
 }
 
-function describeChart(spec: TopLevelSpec): string {
-  if (typeof spec.description === "string") return spec.description;
+/**
+ * What a chart shows, for a reader who cannot see it (its alt text): its title and its
+ * `description`, the title left out when the description already says it.
+ */
+export function chartDescription(spec: TopLevelSpec): string {
   const title = spec.title;
   const text = typeof title === "object" && !Array.isArray(title) ? title.text : title;
-  if (typeof text === "string") return text;
-  if (Array.isArray(text)) return text.join(" ");
-  return "chart";
+  const titleText = Array.isArray(text) ? text.join(" ") : typeof text === "string" ? text : "";
+  const description = typeof spec.description === "string" ? spec.description : "";
+  if (description === "") return titleText === "" ? "chart" : titleText;
+  return titleText === "" || description.includes(titleText) ? description : `${titleText}: ${description}`;
 }
 
 /**
@@ -35,5 +39,5 @@ export async function chartBundle(spec: TopLevelSpec): Promise<MimeBundle> {
 export async function showChart(spec: TopLevelSpec): Promise<void> {
   // No SVG rendering when nobody will see it.
   const bundle = inNotebook() ? await chartBundle(spec) : { "text/plain": chartSummary(spec) };
-  displayBundle(bundle);
+  displayBundle(bundle, chartDescription(spec));
 }

@@ -60,15 +60,33 @@ export function inNotebook(): boolean {
   return currentDisplayWriter() !== null;
 }
 
-/** Shows `bundle` as a new output; in a terminal prints its text/plain (if any) instead. */
-export function displayBundle(bundle: MimeBundle): void {
+/** The MIME types of a bundle that are pictures, which a reader who cannot see them needs described. */
+const IMAGE_MIME_TYPES = ["image/png", "image/jpeg", "image/svg+xml"];
+
+/**
+ * Output metadata that gives each picture of `bundle` an alt text under
+ * `metadata[mimeType].alt` (where the HTML export's template, scripts/html-export/, and other
+ * notebook renderers look for it): `description`, else the bundle's text/plain.
+ */
+export function imageDescriptions(bundle: MimeBundle, description?: string): Record<string, { alt: string }> {
+  const text = bundle["text/plain"];
+  const alt = description ?? (typeof text === "string" ? text : "");
+  const images = alt === "" ? [] : IMAGE_MIME_TYPES.filter((mimeType) => mimeType in bundle);
+  return Object.fromEntries(images.map((mimeType) => [mimeType, { alt }]));
+}
+
+/**
+ * Shows `bundle` as a new output, its pictures described by `description` (their alt text;
+ * default: the bundle's text/plain); in a terminal prints its text/plain (if any) instead.
+ */
+export function displayBundle(bundle: MimeBundle, description?: string): void {
   const writer = currentDisplayWriter();
   if (writer === null) {
     const text = bundle["text/plain"];
     if (typeof text === "string" && text !== "") console.log(text);
     return;
   }
-  writer({ data: bundle, metadata: {}, transient: {} }, false);
+  writer({ data: bundle, metadata: imageDescriptions(bundle, description), transient: {} }, false);
 }
 
 /** One output that can be replaced in place, e.g. a progress line or a chart redrawn while training. */
@@ -76,10 +94,10 @@ export interface LiveDisplay {
   readonly displayId: string;
   /**
    * Replaces the output's content (the first call creates the output). A string is
-   * sent as text/plain. Does nothing outside a notebook: callers that want terminal
-   * output print it themselves.
+   * sent as text/plain; `description` is the alt text of its pictures (default: its text/plain). Does nothing
+   * outside a notebook: callers that want terminal output print it themselves.
    */
-  update(content: MimeBundle | string): void;
+  update(content: MimeBundle | string, description?: string): void;
 }
 
 export function liveDisplay(): LiveDisplay {
@@ -87,11 +105,11 @@ export function liveDisplay(): LiveDisplay {
   let shown = false;
   return {
     displayId,
-    update(content) {
+    update(content, description) {
       const writer = currentDisplayWriter();
       if (writer === null) return;
       const data = typeof content === "string" ? { "text/plain": content } : content;
-      writer({ data, metadata: {}, transient: { display_id: displayId } }, shown);
+      writer({ data, metadata: imageDescriptions(data, description), transient: { display_id: displayId } }, shown);
       shown = true;
     },
   };

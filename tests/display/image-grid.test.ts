@@ -4,6 +4,7 @@ import { inspect } from "util";
 import { tf } from "../../src/native/backend";
 import { imageGrid } from "../../src/display/images/image-grid";
 import { rowLabelWidth, showImageGrid } from "../../src/display/images/show-images";
+import { setLanguage } from "../../src/language";
 import { capturedConsole, recordOutputs, simulateTerminal, stopRecording } from "../output/recorder";
 
 test.after.each(stopRecording);
@@ -137,6 +138,28 @@ test("row labels go left of the grid in the SVG, one per row, centred on it; a w
   } finally {
     images.dispose();
   }
+});
+
+test("showImageGrid describes the grid in its alt text: what the images are, their layout, row labels and captions", async () => {
+  const messages = recordOutputs();
+  const images = constantImages(4, () => 0.5);
+  await showImageGrid(images, { cols: 2 });
+  await showImageGrid(images, { cols: 2, rowLabels: ["original", "shifted"], captions: ["a", "b", "c", "d"], description: "Two digits, shifted" });
+  setLanguage("ko");
+  try {
+    await showImageGrid(images, { cols: 2, rowLabels: ["원본", "이동"] });
+  } finally {
+    setLanguage(undefined);
+    images.dispose();
+  }
+  const alts = messages.map((message) => (message.content.metadata["image/png"] as { alt: string }).alt);
+  assert.equal(alts, [
+    "4 grey-scale images of 2×2 pixels, in 2 rows of 2",
+    "Two digits, shifted, in 2 rows of 2; rows: original, shifted; captions: a, b, c, d",
+    "2×2 픽셀 흑백 이미지 4장, 2행 2열 격자; 행: 원본, 이동",
+  ]);
+  // The labelled grid's SVG gets the same description as its PNG.
+  assert.equal(messages[1].content.metadata["image/svg+xml"], messages[1].content.metadata["image/png"]);
 });
 
 test("showImageGrid rejects a caption count that does not match the images", async () => {

@@ -53,6 +53,10 @@ test("showMisclassified shows the wrong images only, captioned true→predicted,
   assert.is(messages.length, 1);
   const svg = String(messages[0].content.data["image/svg+xml"]);
   assert.equal([...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((match) => match[1]), ["dog→ship", "cat→dog", "ship→cat"]);
+  assert.is(
+    (messages[0].content.metadata["image/png"] as { alt: string }).alt,
+    "The first 3 of the 4 misclassified images, each captioned true class→predicted class, in 1 row of 3; captions: dog→ship, cat→dog, ship→cat",
+  );
   // The grid's tiles are the gathered images: tile 2 is image 5, gray 0.5 (128 of 255). 4 px × 4, padding 2, 3 tiles in a row.
   const png = tf.node.decodePng(Buffer.from(String(messages[0].content.data["image/png"]), "base64"));
   const pixel = png.slice([2 + 8, 2 + 2 * 18 + 8, 0], [1, 1, 1]);

@@ -27,8 +27,10 @@ const notebooksDir = path.join(root, "notebooks");
 
 interface Output {
   output_type: string;
+  name?: string;
   text?: string | string[];
   data?: Record<string, string | string[]>;
+  metadata?: Record<string, { alt?: string } | undefined>;
 }
 interface Cell {
   cell_type: string;
@@ -182,6 +184,22 @@ function repeatedBlock(cell: Cell): string | undefined {
   return undefined;
 }
 
+/**
+ * What a saved cell's outputs lack: "split stream" where two outputs in a row are printed text of
+ * one stream (run_notebooks.py joins them), "no alt text for image/png" where a picture has no
+ * description in its metadata.
+ */
+function outputFaults(cell: Cell): string[] {
+  const outputs = cell.outputs ?? [];
+  const split = outputs.some((output, i) => i > 0 && output.output_type === "stream" && outputs[i - 1].output_type === "stream" && outputs[i - 1].name === output.name);
+  const undescribed = outputs.flatMap((output) =>
+    Object.keys(output.data ?? {})
+      .filter((mimeType) => mimeType.startsWith("image/") && !output.metadata?.[mimeType]?.alt)
+      .map((mimeType) => `no alt text for ${mimeType}`),
+  );
+  return [...(split ? ["split stream"] : []), ...undescribed];
+}
+
 function svgImages(html: string): string[] {
   const found = html.matchAll(/data-mime-type="image\/svg\+xml"[^>]*>\s*<img [^>]*src="data:image\/svg\+xml;base64,([^"]+)"/g);
   return [...found].map((match) => Buffer.from(match[1], "base64").toString("utf8"));
@@ -252,6 +270,7 @@ test(TITLE, async () => {
       for (const cell of executed.cells) {
         const repeated = repeatedBlock(cell);
         assert.is(repeated, undefined, `${name}: a cell shows this text twice:\n${repeated}\n--- in the cell:\n${textOf(cell.source)}`);
+        assert.equal(outputFaults(cell), [], `${name}: outputs of the cell:\n${textOf(cell.source)}`);
       }
 
       const counts = [...streams.matchAll(new RegExp(`${PASS_MARKER}: (\\d+)`, "g"))].map((match) => Number(match[1]));

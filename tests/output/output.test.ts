@@ -13,6 +13,16 @@ test("displayBundle sends one display_data with every MIME type of the bundle", 
   assert.equal(messages[0].content.data, { "image/svg+xml": "<svg/>", "text/plain": "a chart" });
 });
 
+test("displayBundle describes each picture of the bundle in its metadata (alt text): the description given, else its text/plain", () => {
+  const messages = recordOutputs();
+  displayBundle({ "image/png": "AAAA", "image/svg+xml": "<svg/>", "text/plain": "[image grid] 4 images" }, "four digits");
+  displayBundle({ "image/png": "AAAA", "text/plain": "[image grid] 4 images" });
+  displayBundle({ "text/markdown": "**bold**", "text/plain": "bold" }, "not a picture");
+  assert.equal(messages[0].content.metadata, { "image/png": { alt: "four digits" }, "image/svg+xml": { alt: "four digits" } });
+  assert.equal(messages[1].content.metadata, { "image/png": { alt: "[image grid] 4 images" } });
+  assert.equal(messages[2].content.metadata, {}, "only pictures get alt text");
+});
+
 test("liveDisplay sends display_data once, then update_display_data with the same display_id", () => {
   const messages = recordOutputs();
   const live = liveDisplay();
@@ -26,6 +36,8 @@ test("liveDisplay sends display_data once, then update_display_data with the sam
   assert.ok(live.displayId.length > 0);
   for (const message of messages) assert.is(message.content.transient.display_id, live.displayId);
   assert.equal(messages[2].content.data, { "text/plain": "third" });
+  live.update({ "image/svg+xml": "<svg/>", "text/plain": "a chart" }, "accuracy against epoch");
+  assert.equal(messages[3].content.metadata, { "image/svg+xml": { alt: "accuracy against epoch" } });
 });
 
 test("two live displays have different display_ids", () => {

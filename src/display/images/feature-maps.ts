@@ -2,6 +2,7 @@
 import { tf } from "../../native/backend";
 import { gridLayout, type ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
+import { localized } from "../../language";
 
 /**
  * Scales every tile of a [N, H, W, C] batch to [0, 1] on its own: its minimum becomes 0,
@@ -77,8 +78,13 @@ export function filterTiles(kernel: tf.Tensor4D, options: FilterTilesOptions = {
 /** Displays the feature maps of one image as a grid (see {@link featureMapTiles}). */
 export async function showFeatureMaps(maps: tf.Tensor3D | tf.Tensor4D, options: ImageGridOptions = {}): Promise<void> {
   const tiles = featureMapTiles(maps);
+  const [height, width, count] = maps.shape.slice(-3);
+  const description = localized({
+    en: `The ${count} feature maps (${height}×${width}) of one image, each scaled from its own minimum (black) to maximum (white)`,
+    ko: `이미지 하나의 특성 맵 ${count}개(${height}×${width}), 각각 자기 최솟값(검정)에서 최댓값(흰색)까지`,
+  });
   try {
-    await showImageGrid(tiles, options);
+    await showImageGrid(tiles, { description, ...options });
   } finally {
     tiles.dispose();
   }
@@ -98,8 +104,16 @@ export async function showFilters(kernel: tf.Tensor4D, options: ShowFiltersOptio
   const cols = inChannels === 1 || inChannels === 3 ? undefined : inChannels;
   const tilePixels = gridLayout(tiles, options).tileWidth;
   const padding = Math.max(2, Math.round(tilePixels / 10));
+  const [kh, kw, , outChannels] = kernel.shape;
+  const description =
+    cols === undefined
+      ? localized({ en: `The ${outChannels} ${kh}×${kw} filters of a conv layer, one per tile`, ko: `합성곱 계층의 ${kh}×${kw} 필터 ${outChannels}개, 타일마다 하나` })
+      : localized({
+          en: `The ${outChannels} ${kh}×${kw} filters of a conv layer, one row per filter, one tile per input channel`,
+          ko: `합성곱 계층의 ${kh}×${kw} 필터 ${outChannels}개, 필터마다 한 행, 입력 채널마다 타일 하나`,
+        });
   try {
-    await showImageGrid(tiles, { cols, padding, ...options });
+    await showImageGrid(tiles, { cols, padding, description, ...options });
   } finally {
     tiles.dispose();
   }

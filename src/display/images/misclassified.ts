@@ -66,6 +66,10 @@ export async function showMisclassified(
       padding: 2,
       ...gridOptions,
       captions: shown.map((i) => misclassifiedCaption(images.labels[i], predictions[i], images.classNames)),
+      description: localized({
+        en: `The first ${shown.length} of the ${allWrong} misclassified images, each captioned true class→predicted class`,
+        ko: `잘못 분류한 이미지 ${allWrong}개 가운데 처음 ${shown.length}개, 이미지마다 실제 클래스→예측 클래스`,
+      }),
     });
   } finally {
     tf.dispose(batch as unknown as tf.TensorContainer);

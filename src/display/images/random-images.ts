@@ -3,6 +3,7 @@ import { tf } from "../../native/backend";
 import type { ImageGridOptions } from "./image-grid";
 import { showImageGrid } from "./show-images";
 import { mulberry32, permutation } from "../../data/random";
+import { localized } from "../../language";
 
 /**
  * The least a data set must offer to be sampled: its size and a way to get chosen
@@ -40,12 +41,14 @@ export async function displayCifar(
   }
   const { seed, caption, ...gridOptions } = options;
   const indices = sampleWithoutReplacement(count, size * size, seed ?? Math.floor(Math.random() * 2 ** 32));
+  const seedNote = seed === undefined ? "" : localized({ en: ` (seed ${seed})`, ko: ` (시드 ${seed})` });
   const batch = images instanceof tf.Tensor ? { xs: tf.gather(images, indices) } : images.gather(indices);
   try {
     await showImageGrid(batch.xs, {
       cols: size,
       ...gridOptions,
       captions: caption ? indices.map((index) => caption(index)) : undefined,
+      description: localized({ en: `${size * size} of the ${count} images, chosen at random${seedNote}`, ko: `이미지 ${count}장 가운데 무작위로 고른 ${size * size}장${seedNote}` }),
     });
   } finally {
     tf.dispose(batch as unknown as tf.TensorContainer);

@@ -1,5 +1,6 @@
 /** Showing image grids in a notebook, optionally with a caption under each tile. */
 import { tf } from "../../native/backend";
+import { localized } from "../../language";
 import { displayBundle } from "../../output/output";
 import { encodeGrid, gridLayout, tileOrigin, type GridLayout, type ImageGridOptions } from "./image-grid";
 
@@ -8,6 +9,12 @@ export interface ShowImageGridOptions extends ImageGridOptions {
   captions?: readonly string[];
   /** A label per row (e.g. what the row shows), written left of it. */
   rowLabels?: readonly string[];
+  /**
+   * What the images are, e.g. "the first 32 misclassified test images": the start of the
+   * grid's description for readers who cannot see it (its alt text), which goes on with the
+   * grid's rows, columns, row labels and captions. Default: the images' count, size and colours.
+   */
+  description?: string;
 }
 
 const CAPTION_FONT_PIXELS = 11;
@@ -40,12 +47,32 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
     `[image grid] ${plural(count, `${height}×${width} ${channels === 3 ? "RGB" : "gray"} image`)}, ` +
     `${plural(layout.rows, "row")} × ${plural(layout.cols, "column")}`;
   const pngBase64 = Buffer.from(png).toString("base64");
-  displayBundle({
-    ...(captions || rowLabels ? { "image/svg+xml": labelledSvg(pngBase64, layout, captions ?? [], rowLabels ?? []) } : {}),
-    "image/png": pngBase64,
-    "text/plain": summary,
-  });
+  displayBundle(
+    {
+      ...(captions || rowLabels ? { "image/svg+xml": labelledSvg(pngBase64, layout, captions ?? [], rowLabels ?? []) } : {}),
+      "image/png": pngBase64,
+      "text/plain": summary,
+    },
+    gridDescription(images, layout, options),
+  );
   return png;
+}
+
+/** The grid in words (its alt text): what the images are, how they are laid out, the row labels and the captions. */
+function gridDescription(images: tf.Tensor4D, layout: GridLayout, options: ShowImageGridOptions = {}): string {
+  const [count, height, width, channels] = images.shape;
+  const what =
+    options.description ??
+    localized({
+      en: `${count} ${channels === 3 ? "colour" : "grey-scale"} image${count === 1 ? "" : "s"} of ${height}×${width} pixels`,
+      ko: `${height}×${width} 픽셀 ${channels === 3 ? "컬러" : "흑백"} 이미지 ${count}장`,
+    });
+  const parts = [
+    `${what}, ${localized({ en: `in ${layout.rows} row${layout.rows === 1 ? "" : "s"} of ${layout.cols}`, ko: `${layout.rows}행 ${layout.cols}열 격자` })}`,
+    ...(options.rowLabels ? [localized({ en: "rows: ", ko: "행: " }) + options.rowLabels.join(", ")] : []),
+    ...(options.captions ? [localized({ en: "captions: ", ko: "이미지 아래 설명: " }) + options.captions.join(", ")] : []),
+  ];
+  return parts.join("; ");
 }
 
 /** Hangul and other CJK characters: about a full em wide, where Latin letters average 0.6. */
