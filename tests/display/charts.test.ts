@@ -2,7 +2,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { comparisonChart, type ComparisonRow } from "../../src/display/charts/comparison";
-import { functionChart } from "../../src/display/charts/function-lines";
+import { cornersOf, functionChart, type Point } from "../../src/display/charts/function-lines";
+import { AIRBENCH_SCHEDULE } from "../../src/recipes/airbench/recipe";
+import { triangularMultiplier } from "../../src/training/schedule";
 import { confusionMatrixChart, heatmapChart, poolingChart } from "../../src/display/charts/heatmap";
 import { trainingCurvesChart, type TrainingPoint } from "../../src/display/charts/training-curves";
 import { countMarks, svgTexts } from "../output/recorder";
@@ -55,6 +57,19 @@ test("function chart: one line per function with the given axis titles", async (
     assert.ok(texts.includes(expected), `missing text ${expected}`);
   }
   assert.is(countMarks(svg, "line mark"), 3);
+});
+
+test("function chart: the data holds only the points a line needs, its ends and corners", () => {
+  // Notebook 4.4's learning-rate schedule, sampled at 1,001 steps: up to the peak at 23%, then down.
+  const schedule = Array.from({ length: 1001 }, (_, step) => ({ x: step / 1000, y: triangularMultiplier(step, 1000, AIRBENCH_SCHEDULE) }));
+  const values = (functionChart({ multiplier: schedule }).data as { values: Point[] }).values;
+  assert.equal(values.map(({ x, y }) => [x, Number(y.toFixed(12))]), [[0, 0.2], [0.23, 1], [1, 0.07]]);
+  // A curve keeps every sample; a line that turns back keeps its turning point; so do repeated corners.
+  const parabola = Array.from({ length: 21 }, (_, i) => ({ x: i / 10 - 1, y: (i / 10 - 1) ** 2 }));
+  assert.equal(cornersOf(parabola), parabola);
+  assert.equal(cornersOf([{ x: 0, y: 0 }, { x: 2, y: 2 }, { x: 1, y: 1 }]), [{ x: 0, y: 0 }, { x: 2, y: 2 }, { x: 1, y: 1 }]);
+  assert.equal(cornersOf([{ x: -2, y: 0 }, { x: -1, y: 0 }, { x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 2 }]), [{ x: -2, y: 0 }, { x: 0, y: 0 }, { x: 2, y: 2 }]);
+  assert.equal(cornersOf([{ x: 0, y: 1 }]), [{ x: 0, y: 1 }]);
 });
 
 test("comparison chart: one bar and one value label per row, one panel per metric", async () => {
