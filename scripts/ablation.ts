@@ -10,23 +10,34 @@
  *
  *   npm run ablation -- [--epochs 5] [--seeds 42,7,1] [--validation 5000] [--batch-size N] [--output FILE] [--retrain]
  *
- * Each run is cached like the notebook's (weights cache, keyed by recipe,
- * seed and data), so an interrupted ablation run again resumes where it
- * stopped. Taking out test-time augmentation changes no training: that run is
- * the full recipe's weights, evaluated without it. Data come from
- * CNN_DATA_DIR, the cache or a download (see README.md).
+ * An ablation takes hours, longer than one sitting: each run finished is
+ * added at once to FILE.in-progress.json beside the output (commit it), and
+ * the same command run again, here or on another machine, reuses those runs
+ * and trains only the rest; the last run writes the output and deletes the
+ * in-progress file. Each run is also cached like the notebook's (weights
+ * cache, keyed by recipe, seed and data). Taking out test-time augmentation
+ * changes no training: that run is the full recipe's weights, evaluated
+ * without it. Data come from CNN_DATA_DIR, the cache or a download (see
+ * README.md).
  */
 import * as path from "path";
+import * as fs from "fs";
 import { displayPath } from "../src/cache";
-import { holdOut, loadCifar10 } from "../src/data";
+import { holdOut, loadCifar10, type ImageSet } from "../src/data";
+import { backendInfo } from "../src/native/backend";
+import { formatCpu } from "../src/native/cpu";
 import { runInfo } from "../src/notebook";
+import { keyHash } from "../src/training/train-or-load";
 import {
   ABLATION_RESULTS_FILE,
   AIRBENCH_INGREDIENTS,
+  ablationProgressFile,
+  unfinishedAblation,
   AIRBENCH_RECIPE,
   trainAndEvaluateAirbench,
   withoutIngredient,
   writeAblationResults,
+  type AblationResults,
   type AblationRun,
   type AirbenchIngredient,
   type AirbenchRecipe,
@@ -52,7 +63,7 @@ const OPTIONS = {
   validation: { type: "string", value: "N", help: `training images held out (class-balanced, by the first seed) to measure every run on; 0 measures on the test set (default ${DEFAULTS.validation})` },
   "batch-size": { type: "string", value: "N", help: `batch size of every run (default the recipe's ${AIRBENCH_RECIPE.batchSize})` },
   output: { type: "string", value: "FILE", help: `results file to write (default ${displayPath(ABLATION_RESULTS_FILE)}, which notebook 4.4 reads)` },
-  retrain: { type: "boolean", help: "train every run even when it is cached (an interrupted ablation run again resumes from the cached runs)" },
+  retrain: { type: "boolean", help: "train every run again, even one cached or kept in the in-progress file (without it, an interrupted ablation run again resumes where it stopped)" },
 } satisfies OptionSpecs;
 
 const COMMAND_LINE: CommandLine<typeof OPTIONS, AblationArguments> = {
@@ -86,10 +97,51 @@ function commandLine(args: AblationArguments): string {
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 
+interface AblationVariant {
+  removed: AirbenchIngredient | null;
+  recipe: AirbenchRecipe;
+  seed: number;
+  /** keyHash(recipe), kept with the run so that a resumed ablation reuses it only for the same recipe. */
+  recipeKey: string;
+  /** formatCpu of this machine. */
+  machine: string;
+  retrain: boolean;
+}
+
+/** Trains one variant (or loads it from the weights cache) and measures it. */
+async function trainAblationRun(trainSet: ImageSet, evaluationSet: ImageSet, variant: AblationVariant): Promise<AblationRun> {
+  const { removed, recipe, seed, recipeKey, machine, retrain } = variant;
+  const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(trainSet, evaluationSet, {
+    recipe,
+    seed,
+    retrain,
+    log: (line) => console.log(`  ${line}`),
+  });
+  console.log(`  ${run.msPerStep.toFixed(0)} ms per step`);
+  return {
+    removed,
+    seed,
+    precision: run.settings.step === "compiled-bfloat16" ? "mixed-bfloat16" : "float32",
+    testAccuracy,
+    testAccuracyTta,
+    trainSeconds,
+    recipeKey,
+    machine,
+    // Every run is measured after each epoch, so each epoch has its accuracy.
+    epochs: run.epochs.map(({ epoch, steps, seconds, trainCost, trainAccuracy, testAccuracy: epochAccuracy }) => ({
+      epoch,
+      steps,
+      seconds,
+      trainCost,
+      trainAccuracy,
+      testAccuracy: epochAccuracy ?? Number.NaN,
+    })),
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseCommandLine(process.argv.slice(2), COMMAND_LINE);
-  const startedAt = new Date();
-  const machine = runInfo(startedAt);
+  const machine = runInfo();
   const cifar = await loadCifar10();
   const [seed, ...otherSeeds] = args.seeds;
   // Recipe choices are made on images held out of the training set; the test set stays for the final runs.
@@ -105,58 +157,45 @@ async function main(): Promise<void> {
   ];
   const where = split === null ? "the test set" : `${args.validation} training images held out`;
   console.log(`airbench ablation: ${variants.length} training runs of ${args.epochs} epoch${args.epochs === 1 ? "" : "s"}, seeds ${args.seeds.join(", ")}, batch ${args.batchSize}, measured on ${where}`);
+  const progressFile = ablationProgressFile(args.output);
+  const settings = { trainSet: trainSet.datasetId, evaluationSet: evaluationSet.datasetId, epochs: args.epochs, batchSize: args.batchSize };
+  const earlier = args.retrain ? null : unfinishedAblation(progressFile, settings);
+  const earlierRuns = earlier?.runs ?? [];
+  const startedAt = earlier?.startedAt ?? new Date().toISOString();
+  const machineOfRuns = formatCpu(backendInfo().cpu);
+  const resultsWith = (runs: AblationRun[]): AblationResults => ({
+    command: commandLine(args),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    epochs: args.epochs,
+    seed,
+    evaluatedOn: split === null ? "test" : "validation",
+    validationSet: split === null ? null : split.validation.datasetId,
+    blockWidths: [...full.widths.blocks],
+    batchSize: args.batchSize,
+    trainSet: trainSet.datasetId,
+    testSet: cifar.test.datasetId,
+    machine,
+    runs,
+  });
   const runs: AblationRun[] = [];
   for (const [i, { removed, recipe, seed: runSeed }] of variants.entries()) {
     const name = removed === null ? `full recipe, seed ${runSeed}` : `without ${removed} (${AIRBENCH_INGREDIENTS[removed]})`;
     console.log(`[${i + 1}/${variants.length}] ${name}`);
-    const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(trainSet, evaluationSet, {
-      recipe,
-      seed: runSeed,
-      retrain: args.retrain,
-      log: (line) => console.log(`  ${line}`),
-    });
-    console.log(`  accuracy ${percent(testAccuracy)}, with test-time augmentation ${percent(testAccuracyTta)}; ${run.msPerStep.toFixed(0)} ms per step`);
-    const result: AblationRun = {
-      removed,
-      seed: runSeed,
-      precision: run.settings.step === "compiled-bfloat16" ? "mixed-bfloat16" : "float32",
-      testAccuracy,
-      testAccuracyTta,
-      trainSeconds,
-      // Every run is measured after each epoch, so each epoch has its accuracy.
-      epochs: run.epochs.map(({ epoch, steps, seconds, trainCost, trainAccuracy, testAccuracy: epochAccuracy }) => ({
-        epoch,
-        steps,
-        seconds,
-        trainCost,
-        trainAccuracy,
-        testAccuracy: epochAccuracy ?? Number.NaN,
-      })),
-    };
+    const recipeKey = keyHash(recipe);
+    const earlier = earlierRuns.find((run) => run.removed === removed && run.seed === runSeed && run.recipeKey === recipeKey);
+    const result = earlier ?? (await trainAblationRun(trainSet, evaluationSet, { removed, recipe, seed: runSeed, recipeKey, machine: machineOfRuns, retrain: args.retrain }));
+    if (earlier) console.log(`  made earlier (${earlier.machine ?? "machine not recorded"}), kept in ${displayPath(progressFile)}`);
+    console.log(`  accuracy ${percent(result.testAccuracy)}, with test-time augmentation ${percent(result.testAccuracyTta)}`);
     runs.push(result);
     if (removed === null && runSeed === seed) {
       // The same weights; only the final evaluation differs.
       runs.push({ ...result, removed: "test-time-augmentation", testAccuracyTta: result.testAccuracy });
     }
+    if (!earlier && i < variants.length - 1) writeAblationResults(resultsWith(runs), progressFile);
   }
-  writeAblationResults(
-    {
-      command: commandLine(args),
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      epochs: args.epochs,
-      seed,
-      evaluatedOn: split === null ? "test" : "validation",
-      validationSet: split === null ? null : split.validation.datasetId,
-      blockWidths: [...full.widths.blocks],
-      batchSize: args.batchSize,
-      trainSet: trainSet.datasetId,
-      testSet: cifar.test.datasetId,
-      machine,
-      runs,
-    },
-    args.output,
-  );
+  writeAblationResults(resultsWith(runs), args.output);
+  fs.rmSync(progressFile, { force: true });
   console.log(`wrote ${displayPath(args.output)}`);
 }
 

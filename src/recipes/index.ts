@@ -42,6 +42,9 @@ export {
   readAblationResults,
   writeAblationResults,
   informativeAblationRuns,
+  ablationProgressFile,
+  unfinishedAblation,
+  type AblationSettings,
   type AblationResults,
   type AblationRun,
 } from "./airbench/ablation-results";

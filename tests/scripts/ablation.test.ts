@@ -10,7 +10,7 @@ import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
-import { readAblationResults } from "../../src/recipes/airbench/ablation-results";
+import { readAblationResults, writeAblationResults } from "../../src/recipes/airbench/ablation-results";
 
 import { runProcess } from "../wait";
 import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE } from "../../src/recipes";
@@ -103,6 +103,24 @@ test("a short run on the tiny data set writes every run measured on held-out ima
     assert.is(again.status, 0, again.stderr);
     assert.is(again.stdout.match(/^ {2}loaded airbench/gm)?.length, trainedRuns);
     assert.equal(readAblationResults(output).runs, results.runs);
+    const progressFile = path.join(work, "ablation.in-progress.json");
+    assert.not.ok(fs.existsSync(progressFile), "a finished ablation leaves no in-progress file");
+
+    // Interrupted after three training runs, resumed on a machine without their weights: the
+    // runs kept in the in-progress file are reused as they are, the others trained.
+    const firstRemoved = results.runs[2].removed;
+    const kept = results.runs.slice(0, 3).map((run) => (run.removed === firstRemoved ? { ...run, testAccuracy: 0.123 } : run));
+    writeAblationResults({ ...results, runs: kept }, progressFile);
+    const resumed = await runAblation(flags, SHORT_RUN_MS, { ...env, CNN_CACHE_DIR: path.join(work, "other-machine-cache") });
+    assert.is(resumed.status, 0, resumed.stderr);
+    assert.is(resumed.stdout.match(/^ {2}made earlier \(/gm)?.length, 2, resumed.stdout);
+    assert.not.match(resumed.stdout, /^ {2}loaded airbench/m);
+    const final = readAblationResults(output);
+    assert.equal(final.runs.map((run) => run.removed), results.runs.map((run) => run.removed));
+    assert.is(final.runs.find((run) => run.removed === firstRemoved)?.testAccuracy, 0.123);
+    assert.is(final.startedAt, results.startedAt, "a resumed ablation started when its first run did");
+    assert.ok(final.runs.every((run) => typeof run.recipeKey === "string" && typeof run.machine === "string"));
+    assert.not.ok(fs.existsSync(progressFile));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -33,6 +33,10 @@ export interface AblationRun {
   /** The same weights' accuracy with the run's own test-time augmentation (none when that is what was removed). */
   testAccuracyTta: number;
   trainSeconds: number;
+  /** The recipe it trained, as a hash (keyHash of the AirbenchRecipe): a resumed ablation reuses a run only for the same recipe. Absent in files made before 2026-12-07. */
+  recipeKey?: string;
+  /** The CPU it trained on (formatCpu): a resumed ablation may have runs from more than one machine. Absent in files made before 2026-12-07. */
+  machine?: string;
   /** Per epoch, as the engine's EpochRecord has it: the steps and training seconds so far, the epoch's mean training cost and accuracy (on its augmented batches, in training mode), and the test accuracy after it. */
   epochs: AblationEpoch[];
 }
@@ -104,6 +108,9 @@ function resultsProblem(data: unknown): string | undefined {
     const fields = run as Record<string, unknown>;
     if (!(fields.removed === null || typeof fields.removed === "string")) return `runs[${i}].removed is neither null nor a string`;
     if (typeof fields.precision !== "string") return `runs[${i}].precision is not a string`;
+    for (const key of ["recipeKey", "machine"]) {
+      if (fields[key] !== undefined && typeof fields[key] !== "string") return `runs[${i}].${key} is not a string`;
+    }
     for (const key of ["seed", "testAccuracy", "testAccuracyTta", "trainSeconds"]) {
       const problem = fieldProblem(fields[key], `runs[${i}].${key}`, "number");
       if (problem) return problem;
@@ -124,17 +131,65 @@ function resultsProblem(data: unknown): string | undefined {
 
 /** Reads and checks the ablation's results (default: the committed results/airbench-ablation.json). */
 export function readAblationResults(file: string = ABLATION_RESULTS_FILE): AblationResults {
-  const remake = "Run `npm run ablation` to make it (see scripts/ablation.ts).";
-  if (!fs.existsSync(file)) throw new Error(`Ablation results: ${displayPath(file)} does not exist. ${remake}`);
+  return readResultsFile(file, "Run `npm run ablation` to make it (see scripts/ablation.ts).");
+}
+
+/** Reads and checks a results file; an error says what is wrong with it, then `remedy`. */
+function readResultsFile(file: string, remedy: string): AblationResults {
+  if (!fs.existsSync(file)) throw new Error(`Ablation results: ${displayPath(file)} does not exist. ${remedy}`);
   let data: unknown;
   try {
     data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`Ablation results: ${displayPath(file)} is not valid JSON (${(error as Error).message}). ${remake}`);
+    throw new Error(`Ablation results: ${displayPath(file)} is not valid JSON (${(error as Error).message}). ${remedy}`);
   }
   const problem = resultsProblem(data);
-  if (problem) throw new Error(`Ablation results: ${displayPath(file)} is not an ablation results file: ${problem}. ${remake}`);
+  if (problem) throw new Error(`Ablation results: ${displayPath(file)} is not an ablation results file: ${problem}. ${remedy}`);
   return data as AblationResults;
+}
+
+/**
+ * Where `npm run ablation` keeps the runs made so far while it runs, beside its `output`: a
+ * results file of the runs finished, rewritten after each one and deleted when the last is made.
+ * Committed with the project, it lets an interrupted ablation resume on another machine too.
+ */
+export function ablationProgressFile(output: string): string {
+  return output.replace(/(\.json)?$/, ".in-progress.json");
+}
+
+/** What every run of one ablation shares: a resumed ablation reuses only runs made with the same. */
+export interface AblationSettings {
+  trainSet: string;
+  /** The validation set's id, or the test set's when it measures on the test set. */
+  evaluationSet: string;
+  epochs: number;
+  batchSize: number;
+}
+
+function settingsOf(results: AblationResults): AblationSettings {
+  const { trainSet, validationSet, testSet, epochs, batchSize } = results;
+  return { trainSet, evaluationSet: validationSet ?? testSet, epochs, batchSize };
+}
+
+/**
+ * What an unfinished ablation left in `progressFile`: its runs so far, and when it started (null
+ * when there is no such file). A file made with other settings is refused rather than
+ * overwritten: it may hold hours of training.
+ */
+export function unfinishedAblation(progressFile: string, settings: AblationSettings): AblationResults | null {
+  if (!fs.existsSync(progressFile)) return null;
+  const earlier = readResultsFile(progressFile, "Delete it to start the ablation again.");
+  const earlierSettings = settingsOf(earlier);
+  const differences = (Object.keys(settings) as (keyof AblationSettings)[])
+    .filter((key) => earlierSettings[key] !== settings[key])
+    .map((key) => `${key} ${earlierSettings[key]} instead of ${settings[key]}`);
+  if (differences.length > 0) {
+    throw new Error(
+      `${displayPath(progressFile)} holds an unfinished ablation with other settings (${differences.join("; ")}). ` +
+        `Finish it with its own command (${earlier.command}), or delete the file to start this one.`,
+    );
+  }
+  return earlier;
 }
 
 /**

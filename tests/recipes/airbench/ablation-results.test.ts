@@ -3,7 +3,16 @@ import * as os from "os";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ablationSeedGap, informativeAblationRuns, readAblationResults, writeAblationResults, type AblationResults, type AblationRun } from "../../../src/recipes/airbench/ablation-results";
+import {
+  ablationProgressFile,
+  ablationSeedGap,
+  informativeAblationRuns,
+  readAblationResults,
+  unfinishedAblation,
+  writeAblationResults,
+  type AblationResults,
+  type AblationRun,
+} from "../../../src/recipes/airbench/ablation-results";
 import { chartToSvg } from "../../../src/display/chart-svg";
 import { ablationChart, ablationDifferences } from "../../../src/display/charts/ablation";
 import { countMarks, svgTexts } from "../../output/recorder";
@@ -155,6 +164,24 @@ test("a results file must say where it measured: validation with the held-out se
   refused({ ...results, runs: [run(null, 0.89, 7)] }, /runs\[0\] is not the full recipe with the results' seed/);
   fs.writeFileSync(file, JSON.stringify({ ...results, evaluatedOn: "validation", validationSet: "cifar10-train:1a2b3c4d[held out 5000, seed 42]" }));
   assert.is(readAblationResults(file).evaluatedOn, "validation");
+});
+
+test("an unfinished ablation is kept beside its output, and resumed only with the same data, epochs and batch", () => {
+  assert.is(ablationProgressFile("/results/airbench-ablation.json"), "/results/airbench-ablation.in-progress.json");
+  const file = path.join(dir, "airbench-ablation.in-progress.json");
+  const settings = { trainSet: results.trainSet, evaluationSet: results.testSet, epochs: 3, batchSize: 512 };
+  assert.is(unfinishedAblation(file, settings), null, "no file: nothing to resume");
+  const kept = { ...results, runs: [{ ...results.runs[0], recipeKey: "0efada8074a8", machine: "AMD EPYC × 2 cores, AVX2 class" }] };
+  writeAblationResults(kept, file);
+  assert.equal(unfinishedAblation(file, settings), kept);
+  assert.throws(
+    () => unfinishedAblation(file, { ...settings, epochs: 5, evaluationSet: "cifar10-train:1a2b3c4d[held out 5000, seed 42]" }),
+    /airbench-ablation\.in-progress\.json holds an unfinished ablation with other settings \(evaluationSet cifar10-test:5e6f7a8b instead of cifar10-train:1a2b3c4d\[held out 5000, seed 42\]; epochs 3 instead of 5\)\. Finish it with its own command \(npm run ablation -- --epochs 3\), or delete the file to start this one\./,
+  );
+  fs.writeFileSync(file, '{"runs": [');
+  assert.throws(() => unfinishedAblation(file, settings), /in-progress\.json is not valid JSON .*\. Delete it to start the ablation again\.$/);
+  fs.writeFileSync(file, JSON.stringify({ ...kept, runs: [{ ...kept.runs[0], recipeKey: 12 }] }));
+  assert.throws(() => unfinishedAblation(file, settings), /runs\[0\]\.recipeKey is not a string\. Delete it/);
 });
 
 test.run();
