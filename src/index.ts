@@ -6,6 +6,7 @@
 
 // The native TensorFlow backend.
 export { tf, backendInfo, type BackendInfo } from "./native/backend";
+export { cpuClassName } from "./native/cpu";
 export { displayPath } from "./cache";
 
 // Output in a notebook or a terminal.
@@ -36,6 +37,7 @@ export {
 export {
   createModel,
   modelKeys,
+  modelName,
   modelDefinitions,
   ChapterModel,
   REFERENCE_FIGURES,
@@ -141,6 +143,8 @@ export {
   percentBarsChart,
   ablationChart,
   ablationRunName,
+  ingredientName,
+  ingredientDescription,
   trainingCurvesChart,
   LiveChart,
   LiveTrainingCurves,

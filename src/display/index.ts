@@ -28,7 +28,7 @@ export { normalizeEachTile, featureMapTiles, filterTiles, showFeatureMaps, showF
 export { epochAccuracyChart, type EpochAccuracy, type AccuracyReference, type EpochAccuracyOptions } from "./charts/epoch-accuracy";
 export { percentBarsChart, type LabelledBar, type PercentBarsOptions } from "./charts/percent-bars";
 export { perClassAccuracyChart } from "./charts/per-class-accuracy";
-export { ablationChart, ablationRunName } from "./charts/ablation";
+export { ablationChart, ablationRunName, ingredientName, ingredientDescription } from "./charts/ablation";
 export {
   misclassifiedIndices,
   misclassifiedCaption,

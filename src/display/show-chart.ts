@@ -2,12 +2,13 @@
 import type { TopLevelSpec } from "vega-lite";
 import { chartToSvg } from "./chart-svg";
 import { displayBundle, inNotebook, type MimeBundle } from "../output/output";
+import { localized } from "../language";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
-/** The text stand-in of a chart: "[chart] " and its description (see {@link chartDescription}). */
+/** The text stand-in of a chart: "[chart] " ("[차트] " in Korean) and its description (see {@link chartDescription}). */
 export function chartSummary(spec: TopLevelSpec): string {
-  return `[chart] ${chartDescription(spec)}`;
+  return `[${localized({ en: "chart", ko: "차트" })}] ${chartDescription(spec)}`;
 }
 
 /**
@@ -19,7 +20,7 @@ export function chartDescription(spec: TopLevelSpec): string {
   const text = typeof title === "object" && !Array.isArray(title) ? title.text : title;
   const titleText = Array.isArray(text) ? text.join(" ") : typeof text === "string" ? text : "";
   const description = typeof spec.description === "string" ? spec.description : "";
-  if (description === "") return titleText === "" ? "chart" : titleText;
+  if (description === "") return titleText === "" ? localized({ en: "chart", ko: "차트" }) : titleText;
   return titleText === "" || description.includes(titleText) ? description : `${titleText}: ${description}`;
 }
 

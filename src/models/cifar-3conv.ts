@@ -7,6 +7,7 @@ export const cifar3Conv: ModelDefinition = {
   key: "cifar-3conv",
   title: "CIFAR-10: 3 conv layers + 512 full",
   koreanTitle: "CIFAR-10: 합성곱 3층 + 완전연결 512",
+  koreanName: "합성곱 3층 모델",
   inputShape: [32, 32, 3],
   numClasses: 10,
   defaults: { learningRate: 1e-3, steps: 10000, batchSize: 50, keepProb: 0.5, logEvery: 1000 },

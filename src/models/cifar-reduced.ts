@@ -11,6 +11,7 @@ export const cifarReduced: ModelDefinition = {
   key: "cifar-reduced",
   title: "CIFAR-10: reduced well-known model, 3 blocks of 3×3 convs",
   koreanTitle: "CIFAR-10: 유명 모델 축소판, 3×3 합성곱 3블록",
+  koreanName: "축소판 모델",
   inputShape: [32, 32, 3],
   numClasses: 10,
   defaults: { learningRate: 1e-3, steps: 10000, batchSize: 50, keepProb: 0.5, logEvery: 1000 },

@@ -7,6 +7,7 @@ export const cifarSimple: ModelDefinition = {
   key: "cifar-simple",
   title: "CIFAR-10: the MNIST network on 32×32×3 images",
   koreanTitle: "CIFAR-10: 32×32×3 이미지에 쓴 MNIST 신경망",
+  koreanName: "합성곱 2층 모델",
   inputShape: [32, 32, 3],
   numClasses: 10,
   defaults: { learningRate: 1e-3, steps: 10000, batchSize: 50, keepProb: 0.5, logEvery: 1000 },

@@ -7,6 +7,7 @@ export const mnist: ModelDefinition = {
   key: "mnist",
   title: "MNIST: 2 conv layers + 1024 full",
   koreanTitle: "MNIST: 합성곱 2층 + 완전연결 1024",
+  koreanName: "MNIST 모델",
   inputShape: [28, 28, 1],
   numClasses: 10,
   defaults: { learningRate: 1e-4, steps: 5000, batchSize: 50, keepProb: 0.5, logEvery: 500 },

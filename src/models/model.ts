@@ -82,6 +82,8 @@ export interface ModelDefinition {
   title: string;
   /** The title in the Korean edition (notebookSettings({ language: "ko" })); `title` without it. */
   koreanTitle?: string;
+  /** The model's name in the Korean edition, where the English one shows the key (modelName); the key without it. */
+  koreanName?: string;
   /** One image: [height, width, channels]. */
   inputShape: [number, number, number];
   numClasses: number;

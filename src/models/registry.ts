@@ -3,6 +3,7 @@ import { cifarReduced } from "./cifar-reduced";
 import { cifarSimple } from "./cifar-simple";
 import { mnist } from "./mnist";
 import { ChapterModel, type ModelDefinition, type ModelOptions } from "./model";
+import { localized } from "../language";
 
 /** The chapter's four models, by key. */
 export const modelDefinitions = {
@@ -15,6 +16,16 @@ export const modelDefinitions = {
 export type ModelKey = keyof typeof modelDefinitions;
 
 export const modelKeys = Object.keys(modelDefinitions) as ModelKey[];
+
+/**
+ * What a reader calls a model on legends, axes, tables and status lines: its key ("cifar-3conv"),
+ * or in the Korean edition its Korean name (합성곱 3층 모델, notebooks/ko/terms.json). A key that
+ * is no chapter model's, such as "airbench", is its own name.
+ */
+export function modelName(key: string): string {
+  const definition: ModelDefinition | undefined = (modelDefinitions as Record<string, ModelDefinition>)[key];
+  return localized({ en: key, ko: definition?.koreanName ?? key });
+}
 
 /** Builds a model (its variables initialised now) from its key or a definition. */
 export function createModel(model: ModelKey | ModelDefinition, options: ModelOptions = {}): ChapterModel {

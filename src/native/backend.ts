@@ -17,6 +17,7 @@ if (userOneDnnSetting === undefined) process.env.TF_ENABLE_ONEDNN_OPTS = "1";
 import * as tf from "@tensorflow/tfjs-node";
 import { asNodeKernelBackend } from "./binding";
 import { describeCpu, type CpuDescription } from "./cpu";
+import { localized } from "../language";
 
 export { tf };
 
@@ -83,7 +84,8 @@ function oneDnnEnabled(): boolean {
 
 /** "on", or "off", with who decided: e.g. "on (this package's default)", "off (TF_ENABLE_ONEDNN_OPTS=0)". */
 export function describeOneDnn({ enabled, userSetting, maxCpuIsa }: OneDnnState): string {
-  const why = userSetting === undefined ? "this package's default" : `TF_ENABLE_ONEDNN_OPTS=${userSetting}`;
-  const cap = maxCpuIsa === undefined ? "" : `, kernels capped at ${maxCpuIsa} by ONEDNN_MAX_CPU_ISA`;
-  return `${enabled ? "on" : "off"} (${why}${cap})`;
+  const why = userSetting === undefined ? localized({ en: "this package's default", ko: "이 패키지의 기본값" }) : `TF_ENABLE_ONEDNN_OPTS=${userSetting}`;
+  const cap = maxCpuIsa === undefined ? "" : localized({ en: `, kernels capped at ${maxCpuIsa} by ONEDNN_MAX_CPU_ISA`, ko: `, ONEDNN_MAX_CPU_ISA로 커널을 ${maxCpuIsa}까지로 제한` });
+  const state = enabled ? localized({ en: "on", ko: "켜짐" }) : localized({ en: "off", ko: "꺼짐" });
+  return `${state} (${why}${cap})`;
 }

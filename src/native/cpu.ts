@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { localized } from "../language";
 
 const CPUINFO = "/proc/cpuinfo";
 
@@ -56,6 +57,12 @@ export function cpuClass(flags: ReadonlySet<string>): string {
   if (flags.has("avx512_bf16")) return "AVX-512 with bfloat16";
   if (flags.has("avx512f")) return "AVX-512";
   return flags.has("avx2") ? "AVX2" : "no AVX2";
+}
+
+/** A CPU class as a reader reads it: the class itself in English (it names records in results/), in Korean words where it has English ones. */
+export function cpuClassName(className: string): string {
+  const korean: Record<string, string> = { "AVX-512 with bfloat16": "bfloat16 지원 AVX-512", "no AVX2": "AVX2 없음" };
+  return localized({ en: className, ko: korean[className] ?? className });
 }
 
 export function describeCpu(flags: ReadonlySet<string> = cpuFlags()): CpuDescription {

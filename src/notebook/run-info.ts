@@ -1,7 +1,7 @@
 import * as os from "os";
 import { backendInfo, describeOneDnn } from "../native/backend";
 import { localized } from "../language";
-import { formatCpu, speedFlagLists } from "../native/cpu";
+import { cpuClassName, formatCpu, speedFlagLists } from "../native/cpu";
 
 /**
  * One paragraph recording where and when a notebook ran: date, backend, TensorFlow
@@ -20,7 +20,7 @@ export function runInfo(now = new Date()): string {
     localized({ en: `backend ${software}`, ko: `백엔드 ${software}` }),
     localized({
       en: `machine ${formatCpu(info.cpu)}, ${memory}`,
-      ko: `컴퓨터 ${model} × ${cores}코어, ${cpuClass} 계열 (있음: ${has}; 없음: ${lacks}), ${memory}`,
+      ko: `컴퓨터 ${model} × ${cores}코어, ${cpuClassName(cpuClass)} 계열 (있음: ${has}; 없음: ${lacks}), ${memory}`,
     }),
   ].join("\n");
 }

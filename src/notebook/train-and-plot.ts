@@ -1,5 +1,5 @@
 import { epochAccuracyChart, LiveChart, LiveTrainingCurves, type AccuracyReference, type EpochAccuracy } from "../display";
-import type { TrainableModel } from "../models";
+import { modelName, type TrainableModel } from "../models";
 import {
   trainOrLoad,
   type BatchSource,
@@ -39,6 +39,8 @@ function evaluated(epochs: readonly EpochRecord[]): EpochAccuracy[] {
  * made it drawn.
  */
 export async function trainAndPlot(model: TrainableModel, batches: BatchSource, options: TrainAndPlotOptions = {}): Promise<TrainOrLoadResult> {
+  // The curves' legend and tooltips name the model as the reader's edition does.
+  const name = modelName(model.key);
   const curves = new LiveTrainingCurves({
     title: localized({ en: `${model.title}: training`, ko: `${model.title}: 학습` }),
     subtitle: curvesSubtitle(options),
@@ -63,12 +65,12 @@ export async function trainAndPlot(model: TrainableModel, batches: BatchSource, 
       ...options,
       onCurve: (point, curveSoFar) => {
         curve = curveSoFar;
-        curves.update(model.key, { points: curve, logged });
+        curves.update(name, { points: curve, logged });
         options.onCurve?.(point, curveSoFar);
       },
       onLog: (entry, history) => {
         logged = history;
-        curves.update(model.key, { points: curve, logged });
+        curves.update(name, { points: curve, logged });
         options.onLog?.(entry, history);
       },
       onEpoch: (record, all) => {
@@ -77,7 +79,7 @@ export async function trainAndPlot(model: TrainableModel, batches: BatchSource, 
         options.onEpoch?.(record, all);
       },
     });
-    curves.update(model.key, { points: result.curve, logged: result.history });
+    curves.update(name, { points: result.curve, logged: result.history });
     epochs = result.epochs;
   } finally {
     // Also when training stops early (an interrupt): the charts keep what they have, with their static copies.

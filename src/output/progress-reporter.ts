@@ -30,7 +30,7 @@ export class ProgressReporter implements ProgressSink {
   private running = false;
 
   constructor(private readonly options: ProgressOptions = {}) {
-    this.label = options.label ?? "Training";
+    this.label = options.label ?? localized({ en: "Training", ko: "학습" });
     this.now = options.now ?? Date.now;
   }
 

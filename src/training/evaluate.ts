@@ -6,6 +6,7 @@
 import { tf } from "../native/backend";
 import type { TrainableModel } from "../models/model";
 import type { TestSet } from "./data";
+import { localized } from "../language";
 
 export interface PredictionOptions {
   /** Images per block; default 1000. */
@@ -51,7 +52,7 @@ export function predictions(model: TrainableModel, testSet: TestSet, options: Pr
 }
 
 export interface TestAccuracyOptions extends PredictionOptions {
-  /** Prints `test accuracy: 0.9885`; default console.log. */
+  /** Prints `test accuracy: 0.9885` (테스트 정확도 in Korean); default console.log. */
   log?: (line: string) => void;
 }
 
@@ -64,7 +65,7 @@ export function accuracyOf({ predicted, truth }: Predictions): number {
 /** The fraction of the test set predicted right (no dropout; batch norm from its running statistics). */
 export function testAccuracy(model: TrainableModel, testSet: TestSet, options: TestAccuracyOptions = {}): number {
   const result = accuracyOf(predictions(model, testSet, options));
-  (options.log ?? console.log)(`test accuracy: ${result.toFixed(4)}`);
+  (options.log ?? console.log)(localized({ en: `test accuracy: ${result.toFixed(4)}`, ko: `테스트 정확도: ${result.toFixed(4)}` }));
   return result;
 }
 

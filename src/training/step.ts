@@ -15,6 +15,7 @@ import type { Batch } from "./data";
 import { labelSmoothedCrossEntropy } from "./label-smoothing";
 import { accuracy, crossEntropyCost } from "./loss";
 import type { Optimizer } from "./optimizer";
+import { localized } from "../language";
 
 /**
  * "compiled" (the default): each step is one TensorFlow graph function;
@@ -46,7 +47,12 @@ export function runnableStepKind(kind: StepKind, warn: (line: string) => void = 
     throw new Error(`Unknown training step kind ${JSON.stringify(kind)}: use one of ${STEP_KINDS.map((k) => `"${k}"`).join(", ")}.`);
   }
   if (kind === "compiled-bfloat16" && !hasBfloat16Compute()) {
-    warn('This CPU has neither avx512_bf16 nor amx_bf16: training with the float32 compiled step instead of "compiled-bfloat16".');
+    warn(
+      localized({
+        en: 'This CPU has neither avx512_bf16 nor amx_bf16: training with the float32 compiled step instead of "compiled-bfloat16".',
+        ko: '이 CPU에는 avx512_bf16도 amx_bf16도 없으므로 "compiled-bfloat16" 대신 float32로 계산하는 컴파일 스텝으로 학습합니다.',
+      }),
+    );
     return "compiled";
   }
   return kind;

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { cacheRoot, displayPath } from "../cache";
 import { localized } from "../language";
 import type { TrainableModel } from "../models/model";
+import { modelName } from "../models/registry";
 import type { BatchesIdentity, BatchSource } from "./data";
 import { runnableStepKind } from "./step";
 import { formatLogLine, resolveTrainingSettings, trainWithSettings, type CurvePoint, type EpochRecord, type HistoryEntry, type TrainingSettings, type TrainOptions } from "./train";
@@ -157,11 +158,11 @@ function trainedMessage(model: TrainableModel, steps: number, run: { seconds: nu
   return cached
     ? localized({
         en: `trained ${model.key} for ${steps} steps in ${seconds} s${note}; saved the weights, so the next run with these settings loads them`,
-        ko: `${model.key}: ${steps} 스텝을 ${seconds}초 동안 학습했습니다${note}. 가중치를 저장했으니 같은 설정으로 다시 실행하면 불러옵니다.`,
+        ko: `${modelName(model.key)}: ${steps} 스텝을 ${seconds}초 동안 학습했습니다${note}. 가중치를 저장했으니 같은 설정으로 다시 실행하면 불러옵니다.`,
       })
     : localized({
         en: `trained ${model.key} for ${steps} steps in ${seconds} s${note} (the model has no seed, so the run was not cached)`,
-        ko: `${model.key}: ${steps} 스텝을 ${seconds}초 동안 학습했습니다${note} (시드가 없는 모델이라 저장하지 않았습니다).`,
+        ko: `${modelName(model.key)}: ${steps} 스텝을 ${seconds}초 동안 학습했습니다${note} (시드가 없는 모델이라 저장하지 않았습니다).`,
       });
 }
 
@@ -194,7 +195,7 @@ export async function trainOrLoad(model: TrainableModel, batches: BatchSource, o
       const seconds = run.seconds.toFixed(1);
       const message = localized({
         en: `loaded ${model.key} (${run.steps} steps, seed ${model.seed}, trained in ${seconds} s) from the weights cache; pass retrain: true to train again`,
-        ko: `${model.key}: 저장된 가중치를 불러왔습니다 (${run.steps} 스텝, 시드 ${model.seed}, 학습 ${seconds}초). 다시 학습하려면 retrain: true를 주세요.`,
+        ko: `${modelName(model.key)}: 저장된 가중치를 불러왔습니다 (${run.steps} 스텝, 시드 ${model.seed}, 학습 ${seconds}초). 다시 학습하려면 설정에 \`retrain: true\`를 넣으세요.`,
       });
       return resultOf(model, run, { outcome: "loaded", settings, weightsPath: filePath, message }, batchSize);
     } catch (error) {

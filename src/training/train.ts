@@ -6,6 +6,7 @@
  */
 import { tf } from "../native/backend";
 import type { TrainableModel } from "../models/model";
+import { modelName } from "../models/registry";
 import { ProgressReporter } from "../output/progress-reporter";
 import type { ProgressSink } from "../output/progress-sink";
 import { hooksFor, type TrainingHook } from "./hooks";
@@ -141,7 +142,7 @@ export async function trainWithSettings(model: TrainableModel, batches: BatchSou
   const { steps, logEvery, curveEvery } = settings;
   const stepsPerEpoch = batches.stepsPerEpoch ?? null;
   const log = options.log ?? console.log;
-  const progress = options.progress ?? new ProgressReporter({ label: model.key });
+  const progress = options.progress ?? new ProgressReporter({ label: modelName(model.key) });
   const interrupts = await watchInterrupts();
   const record = new RunRecord(options, stepsPerEpoch !== null);
   let optimizer: Optimizer | null = null;

@@ -388,7 +388,7 @@ test("in Korean, trainOrLoad's messages are Korean and a loaded run prints its t
     const trainedLog = lines.splice(0);
     assert.equal(trainedLog.map((line) => line.split(",")[0]), ["step 10", "step 20"], "log lines stay as the chapter prints them");
     const loaded = await trainOrLoad(tinyModel(4), new TinyBatches(8, "tiny-train:0001"), options);
-    assert.match(loaded.message, /^tiny: 저장된 가중치를 불러왔습니다 \(20 스텝, 시드 4, 학습 \d+\.\d초\)\. 다시 학습하려면 retrain: true를 주세요\.$/);
+    assert.match(loaded.message, /^tiny: 저장된 가중치를 불러왔습니다 \(20 스텝, 시드 4, 학습 \d+\.\d초\)\. 다시 학습하려면 설정에 `retrain: true`를 넣으세요\.$/);
     assert.equal(lines, trainedLog);
   } finally {
     setLanguage(undefined);

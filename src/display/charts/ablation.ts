@@ -1,12 +1,27 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { AblationRun } from "../../recipes/airbench/ablation-results";
+import { AIRBENCH_INGREDIENTS, AIRBENCH_INGREDIENTS_KOREAN, type AirbenchIngredient } from "../../recipes/airbench/recipe";
 import { localized } from "../../language";
 import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+
+function isIngredient(name: string): name is AirbenchIngredient {
+  return name in AIRBENCH_INGREDIENTS;
+}
+
+/** An ingredient as the reader's edition names it: its key ("whitening"), or its Korean name (백색화). */
+export function ingredientName(ingredient: string): string {
+  return localized({ en: ingredient, ko: isIngredient(ingredient) ? AIRBENCH_INGREDIENTS_KOREAN[ingredient].name : ingredient });
+}
+
+/** What the recipe does without `ingredient`, in the reader's language (AIRBENCH_INGREDIENTS in English). */
+export function ingredientDescription(ingredient: AirbenchIngredient): string {
+  return localized({ en: AIRBENCH_INGREDIENTS[ingredient], ko: AIRBENCH_INGREDIENTS_KOREAN[ingredient].description });
+}
 
 /** How a run is named in the chart: "full recipe", or "without " and the ingredient taken out. */
 export function ablationRunName(run: Pick<AblationRun, "removed">): string {
   if (run.removed === null) return localized({ en: "full recipe", ko: "전체 레시피" });
-  return localized({ en: `without ${run.removed}`, ko: `${run.removed} 뺌` });
+  return localized({ en: `without ${run.removed}`, ko: `${ingredientName(run.removed)} 뺌` });
 }
 
 /** The two ways each run's final accuracy was measured, as the chart's legend names them. */

@@ -114,7 +114,10 @@ export function comparisonChart(rows: readonly ComparisonRow[], options: ChartOp
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? localized({ en: "Comparison", ko: "비교" }),
-    description: `Comparison of ${models.join(", ")} by ${metrics.join(", ")} (${series.join(" vs ")})`,
+    description: localized({
+      en: `Comparison of ${models.join(", ")} by ${metrics.join(", ")} (${series.join(" vs ")})`,
+      ko: `${models.join(", ")}의 ${metrics.join(", ")} 비교 (${series.join(" 대 ")})`,
+    }),
     data: { values },
     vconcat: [...panels, ...(footnotes.length > 0 ? [footnotePanel] : [])],
     spacing: 18,

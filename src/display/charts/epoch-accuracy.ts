@@ -36,7 +36,7 @@ export function epochAccuracyChart(
   references: readonly AccuracyReference[] = [],
   options: EpochAccuracyOptions = {},
 ): TopLevelSpec {
-  const runLabel = options.runLabel ?? "this run";
+  const runLabel = options.runLabel ?? localized({ en: "this run", ko: "이 실행" });
   const points = epochs.map((record) => ({
     series: runLabel,
     epoch: record.epoch,
@@ -61,9 +61,10 @@ export function epochAccuracyChart(
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? localized({ en: "Test accuracy per epoch", ko: "에포크별 테스트 정확도" }),
-    description:
-      `Test accuracy per epoch, ${points.length} epoch${points.length === 1 ? "" : "s"}` +
-      (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
+    description: localized({
+      en: `Test accuracy per epoch, ${points.length} epoch${points.length === 1 ? "" : "s"}` + (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
+      ko: `에포크별 테스트 정확도, ${points.length} 에포크` + (rules.length > 0 ? `, 비교 대상: ${rules.map((rule) => rule.series).join("; ")}` : ""),
+    }),
     width: options.width ?? 420,
     height: options.height ?? 260,
     layer: [
@@ -80,7 +81,7 @@ export function epochAccuracyChart(
           y,
           color,
           tooltip: [
-            { field: "epoch", type: "quantitative" },
+            { field: "epoch", type: "quantitative", title: x.title },
             { field: "accuracy", type: "quantitative", title: localized({ en: "test accuracy (%)", ko: "테스트 정확도 (%)" }) },
             { field: "seconds", type: "quantitative", title: localized({ en: "training seconds", ko: "학습 시간 (초)" }) },
           ],

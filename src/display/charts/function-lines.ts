@@ -52,7 +52,7 @@ export function functionChart(
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? names.join(", "),
-    description: `Line chart of ${names.join(", ")}`,
+    description: localized({ en: `Line chart of ${names.join(", ")}`, ko: `${names.join(", ")}의 선 그래프` }),
     width: options.width ?? 360,
     height: options.height ?? 240,
     data: { values },

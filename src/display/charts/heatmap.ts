@@ -56,7 +56,7 @@ export function heatmapChart(matrix: readonly (readonly number[])[], options: He
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? `${rowCount}×${columnCount} matrix`,
-    description: `Heatmap of a ${rowCount}×${columnCount} matrix`,
+    description: localized({ en: `Heatmap of a ${rowCount}×${columnCount} matrix`, ko: `${rowCount}×${columnCount} 행렬의 히트맵` }),
     width: { step: cellSize },
     height: { step: cellSize },
     data: { values },
@@ -82,7 +82,13 @@ export function confusionMatrixChart(
     valueFormat: "d",
     cellSize: options.cellSize ?? 36,
   });
-  return { ...spec, description: `Confusion matrix of ${classNames.length} classes (rows: true class, columns: predicted)` };
+  return {
+    ...spec,
+    description: localized({
+      en: `Confusion matrix of ${classNames.length} classes (rows: true class, columns: predicted)`,
+      ko: `클래스 ${classNames.length}개의 혼동 행렬 (행: 실제 클래스, 열: 예측 클래스)`,
+    }),
+  };
 }
 
 function checkedLabels(labels: readonly string[] | undefined, count: number, name: string): string[] {
@@ -270,8 +276,8 @@ export function poolingChart(
   );
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? localized({ en: `${poolSize}×${poolSize} max pooling, stride ${poolSize}`, ko: `${poolSize}×${poolSize} 최대 풀링, 스트라이드 ${poolSize}` }),
-    description: `Pooling of a ${rows}×${columns} input to ${pooledRows}×${pooledColumns}`,
+    title: options.title ?? localized({ en: `${poolSize}×${poolSize} max pooling, stride ${poolSize}`, ko: `${poolSize}×${poolSize} 맥스 풀링, 스트라이드 ${poolSize}` }),
+    description: localized({ en: `Pooling of a ${rows}×${columns} input to ${pooledRows}×${pooledColumns}`, ko: `${rows}×${columns} 입력을 ${pooledRows}×${pooledColumns}로 풀링` }),
     hconcat: [
       gridPanel(input, { ...common, title: localized({ en: `input ${rows}×${columns}`, ko: `입력 ${rows}×${columns}` }), outlines: windows }),
       gridPanel(pooled, { ...common, title: localized({ en: `pooled ${pooledRows}×${pooledColumns}`, ko: `풀링 결과 ${pooledRows}×${pooledColumns}` }) }),

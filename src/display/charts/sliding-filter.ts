@@ -131,11 +131,14 @@ export function slidingFilterChart(
       text: options.title ?? localized({ en: `A ${filterRows}×${filterColumns} filter sliding over a ${rows}×${columns} image`, ko: `${rows}×${columns} 이미지 위를 움직이는 ${filterRows}×${filterColumns} 필터` }),
       subtitle: [
         `${localized({ en: "filter", ko: "필터" })}: ${filter.map((filterRow) => `[${filterRow.join(" ")}]`).join(" ")}`,
-        localized({ en: "left: the image in its zero padding (faded), the window outlined", ko: "왼쪽: 0으로 채운 테두리(흐리게) 안의 이미지, 윈도에 테두리" }),
+        localized({ en: "left: the image in its zero padding (faded), the window outlined", ko: "왼쪽: 0으로 채운 테두리(흐리게) 안의 이미지, 윈도우에 테두리" }),
         localized({ en: "right: the output map so far; positions are (row, column)", ko: "오른쪽: 지금까지의 출력 맵; 위치는 (행, 열)" }),
       ],
     },
-    description: `A ${filterRows}×${filterColumns} filter at ${steps.length} positions over a ${rows}×${columns} image, with the output map filling in`,
+    description: localized({
+      en: `A ${filterRows}×${filterColumns} filter at ${steps.length} positions over a ${rows}×${columns} image, with the output map filling in`,
+      ko: `${rows}×${columns} 이미지의 ${steps.length}개 위치를 지나는 ${filterRows}×${filterColumns} 필터와 채워져 가는 출력 맵`,
+    }),
     concat: stepViews,
     columns: STEPS_PER_ROW,
     spacing: 24,

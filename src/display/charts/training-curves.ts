@@ -46,11 +46,12 @@ export function trainingCurvesChart(
   const width = options.width ?? 320;
   const height = options.height ?? 220;
   const color = { field: "model", type: "nominal" as const, title: localized({ en: "Model", ko: "모델" }), sort: models };
+  const stepTitle = localized({ en: "Step", ko: "스텝" });
   const panel = (field: "cost" | "accuracy", title: string) => {
     // A log axis cannot show a cost of 0 (a batch classified perfectly with certainty).
     const valid = field === "cost" ? "isValid(datum.cost) && datum.cost > 0" : "isValid(datum.accuracy)";
     const encoding = {
-      x: { field: "step", type: "quantitative" as const, title: localized({ en: "Step", ko: "스텝" }) },
+      x: { field: "step", type: "quantitative" as const, title: stepTitle },
       y: {
         field,
         type: "quantitative" as const,
@@ -74,9 +75,9 @@ export function trainingCurvesChart(
           encoding: {
             ...encoding,
             tooltip: [
-              { field: "model", type: "nominal" as const },
-              { field: "step", type: "quantitative" as const },
-              { field, type: "quantitative" as const, format: ".4f" },
+              { field: "model", type: "nominal" as const, title: color.title },
+              { field: "step", type: "quantitative" as const, title: stepTitle },
+              { field, type: "quantitative" as const, title, format: ".4f" },
             ],
           },
         },
@@ -87,11 +88,11 @@ export function trainingCurvesChart(
   const panels = hasAccuracy
     ? [panel("cost", COST_TITLE()), panel("accuracy", localized({ en: "Training accuracy", ko: "학습 정확도" }))]
     : [panel("cost", COST_TITLE())];
-  const measured = hasAccuracy ? "cost and training accuracy" : "cost";
+  const measured = hasAccuracy ? localized({ en: "cost and training accuracy", ko: "비용과 학습 정확도" }) : localized({ en: "cost", ko: "비용" });
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: options.title ?? localized({ en: "Training curves", ko: "학습 곡선" }), ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
-    description: `Training curves (${measured} against step) for ${models.join(", ")}`,
+    description: localized({ en: `Training curves (${measured} against step) for ${models.join(", ")}`, ko: `학습 곡선 (스텝에 따른 ${measured}): ${models.join(", ")}` }),
     data: { values },
     hconcat: panels,
   };

@@ -81,7 +81,7 @@ export async function showFeatureMaps(maps: tf.Tensor3D | tf.Tensor4D, options: 
   const [height, width, count] = maps.shape.slice(-3);
   const description = localized({
     en: `The ${count} feature maps (${height}×${width}) of one image, each scaled from its own minimum (black) to maximum (white)`,
-    ko: `이미지 하나의 특성 맵 ${count}개(${height}×${width}), 각각 자기 최솟값(검정)에서 최댓값(흰색)까지`,
+    ko: `이미지 하나의 특징 맵 ${count}개(${height}×${width}), 각각 자기 최솟값(검정)에서 최댓값(흰색)까지`,
   });
   try {
     await showImageGrid(tiles, { description, ...options });

@@ -43,9 +43,10 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
   const png = await encodeGrid(images, layout);
   const [count, height, width, channels] = images.shape;
   const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-  const summary =
-    `[image grid] ${plural(count, `${height}×${width} ${channels === 3 ? "RGB" : "gray"} image`)}, ` +
-    `${plural(layout.rows, "row")} × ${plural(layout.cols, "column")}`;
+  const summary = localized({
+    en: `[image grid] ${plural(count, `${height}×${width} ${channels === 3 ? "RGB" : "gray"} image`)}, ${plural(layout.rows, "row")} × ${plural(layout.cols, "column")}`,
+    ko: `[이미지 격자] ${height}×${width} ${channels === 3 ? "컬러" : "흑백"} 이미지 ${count}장, ${layout.rows}행 × ${layout.cols}열`,
+  });
   const pngBase64 = Buffer.from(png).toString("base64");
   displayBundle(
     {

@@ -131,6 +131,22 @@ export const AIRBENCH_INGREDIENTS = {
 
 export type AirbenchIngredient = keyof typeof AIRBENCH_INGREDIENTS;
 
+/** The same ingredients in the Korean edition: the name its ablation chart gives each, and what the recipe then does instead. */
+export const AIRBENCH_INGREDIENTS_KOREAN: Record<AirbenchIngredient, { name: string; description: string }> = {
+  whitening: { name: "백색화", description: "첫 합성곱이 학습 이미지의 2×2 패치를 백색화하는 필터 대신 무작위 필터를 그대로 씀" },
+  "computed-first-layer": { name: "계산한 첫 계층", description: "첫 합성곱을 백색화로 계산해 고정하지 않고, 다른 계층처럼 무작위 필터에서 학습함" },
+  "batch-norm": { name: "배치 정규화", description: "배치 정규화 없음: 각 합성곱의 출력에 편향만 더함" },
+  gelu: { name: "GELU", description: "GELU 대신 책의 비선형 함수인 ReLU를 씀" },
+  "nesterov-sgd": { name: "네스테로프 SGD", description: "네스테로프 SGD 대신 책의 Adam을 씀 (학습률 1e-4에 학습률 일정을 곱함)" },
+  "label-smoothing": { name: "레이블 평활화", description: "목표의 0.2를 모든 클래스에 나누지 않고 원-핫 목표를 그대로 씀" },
+  augmentation: { name: "데이터 증강", description: "무작위 이동도 뒤집기도 없음: 에포크마다 같은 이미지를 봄" },
+  flip: { name: "좌우 뒤집기", description: "무작위 이동만 하고, 번갈아 하는 좌우 뒤집기는 없음" },
+  lookahead: { name: "가중치 평균", description: "5 스텝마다 하는 가중치 평균 없음" },
+  schedule: { name: "학습률 일정", description: "삼각형 모양의 워밍업과 감소 대신 고정된 학습률(학습률 일정의 최고치)을 씀" },
+  "norm-offset-rate": { name: "오프셋 학습률", description: "배치 정규화 오프셋이 64배 빠르게 학습하지 않고 기본 학습률로 학습함" },
+  "test-time-augmentation": { name: "테스트 시 증강", description: "거울상과 이동한 사본 없이 원래 이미지만으로 최종 정확도를 잼" },
+};
+
 /** `recipe` with one ingredient switched off, everything else unchanged. */
 export function withoutIngredient(recipe: AirbenchRecipe, ingredient: AirbenchIngredient): AirbenchRecipe {
   switch (ingredient) {
