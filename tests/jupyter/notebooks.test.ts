@@ -112,11 +112,11 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
  * would, and still show the training log and curves.
  */
 Object.assign(expectations, {
-  "ko/4.1-cnn-introduction.ipynb": { svgTitles: ["5×5 이미지 위를 움직이는 3×3 필터", "2×2 최대 풀링, 스트라이드 2", "입력 4×4"], pngCount: 2, text: [/conv2d\(barImage, edgeFilter\)/] },
+  "ko/4.1-cnn-introduction.ipynb": { svgTitles: ["5×5 이미지 위를 움직이는 3×3 필터", "2×2 맥스 풀링, 스트라이드 2", "입력 4×4"], pngCount: 2, text: [/conv2d\(barImage, edgeFilter\)/] },
   "ko/4.2-mnist-classifier.ipynb": {
     svgTitles: ["MNIST: 합성곱 2층 + 완전연결 1024: 학습", "실제 클래스"],
     pngCount: 3,
-    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /test accuracy: \d\.\d{4}/, /저장된 가중치를 불러왔습니다/],
+    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /테스트 정확도: \d\.\d{4}/, /저장된 가중치를 불러왔습니다/],
   },
   "ko/4.3-cifar10.ipynb": { svgTitles: ["CIFAR-10: 합성곱 3층 + 완전연결 512: 학습"], pngCount: 1, text: [/비행기/, /cifar-reduced\s+\d+\.\d\d%/] },
   "ko/4.4-cifar10-beyond-the-chapter.ipynb": {
