@@ -52,7 +52,7 @@ export function predictions(model: TrainableModel, testSet: TestSet, options: Pr
 }
 
 export interface TestAccuracyOptions extends PredictionOptions {
-  /** Prints `test accuracy: 0.9885` (테스트 정확도 in Korean); default console.log. */
+  /** Prints `test accuracy: 98.85%` (테스트 정확도 in Korean), as a percentage like every other accuracy a reader sees; default console.log. */
   log?: (line: string) => void;
 }
 
@@ -65,7 +65,8 @@ export function accuracyOf({ predicted, truth }: Predictions): number {
 /** The fraction of the test set predicted right (no dropout; batch norm from its running statistics). */
 export function testAccuracy(model: TrainableModel, testSet: TestSet, options: TestAccuracyOptions = {}): number {
   const result = accuracyOf(predictions(model, testSet, options));
-  (options.log ?? console.log)(localized({ en: `test accuracy: ${result.toFixed(4)}`, ko: `테스트 정확도: ${result.toFixed(4)}` }));
+  const percent = `${(100 * result).toFixed(2)}%`;
+  (options.log ?? console.log)(localized({ en: `test accuracy: ${percent}`, ko: `테스트 정확도: ${percent}` }));
   return result;
 }
 

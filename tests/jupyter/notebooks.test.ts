@@ -56,19 +56,23 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
     ],
   },
   "4.2-mnist-classifier.ipynb": {
-    svgTitles: ["MNIST: 2 conv layers + 1024 full: training", "MNIST test set: true digit (rows) vs predicted (columns)"],
+    svgTitles: [
+      "MNIST: 2 conv layers + 1024 full: what each layer gives one image",
+      "MNIST: 2 conv layers + 1024 full: training",
+      "MNIST test set: true digit (rows) vs predicted (columns)",
+    ],
     pngCount: 3,
     // 5000 × 0.004 = 20 steps, a log line every 500 × 0.004 = 2: the chapter's labels, (i + 1) for step i.
     text: [
       /^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m,
       /^step 20, cost /m,
-      /test accuracy: \d\.\d{4}/,
+      /test accuracy: \d+\.\d\d%/,
       /total\s+3,274,634/,
       /28·28·64·1024 = 51,380,224 weights/,
       /softmax\(\[2, 1, 0\.1\]\) = \[0\.659, 0\.242, 0\.099\]/,
       /cross-entropy against the label \[1,0,0\]: 0\.417/,
-      // The chapter's loop written out: 3 steps on a fresh copy of the model.
-      /^step 3, training accuracy \d\.\d{4}$/m,
+      // The chapter's loop written out: 3 steps on a fresh copy of the model, logged as training logs.
+      /^step 3, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m,
       /weight1: moved by \d\.\d{4} on average/,
     ],
   },
@@ -114,11 +118,11 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
 Object.assign(expectations, {
   "ko/4.1-cnn-introduction.ipynb": { svgTitles: ["5×5 이미지 위를 움직이는 3×3 필터", "2×2 맥스 풀링, 스트라이드 2", "입력 4×4"], pngCount: 2, text: [/conv2d\(barImage, edgeFilter\)/] },
   "ko/4.2-mnist-classifier.ipynb": {
-    svgTitles: ["MNIST: 합성곱 2층 + 완전연결 1024: 학습", "실제 클래스"],
+    svgTitles: ["MNIST: 합성곱 2층 + 완전연결 1024: 이미지 한 장에 대해 각 계층이 내는 것", "MNIST: 합성곱 2층 + 완전연결 1024: 학습", "실제 클래스"],
     pngCount: 3,
-    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /테스트 정확도: \d\.\d{4}/, /저장된 가중치를 불러왔습니다/],
+    text: [/^step 2, cost \d+\.\d{4}, training accuracy \d\.\d{4}$/m, /^step 20, cost /m, /테스트 정확도: \d+\.\d\d%/, /저장된 가중치를 불러왔습니다/],
   },
-  "ko/4.3-cifar10.ipynb": { svgTitles: ["CIFAR-10: 합성곱 3층 + 완전연결 512: 학습"], pngCount: 1, text: [/비행기/, /cifar-reduced\s+\d+\.\d\d%/] },
+  "ko/4.3-cifar10.ipynb": { svgTitles: ["CIFAR-10: 합성곱 3층 + 완전연결 512: 학습"], pngCount: 1, text: [/비행기/, /축소판 모델\s+\d+\.\d\d%/] },
   "ko/4.4-cifar10-beyond-the-chapter.ipynb": {
     svgTitles: ["airbench (64/192/192): 학습", "airbench (64/192/192): 에포크마다 잰 테스트 정확도", "테스트 시 증강 없이", "테스트 정확도 (%)"],
     pngCount: 3,

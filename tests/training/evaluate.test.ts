@@ -30,7 +30,7 @@ test("test accuracy is computed in blocks of 1000 and weighted by block size", (
   const result = testAccuracy(model, testSet, { log });
   assert.equal(requested, ["0-1000", "1000-2000", "2000-2500"]);
   assert.ok(Math.abs(result - expected) < 1e-6, `${result} vs ${expected}`);
-  assert.equal(lines, [`test accuracy: ${result.toFixed(4)}`]);
+  assert.equal(lines, [`test accuracy: ${(100 * result).toFixed(2)}%`]);
   assert.is(tf.memory().numTensors, before);
   model.dispose();
 });
@@ -108,7 +108,7 @@ for (const [description, options] of [["blocks of 300", { blockSize: 300 }], ["t
     const accuracy = testAccuracy(model, testSet, { ...predictionOptions, log });
     assert.is(accuracy, correct / count);
     assert.is(accuracyOf(result), accuracy, "accuracyOf the predictions made already");
-    assert.equal(lines, [`test accuracy: ${accuracy.toFixed(4)}`]);
+    assert.equal(lines, [`test accuracy: ${(100 * accuracy).toFixed(2)}%`]);
     const counts = confusionMatrix(model, testSet, predictionOptions);
     assert.equal(counts, confusionOf(result, model.numClasses));
     assert.is(counts[0][0] + counts[1][1], correct, "the diagonal counts the right predictions");

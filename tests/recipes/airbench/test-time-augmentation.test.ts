@@ -59,7 +59,7 @@ test("predictions with mirror TTA: the argmax of the mean of a model's logits fo
   const correct = expected.filter((predicted, i) => predicted === testSet.labels[i]).length;
   const lines: string[] = [];
   assert.is(testAccuracy(model, testSet, { logits: testTimeAugmented(model, "mirror"), log: (line) => lines.push(line) }), correct / testSet.count);
-  assert.equal(lines, [`test accuracy: ${(correct / testSet.count).toFixed(4)}`]);
+  assert.equal(lines, [`test accuracy: ${((100 * correct) / testSet.count).toFixed(2)}%`]);
   const counts = confusionMatrix(model, testSet, { logits: testTimeAugmented(model, "mirror") });
   assert.equal(counts, confusionOf(mirror, 10));
   assert.is(counts.reduce((sum, row, t) => sum + row[t], 0), correct);
