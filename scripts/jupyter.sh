@@ -9,9 +9,12 @@ args=(--notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1)
 # The project's JupyterLab defaults (scripts/jupyter-settings/overrides.json): no pop-up
 # asking to fetch Jupyter news; a reader's own changes still apply on top.
 args+=(--LabApp.app_settings_dir="$ROOT/scripts/jupyter-settings")
-# File > Save and Export Notebook As > HTML uses the same offline template as
-# `npm run notebooks`, so the page loads nothing from a CDN.
+# File > Save and Export Notebook As > HTML exports as `npm run notebooks` does: the offline
+# template, so the page loads nothing from a CDN, and the preprocessor that gives the page its
+# language, title and Korean fonts (scripts/html-export/chapter_page.py, imported from there).
 args+=(--HTMLExporter.template_name=lab --HTMLExporter.template_file="$ROOT/scripts/html-export/offline.html.j2")
+args+=(--HTMLExporter.preprocessors=chapter_page.ChapterPage)
+export PYTHONPATH="$ROOT/scripts/html-export${PYTHONPATH:+:$PYTHONPATH}"
 # Only try to open a browser where one can appear.
 if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && "$(uname -s)" != "Darwin" ]]; then
   args+=(--no-browser)

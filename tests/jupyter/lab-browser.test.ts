@@ -15,6 +15,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeTinyDatasets } from "../../src/data";
 import { fullSuiteTest, runProcess } from "../wait";
+import { chromiumOnPath } from "./chromium";
 import { assertCompiledPackageCurrent } from "./compiled-package";
 import { freePort, startJupyterServer } from "./jupyter-server";
 
@@ -41,13 +42,6 @@ interface BrowserReport {
   code_cells: CodeCellReport[];
   /** The text of the notebook's first rendered heading. */
   first_heading: string | null;
-}
-
-function chromiumOnPath(): string | undefined {
-  return (process.env.PATH ?? "")
-    .split(path.delimiter)
-    .map((folder) => path.join(folder, "chromium"))
-    .find((file) => fs.existsSync(file));
 }
 
 /**
