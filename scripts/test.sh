@@ -21,8 +21,9 @@
 #       jupyter/notebooks.test.ts    the Korean notebooks run twice too (the fast suite runs the
 #                                    English ones twice, the Korean ones once)
 #       jupyter/lab-browser.test.ts  notebook 4.2 of both editions in JupyterLab in Chromium
-#       jupyter/html-export.test.ts  the HTML exports of saved outputs (the executed notebooks'
-#                                    HTML is checked in notebooks.test.ts)
+#       jupyter/html-export.test.ts  the HTML exports of saved outputs, JupyterLab's among them, and
+#                                    the committed pages' Korean fonts, read in Chromium (the
+#                                    executed notebooks' HTML is checked in notebooks.test.ts)
 #       jupyter/kernel-preload.test.ts  a kernel without the output fix, waiting out its timeout
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
