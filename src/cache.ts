@@ -1,6 +1,6 @@
 /**
  * Where the project keeps per-user files (the TensorFlow wheel, datasets, trained
- * weights), and how it prints paths. scripts/setup.sh and bench/python/setup.sh
+ * weights, the caption font), and how it prints paths. scripts/setup.sh and bench/python/setup.sh
  * apply the same rule in shell (scripts/cache-dir.sh).
  */
 import * as fs from "node:fs";

@@ -102,34 +102,53 @@ test("showImageGrid displays the PNG it returns, with a text summary", async () 
   assert.is(inspect(png), `<PNG image, ${png.length} bytes>`);
 });
 
-test("with captions the notebook gets an SVG: the grid picture plus one text per tile", async () => {
+/** The darkest gray level (0..255, first channel) in rows [top, bottom) and columns [left, right) of `pixels`. */
+function darkest(pixels: number[][][], top: number, bottom: number, left: number, right: number): number {
+  return Math.min(...pixels.slice(top, bottom).flatMap((row) => row.slice(left, right).map((pixel) => pixel[0])));
+}
+
+test("captions are drawn into the PNG, each under its tile: one picture, no separate SVG", async () => {
   const messages = recordOutputs();
   const images = constantImages(3, () => 0.5);
-  const png = await showImageGrid(images, { cols: 3, scale: 10, captions: ["cat", "dog", "<ship>"] });
+  const png = await showImageGrid(images, { cols: 3, scale: 20, captions: ["cat", "", "<ship>"] });
   images.dispose();
-  const svg = String(messages[0].content.data["image/svg+xml"]);
-  assert.ok(svg.startsWith("<svg"));
-  assert.ok(svg.includes(`data:image/png;base64,${Buffer.from(png).toString("base64")}`));
-  assert.equal(
-    [...svg.matchAll(/<text x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((match) => [Number(match[1]), match[2]]),
-    [[11, "cat"], [32, "dog"], [53, "&#60;ship&#62;"]], // tile centres: 1 + 10 + k × 21
-  );
-  // The PNG has a blank strip under the row for the captions.
+  const data = messages[0].content.data;
+  assert.equal(Object.keys(data).sort(), ["image/png", "text/plain"]);
+  assert.is(data["image/png"], Buffer.from(png).toString("base64"));
   const pixels = decode(png);
-  assert.ok(pixels.length > 1 + 20 + 1);
-  assert.is(pixels[1 + 20 + 2][11][0], 255);
+  // Tiles of 40 px at x = 1 + 41k, each with a 16 px caption strip under it and a 1 px gap: 58 px tall.
+  assert.equal([pixels.length, pixels[0].length, pixels[0][0].length], [58, 124, 1], "grey-scale tiles make a grey-scale picture");
+  assert.equal([pixels[20][21][0], pixels[20][62][0], pixels[20][103][0]], [128, 128, 128], "the tiles are unchanged");
+  const strip = (tile: number) => darkest(pixels, 41, 57, 1 + 41 * tile, 41 + 41 * tile);
+  assert.ok(strip(0) < 100, "text under the first tile");
+  assert.is(strip(1), 255, "no text under a tile whose caption is empty");
+  assert.ok(strip(2) < 100, "text under the third tile");
+  assert.is(darkest(pixels, 0, 41, 0, 124), 128, "no text over the tiles");
 });
 
-test("row labels go left of the grid in the SVG, one per row, centred on it; a wrong count is rejected", async () => {
-  const messages = recordOutputs();
+test("Hangul captions are drawn in their own glyphs, not as boxes of a font without them", async () => {
+  recordOutputs();
+  const images = constantImages(3, () => 1);
+  const pixels = decode(await showImageGrid(images, { cols: 3, scale: 30, captions: ["고양이", "비행기", "고양이"] }));
+  images.dispose();
+  // Tiles of 60 px at x = 1 + 61k, their captions in rows 61 to 76.
+  const strip = (tile: number) => JSON.stringify(pixels.slice(61, 77).map((row) => row.slice(1 + 61 * tile, 61 + 61 * tile)));
+  assert.ok(darkest(pixels, 61, 77, 1, 61) < 100, "the caption is drawn");
+  assert.is(strip(2), strip(0), "the same caption draws the same");
+  // Missing glyphs would draw three equal boxes for both words.
+  assert.is.not(strip(1), strip(0), "two words of three syllables each draw differently");
+});
+
+test("row labels are drawn left of the grid, one per row, beside it; a wrong count is rejected", async () => {
+  recordOutputs();
   const images = constantImages(4, () => 0.5);
-  const png = await showImageGrid(images, { cols: 2, scale: 10, rowLabels: ["original", "shifted"] });
-  const svg = String(messages[0].content.data["image/svg+xml"]);
-  const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((match) => [Number(match[2]), match[3]]);
-  assert.equal(labels, [[11, "original"], [32, "shifted"]]); // row centres: 1 + 10 + k × 21
-  // The grid picture sits right of the labels, unchanged.
-  assert.match(svg, /<image x="[1-9]\d*" width="43" height="43"/);
-  assert.ok(svg.includes(Buffer.from(png).toString("base64")));
+  const pixels = decode(await showImageGrid(images, { cols: 2, scale: 10, rowLabels: ["original", ""] }));
+  // The grid (43 px square) sits right of the labels' room.
+  const left = rowLabelWidth(["original"]);
+  assert.equal([pixels.length, pixels[0].length], [43, left + 43]);
+  assert.equal([pixels[6][left + 6][0], pixels[0][left][0]], [128, 255], "a tile, and the grid's frame");
+  assert.ok(darkest(pixels, 1, 21, 0, left) < 100, "the first row's label beside it");
+  assert.is(darkest(pixels, 22, 43, 0, left), 255, "an empty label draws nothing");
   try {
     await showImageGrid(images, { cols: 2, rowLabels: ["only one"] });
     assert.unreachable("should have thrown");
@@ -158,8 +177,6 @@ test("showImageGrid describes the grid in its alt text: what the images are, the
     "Two digits, shifted, in 2 rows of 2; rows: original, shifted; captions: a, b, c, d",
     "2×2 픽셀 흑백 이미지 4장, 2행 2열 격자; 행: 원본, 이동",
   ]);
-  // The labelled grid's SVG gets the same description as its PNG.
-  assert.equal(messages[1].content.metadata["image/svg+xml"], messages[1].content.metadata["image/png"]);
 });
 
 test("showImageGrid rejects a caption count that does not match the images", async () => {

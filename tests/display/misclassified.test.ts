@@ -51,8 +51,6 @@ test("showMisclassified shows the wrong images only, captioned true→predicted,
   assert.equal(printed, ["4 of 8 images misclassified; the first 3, captioned true→predicted:"]);
   assert.equal(set.gathered, [[1, 3, 5]]);
   assert.is(messages.length, 1);
-  const svg = String(messages[0].content.data["image/svg+xml"]);
-  assert.equal([...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((match) => match[1]), ["dog→ship", "cat→dog", "ship→cat"]);
   assert.is(
     (messages[0].content.metadata["image/png"] as { alt: string }).alt,
     "The first 3 of the 4 misclassified images, each captioned true class→predicted class, in 1 row of 3; captions: dog→ship, cat→dog, ship→cat",

@@ -72,8 +72,8 @@ test("displayCifar takes a data source, disposes every tensor it returns, and ca
   images.dispose();
   const chosen = sampleWithoutReplacement(COUNT, 4, 1);
   assert.equal(requested, [chosen]);
-  const captions = [...String(messages[0].content.data["image/svg+xml"]).matchAll(/<text[^>]*>([^<]*)<\/text>/g)];
-  assert.equal(captions.map((match) => match[1]), chosen.map((index) => `#${index}`));
+  const { alt } = messages[0].content.metadata["image/png"] as { alt: string };
+  assert.is(alt, `4 of the ${COUNT} images, chosen at random (seed 1), in 2 rows of 2; captions: ${chosen.map((index) => `#${index}`).join(", ")}`);
   // The PNG under the captions: tiles of 2 px, 1 px gaps, a 16 px caption strip under each row.
   const image = tf.node.decodePng(shownPng(messages[0].content.data));
   const pixels = image.arraySync() as number[][][];

@@ -3,6 +3,7 @@ import { tf } from "../../native/backend";
 import { localized } from "../../language";
 import { displayBundle } from "../../output/output";
 import { encodeGrid, gridLayout, tileOrigin, type GridLayout, type ImageGridOptions } from "./image-grid";
+import { svgToPng } from "./svg-png";
 
 export interface ShowImageGridOptions extends ImageGridOptions {
   /** A caption per image (e.g. its class), written under its tile. */
@@ -23,10 +24,9 @@ const ROW_LABEL_FONT_PIXELS = 13;
 
 /**
  * Displays `images` (float32 [N, H, W, C] in [0, 1]) as a grid and returns its PNG
- * bytes. With captions the notebook shows an SVG (the grid picture plus text) and the
- * returned PNG has blank strips where the captions go; row labels, likewise, are
- * written left of the grid in the SVG only. In a terminal it prints a one-line
- * summary instead.
+ * bytes. Captions and row labels are drawn into the picture (see {@link svgToPng}), so
+ * every viewer of the notebook shows them. In a terminal it prints a one-line summary
+ * instead.
  */
 export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridOptions = {}): Promise<Uint8Array> {
   const captions = options.captions;
@@ -40,8 +40,9 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
   if (rowLabels !== undefined && rowLabels.length !== layout.rows) {
     throw new Error(`showImageGrid: got ${rowLabels.length} row labels for ${layout.rows} rows; pass one label per row.`);
   }
-  const png = await encodeGrid(images, layout);
+  const grid = await encodeGrid(images, layout);
   const [count, height, width, channels] = images.shape;
+  const png = captions || rowLabels ? await svgToPng(labelledSvg(grid, layout, captions ?? [], rowLabels ?? []), channels === 1 ? 1 : 3) : grid;
   const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
   const summary = localized({
     en: `[image grid] ${plural(count, `${height}×${width} ${channels === 3 ? "RGB" : "gray"} image`)}, ${plural(layout.rows, "row")} × ${plural(layout.cols, "column")}`,
@@ -50,7 +51,6 @@ export async function showImageGrid(images: tf.Tensor4D, options: ShowImageGridO
   const pngBase64 = Buffer.from(png).toString("base64");
   displayBundle(
     {
-      ...(captions || rowLabels ? { "image/svg+xml": labelledSvg(pngBase64, layout, captions ?? [], rowLabels ?? []) } : {}),
       "image/png": pngBase64,
       "text/plain": summary,
     },
@@ -86,9 +86,12 @@ export function rowLabelWidth(rowLabels: readonly string[]): number {
   return longest === 0 ? 0 : Math.ceil(longest * ROW_LABEL_FONT_PIXELS) + 10;
 }
 
-function labelledSvg(pngBase64: string, layout: GridLayout, captions: readonly string[], rowLabels: readonly string[]): string {
+/** The grid picture `grid` (PNG) with its captions under the tiles and its row labels left of the rows, as SVG. */
+function labelledSvg(grid: Uint8Array, layout: GridLayout, captions: readonly string[], rowLabels: readonly string[]): string {
   const left = rowLabelWidth(rowLabels);
   const width = left + layout.width;
+  const gray = Math.round(255 * layout.background);
+  // Text in black, or in white on a dark background.
   const fill = layout.background < 0.5 ? "white" : "black";
   const texts = captions.map((caption, index) => {
     const { x, y } = tileOrigin(layout, index);
@@ -103,13 +106,14 @@ function labelledSvg(pngBase64: string, layout: GridLayout, captions: readonly s
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
       `width="${width}" height="${layout.height}" viewBox="0 0 ${width} ${layout.height}">`,
+    `<rect width="${width}" height="${layout.height}" fill="rgb(${gray},${gray},${gray})"/>`,
     `<image x="${left}" width="${layout.width}" height="${layout.height}" style="image-rendering:pixelated" ` +
-      `xlink:href="data:image/png;base64,${pngBase64}"/>`,
+      `xlink:href="data:image/png;base64,${Buffer.from(grid).toString("base64")}"/>`,
     ...(texts.length > 0
       ? [`<g font-family="sans-serif" font-size="${CAPTION_FONT_PIXELS}" text-anchor="middle" fill="${fill}">`, ...texts, "</g>"]
       : []),
     ...(labels.length > 0
-      ? [`<g font-family="sans-serif" font-size="${ROW_LABEL_FONT_PIXELS}" text-anchor="end" fill="black">`, ...labels, "</g>"]
+      ? [`<g font-family="sans-serif" font-size="${ROW_LABEL_FONT_PIXELS}" text-anchor="end" fill="${fill}">`, ...labels, "</g>"]
       : []),
     "</svg>",
   ].join("\n");
