@@ -8,6 +8,7 @@
 export { tf, backendInfo, type BackendInfo } from "./native/backend";
 export { cpuClassName } from "./native/cpu";
 export { displayPath } from "./cache";
+export { millions } from "./language";
 
 // Output in a notebook or a terminal.
 export { inNotebook, displayBundle, liveDisplay, ProgressReporter, type LiveDisplay, type ProgressOptions } from "./output";
@@ -112,9 +113,11 @@ export {
   planForBatch,
   augmentedLogits,
   testTimeAugmented,
+  testTimeAugmentationName,
   readAblationResults,
   readAirbenchRuns,
   informativeAblationRuns,
+  ablationSeedGap,
   seedGap,
   type TimeBudgetPlan,
   type TestTimeAugmentation,

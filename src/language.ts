@@ -38,3 +38,11 @@ export function setLanguage(language: Language | undefined): void {
 export function localized(text: Localized): string {
   return text[currentLanguage()];
 }
+
+/**
+ * A count in millions as each language says it: "82.2 million" in English, "8,220만" in
+ * Korean, which counts large numbers in units of 10,000 (만).
+ */
+export function millions(count: number): string {
+  return localized({ en: `${(count / 1e6).toFixed(1)} million`, ko: `${Math.round(count / 1e4).toLocaleString("en")}만` });
+}

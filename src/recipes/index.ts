@@ -34,7 +34,7 @@ export {
 export { whiteningFilters, patchCovariance, AIRBENCH_WHITENING, type Whitening, type WhiteningSettings } from "./airbench/whitening";
 export { AirbenchAugmentation, cropAndFlip, planForBatch, type AugmentationPlan } from "./airbench/augmentation";
 export { EpochBatches, type EpochBatchOptions } from "./airbench/epoch-batches";
-export { augmentedLogits, testTimeAugmented, TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./airbench/test-time-augmentation";
+export { augmentedLogits, testTimeAugmented, testTimeAugmentationName, TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "./airbench/test-time-augmentation";
 export { planAirbenchTraining, describePlan, type TimeBudgetPlan, type TimeBudgetSettings } from "./airbench/time-budget";
 export { AIRBENCH_RUNS_FILE, readAirbenchRuns, recordAirbenchRun, seedGap, type AirbenchRunRecord } from "./airbench/runs";
 export {
@@ -42,6 +42,7 @@ export {
   readAblationResults,
   writeAblationResults,
   informativeAblationRuns,
+  ablationSeedGap,
   ablationProgressFile,
   unfinishedAblation,
   type AblationSettings,

@@ -3,6 +3,7 @@
  * image averaged, the mirror image and one-pixel shifts, so that the
  * prediction does not hang on where exactly the object sits.
  */
+import { localized } from "../../language";
 import { tf } from "../../native/backend";
 import type { TrainableModel } from "../../models/model";
 import { cropAndFlip, type AugmentationPlan } from "./augmentation";
@@ -15,6 +16,12 @@ import { cropAndFlip, type AugmentationPlan } from "./augmentation";
 export type TestTimeAugmentation = "none" | "mirror" | "mirror-translate";
 
 export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = ["none", "mirror", "mirror-translate"];
+
+/** The views a test-time augmentation averages, as the reader's edition names them: its key in English. */
+export function testTimeAugmentationName(kind: TestTimeAugmentation): string {
+  const korean: Record<TestTimeAugmentation, string> = { none: "없음", mirror: "좌우 뒤집기", "mirror-translate": "좌우 뒤집기와 1픽셀 이동" };
+  return localized({ en: kind, ko: korean[kind] });
+}
 
 function mirror(images: tf.Tensor4D): tf.Tensor4D {
   return tf.reverse(images, 2);

@@ -5,7 +5,8 @@ import { tf } from "../../../src/native/backend";
 import { AirbenchModel } from "../../../src/recipes/airbench/model";
 import { confusionMatrix, confusionOf, predictions, testAccuracy } from "../../../src/training";
 import { tinyCifar } from "./fixtures";
-import { augmentedLogits, testTimeAugmented, type TestTimeAugmentation } from "../../../src/recipes";
+import { augmentedLogits, testTimeAugmented, testTimeAugmentationName, TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from "../../../src/recipes";
+import { setLanguage } from "../../../src/language";
 
 /** A hand-made "network": logit 0 is the top-left pixel, logit 1 is 0.3 whatever the image. */
 const topLeftPixel = {
@@ -74,6 +75,18 @@ test("an unknown test-time augmentation is refused, naming the choices", async (
     /^airbench: testTimeAugmentation must be "none", "mirror" or "mirror-translate", got "flips"\.$/,
   );
   model.dispose();
+});
+
+test("each test-time augmentation has a name in each edition: its key in English, words in Korean", () => {
+  try {
+    setLanguage("en");
+    assert.equal(TEST_TIME_AUGMENTATIONS.map(testTimeAugmentationName), ["none", "mirror", "mirror-translate"]);
+    setLanguage("ko");
+    const korean = TEST_TIME_AUGMENTATIONS.map(testTimeAugmentationName);
+    assert.equal(korean, ["없음", "좌우 뒤집기", "좌우 뒤집기와 1픽셀 이동"]);
+  } finally {
+    setLanguage(undefined);
+  }
 });
 
 test.run();
