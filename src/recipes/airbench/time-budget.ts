@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { backendInfo } from "../../native/backend";
+import { cpuClassName } from "../../native/cpu";
 import { writeFileAtomic } from "../../cache";
 import type { ImageSet } from "../../data/image-set";
 import { localized } from "../../language";
@@ -153,12 +154,21 @@ function readPlan(file: string): TimeBudgetPlan | null {
 }
 
 const minutes = (seconds: number) => (seconds / 60).toFixed(1);
+
+/** The plan's machine ("AMD EPYC × 2 cores, AVX2 class", as planAirbenchTraining writes it into the plan's key) in the reader's language. */
+function machineText(machine: string): string {
+  const parts = /^(.*) × (\d+) cores, (.*) class$/.exec(machine);
+  if (parts === null) return machine;
+  const [, model, cores, className] = parts;
+  return localized({ en: machine, ko: `${model} × ${cores}코어, ${cpuClassName(className)} 계열` });
+}
 /** Epochs as a reader reads them: 11, 3.9, 0.044 (not 0.044000000000000004). */
 const epochText = (epochs: number) => String(Number(epochs.toFixed(3)));
 
 /** What the plan says to a reader: the measured step, the recipe's time here, and what will train. */
 export function describePlan(plan: TimeBudgetPlan): string {
-  const { msPerStep, recipeEpochs, recipeSeconds, epochs, plannedSeconds, timeBudgetMinutes: budget, machine } = plan;
+  const { msPerStep, recipeEpochs, recipeSeconds, epochs, plannedSeconds, timeBudgetMinutes: budget } = plan;
+  const machine = machineText(plan.machine);
   const when = `${plan.measuredAt.replace("T", " ").slice(0, 16)} UTC`;
   const measured = localized({
     en: `On this machine (${machine}) a training step of the recipe takes ${msPerStep.toFixed(0)} ms (median of ${TIMED_STEPS} steps, measured ${when}${plan.reused ? " by an earlier run with these settings" : ""}), so its ${epochText(recipeEpochs)} epochs would train in ${minutes(recipeSeconds)} minutes.`,

@@ -51,6 +51,9 @@ test("a recipe longer than the budget gets its whole schedule fitted into fewer 
   setLanguage("ko");
   try {
     assert.match(describePlan(plan), new RegExp(`시간 예산 0\\.1분보다 길므로, 학습률 일정 전체\\(워밍업, 감소, 가중치 평균\\)를 ${plan.epochs} 에포크에 맞춥니다`));
+    // The machine in Korean words too: "AMD EPYC × 2코어, AVX2 계열", not the key's English.
+    assert.match(describePlan(plan), /^이 컴퓨터\(.+ × \d+코어, .+ 계열\)에서 /);
+    assert.match(describePlan({ ...plan, machine: "Some CPU × 8 cores, AVX-512 with bfloat16 class" }), /^이 컴퓨터\(Some CPU × 8코어, bfloat16 지원 AVX-512 계열\)에서 /);
   } finally {
     setLanguage(undefined);
   }
