@@ -34,6 +34,7 @@ import {
   ablationProgressFile,
   unfinishedAblation,
   AIRBENCH_RECIPE,
+  AIRBENCH_VALIDATION_IMAGES,
   trainAndEvaluateAirbench,
   withoutIngredient,
   writeAblationResults,
@@ -55,7 +56,7 @@ interface AblationArguments {
   retrain: boolean;
 }
 
-const DEFAULTS = { epochs: 5, seeds: [42, 7, 1], validation: 5000 };
+const DEFAULTS = { epochs: 5, seeds: [42, 7, 1], validation: AIRBENCH_VALIDATION_IMAGES };
 
 const OPTIONS = {
   epochs: { type: "string", value: "N", help: `epochs of every run, fractions allowed (default ${DEFAULTS.epochs})` },

@@ -14,8 +14,8 @@ export { millions } from "./language";
 export { inNotebook, displayBundle, liveDisplay, ProgressReporter, type LiveDisplay, type ProgressOptions } from "./output";
 
 // Data.
-export { loadMnist, loadCifar10, DatasetError, ImageSet, CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./data";
-export type { LoadOptions, DatasetSplits } from "./data";
+export { loadMnist, loadCifar10, holdOut, DatasetError, ImageSet, CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from "./data";
+export type { LoadOptions, DatasetSplits, HeldOut } from "./data";
 
 // The chapter's layers, and the generic ones airbench adds.
 export {
@@ -89,6 +89,7 @@ export {
 export {
   chapterTraining,
   AIRBENCH_RECIPE,
+  AIRBENCH_VALIDATION_IMAGES,
   AIRBENCH_PYTORCH_PEER,
   AIRBENCH_INGREDIENTS,
   AIRBENCH_SCHEDULE,

@@ -1,4 +1,4 @@
-import { epochAccuracyChart, LiveChart, LiveTrainingCurves, type AccuracyReference, type EpochAccuracy } from "../display";
+import { accuracyName, epochAccuracyChart, LiveChart, LiveTrainingCurves, type AccuracyReference, type EpochAccuracy, type MeasuredOn } from "../display";
 import { modelName, type TrainableModel } from "../models";
 import {
   trainOrLoad,
@@ -25,6 +25,8 @@ function curvesSubtitle(options: TrainOrLoadOptions): string {
 export interface TrainAndPlotOptions extends TrainOrLoadOptions {
   /** Results to beat, drawn as horizontal lines on the test-accuracy chart (runs with a testSet). */
   references?: AccuracyReference[];
+  /** What the testSet measured after each epoch is, as its chart names it: "validation" for images held out of the training set (default "test"). */
+  measuredOn?: MeasuredOn;
 }
 
 function evaluated(epochs: readonly EpochRecord[]): EpochAccuracy[] {
@@ -41,6 +43,7 @@ function evaluated(epochs: readonly EpochRecord[]): EpochAccuracy[] {
 export async function trainAndPlot(model: TrainableModel, batches: BatchSource, options: TrainAndPlotOptions = {}): Promise<TrainOrLoadResult> {
   // The curves' legend and tooltips name the model as the reader's edition does.
   const name = modelName(model.key);
+  const measuredOn = options.measuredOn ?? "test";
   const curves = new LiveTrainingCurves({
     title: localized({ en: `${model.title}: training`, ko: `${model.title}: 학습` }),
     subtitle: curvesSubtitle(options),
@@ -54,7 +57,8 @@ export async function trainAndPlot(model: TrainableModel, batches: BatchSource, 
       ? null
       : new LiveChart(() =>
           epochAccuracyChart(evaluated(epochs), options.references ?? [], {
-            title: localized({ en: `${model.title}: test accuracy after each epoch`, ko: `${model.title}: 에포크마다 잰 테스트 정확도` }),
+            title: localized({ en: `${model.title}: ${accuracyName(measuredOn)} after each epoch`, ko: `${model.title}: 에포크마다 잰 ${accuracyName(measuredOn)}` }),
+            measuredOn,
             plannedEpochs: batches.stepsPerEpoch === undefined || options.steps === undefined ? undefined : options.steps / batches.stepsPerEpoch,
             runLabel: localized({ en: "this notebook", ko: "이 노트북" }),
           }),

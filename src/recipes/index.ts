@@ -2,6 +2,7 @@
 export { chapterTraining, chapterStepSettings, chapterStepTimer, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter";
 export {
   AIRBENCH_RECIPE,
+  AIRBENCH_VALIDATION_IMAGES,
   AIRBENCH_PYTORCH_PEER,
   AIRBENCH_INGREDIENTS,
   AIRBENCH_SCHEDULE,

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { chartToSvg } from "../../src/display/chart-svg";
 import { epochAccuracyChart } from "../../src/display/charts/epoch-accuracy";
 import { countMarks, svgTexts } from "../output/recorder";
+import { setLanguage } from "../../src/language";
 
 const chapter = [
   { label: "chapter, MNIST model", accuracy: 0.7076 },
@@ -50,6 +51,22 @@ test("epoch accuracy before the first epoch: the references alone, no run points
   assert.is(countMarks(svg, "point"), 0);
   assert.is(countMarks(svg, "rule mark"), 3);
   assert.ok(svgTexts(svg).includes("10"));
+});
+
+test("epoch accuracy on held-out images: the axis, title and tooltip say validation, in the reader's language", async () => {
+  const spec = epochAccuracyChart(epochs, chapter, { measuredOn: "validation" });
+  const texts = svgTexts(await chartToSvg(spec));
+  for (const expected of ["Validation accuracy per epoch", "Validation accuracy (%)"]) {
+    assert.ok(texts.includes(expected), `missing text ${expected} in ${texts}`);
+  }
+  assert.not.ok(texts.some((text) => /test accuracy/i.test(text)), `a test-accuracy label on a validation chart: ${texts}`);
+  assert.ok(JSON.stringify(layerOf(spec, "line")).includes('"title":"validation accuracy (%)"'), "tooltip names the validation accuracy");
+  setLanguage("ko");
+  try {
+    assert.ok(svgTexts(await chartToSvg(epochAccuracyChart(epochs, [], { measuredOn: "validation" }))).includes("검증 정확도 (%)"));
+  } finally {
+    setLanguage(undefined);
+  }
 });
 
 test.run();

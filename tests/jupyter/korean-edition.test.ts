@@ -74,6 +74,15 @@ for (const name of korean) {
     assert.equal(problems, [], `terms off ${listFile} (each line: the variant found → the term to use):\n${problems.join("\n")}`);
   });
 
+  test(`${name}: markdown points at documents by file, never by an English section title`, () => {
+    // e.g. README.md의 "Results" 절: a Korean reader cannot tell what to look for; docs/results.md can be opened.
+    const quotedTitle = /(README|\.md)[^"\n]{0,12}"[^"\n]*[A-Za-z]{3}[^"\n]*"/g;
+    const problems = cells.flatMap((cell, index) =>
+      cell.cell_type === "markdown" ? [...proseOf(textOf(cell.source)).matchAll(quotedTitle)].map((match) => `notebooks/${name} cell ${index}: ${match[0]}`) : [],
+    );
+    assert.equal(problems, [], `English section titles quoted in Korean prose:\n${problems.join("\n")}`);
+  });
+
   test(`${name}: outputs show no English words to a Korean reader`, () => {
     const problems = cells.flatMap((cell, index) =>
       (cell.outputs ?? []).flatMap(readerTexts).flatMap((text) => {

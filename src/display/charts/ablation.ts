@@ -2,7 +2,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { AblationRun } from "../../recipes/airbench/ablation-results";
 import { AIRBENCH_INGREDIENTS, AIRBENCH_INGREDIENTS_KOREAN, type AirbenchIngredient } from "../../recipes/airbench/recipe";
 import { localized } from "../../language";
-import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { VEGA_LITE_SCHEMA, accuracyName, type ChartOptions, type MeasuredOn } from "./common";
 
 function isIngredient(name: string): name is AirbenchIngredient {
   return name in AIRBENCH_INGREDIENTS;
@@ -38,6 +38,8 @@ export interface AblationChartOptions extends ChartOptions {
    * only in their seed can land, so that differences inside it are read as noise.
    */
   noise?: { points: number; label: string };
+  /** What the runs' accuracies were measured on, named on the axis (default "test"): the results' evaluatedOn. */
+  measuredOn?: MeasuredOn;
 }
 
 /** What taking one ingredient out changed, in points of test accuracy, measured one way. */
@@ -87,7 +89,10 @@ export function ablationChart(runs: readonly AblationRun[], options: AblationCha
   const x = {
     field: "points",
     type: "quantitative" as const,
-    title: localized({ en: "change in test accuracy against the full recipe (points)", ko: "전체 레시피 대비 테스트 정확도 변화 (%p)" }),
+    title: localized({
+      en: `change in ${accuracyName(options.measuredOn ?? "test")} against the full recipe (points)`,
+      ko: `전체 레시피 대비 ${accuracyName(options.measuredOn ?? "test")} 변화 (%p)`,
+    }),
     scale: { domain: [low, high] },
   };
   const y = { field: "name", type: "nominal" as const, title: null, sort: names, axis: { labelLimit: 300 } };

@@ -1,8 +1,8 @@
 import type { TopLevelSpec } from "vega-lite";
-import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { VEGA_LITE_SCHEMA, accuracyName, type ChartOptions, type MeasuredOn } from "./common";
 import { localized } from "../../language";
 
-/** Test accuracy (a fraction) after `epoch` epochs; `seconds` of training so far, when known, shows in the tooltip. */
+/** Accuracy (a fraction) after `epoch` epochs, on the set the chart's measuredOn names; `seconds` of training so far, when known, shows in the tooltip. */
 export interface EpochAccuracy {
   epoch: number;
   testAccuracy: number;
@@ -21,12 +21,14 @@ export interface EpochAccuracyOptions extends ChartOptions {
   plannedEpochs?: number;
   /** Name of the run's line in the legend (default "this run"). */
   runLabel?: string;
+  /** What the run's accuracies were measured on, named on the axis and in tooltips (default "test"). */
+  measuredOn?: MeasuredOn;
 }
 
 const percent = (fraction: number) => +(100 * fraction).toFixed(2);
 
 /**
- * Test accuracy (%) against epoch, one dot per evaluated epoch joined by a line,
+ * Test (or validation) accuracy (%) against epoch, one dot per evaluated epoch joined by a line,
  * with each reference as a dashed horizontal rule named with its value in the
  * legend: how a run climbs past earlier results. Works with no epochs yet (the
  * rules alone), so a live chart can start before the first epoch ends.
@@ -37,6 +39,7 @@ export function epochAccuracyChart(
   options: EpochAccuracyOptions = {},
 ): TopLevelSpec {
   const runLabel = options.runLabel ?? localized({ en: "this run", ko: "이 실행" });
+  const measuredOn = options.measuredOn ?? "test";
   const points = epochs.map((record) => ({
     series: runLabel,
     epoch: record.epoch,
@@ -49,7 +52,7 @@ export function epochAccuracyChart(
   }));
   const lastEpoch = Math.max(options.plannedEpochs ?? 0, ...epochs.map((record) => record.epoch), 1);
   const x = { field: "epoch", type: "quantitative" as const, title: localized({ en: "Epoch", ko: "에포크" }), scale: { domain: [0, lastEpoch] } };
-  const y = { field: "accuracy", type: "quantitative" as const, title: localized({ en: "Test accuracy (%)", ko: "테스트 정확도 (%)" }), scale: { zero: false } };
+  const y = { field: "accuracy", type: "quantitative" as const, title: `${accuracyName(measuredOn, { capital: true })} (%)`, scale: { zero: false } };
   // One legend for the run and the references (labels on the rules would overlap: 70.8, 71.3, 72.0%), its labels never cut short.
   const color = {
     field: "series",
@@ -60,10 +63,10 @@ export function epochAccuracyChart(
   };
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: options.title ?? localized({ en: "Test accuracy per epoch", ko: "에포크별 테스트 정확도" }),
+    title: options.title ?? localized({ en: `${accuracyName(measuredOn, { capital: true })} per epoch`, ko: `에포크별 ${accuracyName(measuredOn)}` }),
     description: localized({
-      en: `Test accuracy per epoch, ${points.length} epoch${points.length === 1 ? "" : "s"}` + (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
-      ko: `에포크별 테스트 정확도, ${points.length} 에포크` + (rules.length > 0 ? `, 비교 대상: ${rules.map((rule) => rule.series).join("; ")}` : ""),
+      en: `${accuracyName(measuredOn, { capital: true })} per epoch, ${points.length} epoch${points.length === 1 ? "" : "s"}` + (rules.length > 0 ? `, beside ${rules.map((rule) => rule.series).join("; ")}` : ""),
+      ko: `에포크별 ${accuracyName(measuredOn)}, ${points.length} 에포크` + (rules.length > 0 ? `, 비교 대상: ${rules.map((rule) => rule.series).join("; ")}` : ""),
     }),
     width: options.width ?? 420,
     height: options.height ?? 260,
@@ -82,7 +85,7 @@ export function epochAccuracyChart(
           color,
           tooltip: [
             { field: "epoch", type: "quantitative", title: x.title },
-            { field: "accuracy", type: "quantitative", title: localized({ en: "test accuracy (%)", ko: "테스트 정확도 (%)" }) },
+            { field: "accuracy", type: "quantitative", title: `${accuracyName(measuredOn)} (%)` },
             { field: "seconds", type: "quantitative", title: localized({ en: "training seconds", ko: "학습 시간 (초)" }) },
           ],
         },

@@ -69,9 +69,16 @@ export interface AirbenchRecipe {
 }
 
 /**
+ * How many CIFAR-10 training images (a tenth, the same number of each class)
+ * are held out to choose the recipe and draw 4.4's epoch curve on, so that the
+ * test set is used once per final run: holdOut(train, { count, seed }).
+ */
+export const AIRBENCH_VALIDATION_IMAGES = 5000;
+
+/**
  * airbench93's recipe, adapted to two CPU cores: blocks of 192 channels
  * instead of 128 (airbench94 has 256), 11 epochs, batches of 512 instead of
- * airbench's 1024. The runs that chose these are in README, "Beyond the chapter".
+ * airbench's 1024. The runs that chose these are in docs/results.md, "How the recipe was chosen".
  */
 export const AIRBENCH_RECIPE: AirbenchRecipe = {
   widths: { ...AIRBENCH93_WIDTHS, blocks: [64, 192, 192] },
@@ -94,7 +101,7 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
   lookahead: { every: 5, startEpoch: 3, finalDecay: 0.95 ** 5, power: 3 },
   schedule: AIRBENCH_SCHEDULE,
   testTimeAugmentation: "mirror-translate",
-  // airbench trains in half precision too; mixed bfloat16 makes a step faster on CPUs that have it (README, "Speed").
+  // airbench trains in half precision too; mixed bfloat16 makes a step faster on CPUs that have it (docs/speed.md).
   step: "compiled-bfloat16",
 };
 
@@ -102,7 +109,7 @@ export const AIRBENCH_RECIPE: AirbenchRecipe = {
  * The peer to beat: a PyTorch 2.15 implementation of this recipe, written by this project
  * (blocks of 64/192/192, batches of 512, 10 epochs, the same schedule, label
  * smoothing, whitening, weight averaging and test-time augmentation, bfloat16
- * autocast) on the same two cores and data, seed 42 (README, "Speed"), on an
+ * autocast) on the same two cores and data, seed 42 (docs/speed.md), on an
  * AMD EPYC with AVX-512 and bfloat16 (its time holds for that class of CPU).
  */
 export const AIRBENCH_PYTORCH_PEER = {

@@ -69,6 +69,12 @@ test("ablation chart: two bars per ingredient taken out, its difference from the
   for (const text of expected) assert.ok(texts.includes(text), `missing text ${text} in ${texts}`);
   assert.ok(texts.some((text) => text.includes("88.12% without test-time augmentation, 89.12% with it")), `no subtitle with the full recipe's accuracies in ${texts}`);
   assert.not.ok(texts.includes("full recipe"), "the full recipe is the 0 line, not a bar");
+  assert.ok(texts.includes("change in test accuracy against the full recipe (points)"), `axis in ${texts}`);
+});
+
+test("ablation chart measured on held-out images: its axis says validation accuracy", async () => {
+  const texts = svgTexts(await chartToSvg(ablationChart(results.runs, { measuredOn: "validation" })));
+  assert.ok(texts.includes("change in validation accuracy against the full recipe (points)"), `axis in ${texts}`);
 });
 
 test("ablation differences: each run minus the full recipe, in points, measured both ways", () => {
