@@ -126,6 +126,7 @@ export {
   type AirbenchIngredient,
   type AirbenchWidths,
   type AirbenchRunRecord,
+  type AblationRun,
   type AugmentationPlan,
   type EpochBatchOptions,
 } from "./recipes";
