@@ -11,7 +11,8 @@ args=(--notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1)
 args+=(--LabApp.app_settings_dir="$ROOT/scripts/jupyter-settings")
 # File > Save and Export Notebook As > HTML exports as `npm run notebooks` does: the offline
 # template, so the page loads nothing from a CDN, and the preprocessor that gives the page its
-# language, title and Korean fonts (scripts/html-export/chapter_page.py, imported from there).
+# language, title, Korean fonts and live charts (scripts/html-export/chapter_page.py, imported
+# from there). The download has nothing beside it, so it carries the charts' script inline.
 args+=(--HTMLExporter.template_name=lab --HTMLExporter.template_file="$ROOT/scripts/html-export/offline.html.j2")
 args+=(--HTMLExporter.preprocessors=chapter_page.ChapterPage)
 export PYTHONPATH="$ROOT/scripts/html-export${PYTHONPATH:+:$PYTHONPATH}"

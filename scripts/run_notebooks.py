@@ -14,8 +14,11 @@ the outputs of an earlier good run.
 
 The HTML loads nothing from the network (scripts/html-export/offline.html.j2); an
 export that would is refused (exit 1). A page with Korean text carries its Korean fonts,
-subset to the characters it uses (scripts/html-export/chapter_page.py). --export-only exports the notebooks' saved
-outputs without executing them.
+subset to the characters it uses (scripts/html-export/chapter_page.py). Its charts are live:
+the script that draws them (vega, vega-lite and vega-embed, scripts/html-export/live_charts.py)
+is written once, as live-charts.js in the English edition's html folder (--html itself, or
+html/ beside the English notebooks), and the pages of both editions refer to it there.
+--export-only exports the notebooks' saved outputs without executing them.
 """
 import argparse
 import os
@@ -35,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML_EXPORT = ROOT / "scripts" / "html-export"
 OFFLINE_TEMPLATE = HTML_EXPORT / "offline.html.j2"
 sys.path.insert(0, str(HTML_EXPORT))
-from chapter_page import ChapterPage  # noqa: E402  (the page's language, title and Korean fonts)
+from chapter_page import ChapterPage  # noqa: E402  (the page's language, title, Korean fonts and live charts)
+from live_charts import SCRIPT_NAME, write_script  # noqa: E402
 # tslab reports TypeScript compile errors as stream text like "3:7 - Cannot find name 'x'."
 COMPILE_ERROR = re.compile(r"^\d+:\d+ - ", re.MULTILINE)
 # What would make a browser fetch from the network: a script, stylesheet or other linked
@@ -86,12 +90,13 @@ class EchoingClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def export_html(nb: nbformat.NotebookNode) -> str:
-    """The notebook as one self-contained HTML page; raises RemoteResourceError if the page
-    would load anything from the network."""
-    # The same exporter settings as JupyterLab's export (scripts/jupyter.sh).
+def export_html(nb: nbformat.NotebookNode, chart_script_src: str) -> tuple[str, bool]:
+    """The notebook as an HTML page whose live charts are drawn by the script at
+    `chart_script_src` (relative to the page), and whether the page has any; raises
+    RemoteResourceError if the page would load anything from the network."""
+    # The same exporter settings as JupyterLab's export (scripts/jupyter.sh), whose page carries the script inline.
     exporter = HTMLExporter(template_name="lab", template_file=str(OFFLINE_TEMPLATE), preprocessors=[ChapterPage])
-    body, _ = exporter.from_notebook_node(nb)
+    body, resources = exporter.from_notebook_node(nb, resources={"live_chart_script_src": chart_script_src})
     remote = sorted({match.group(0)[:200] for match in REMOTE_RESOURCE.finditer(body)})
     if remote:
         raise RemoteResourceError(
@@ -100,16 +105,19 @@ def export_html(nb: nbformat.NotebookNode) -> str:
             + f"\n  Keep the page offline: drop them in {OFFLINE_TEMPLATE.relative_to(ROOT)}"
             " or remove the notebook output that brings them."
         )
-    return body
+    return body, bool(resources.get("live_chart_options"))
 
 
-def write_html(nb: nbformat.NotebookNode, source: Path, html_dir: Path) -> Optional[Path]:
-    """Writes the HTML export of `nb` beside the others; None (and nothing written) if it is refused."""
+def write_html(nb: nbformat.NotebookNode, source: Path, html_dir: Path, script_dir: Path) -> Optional[Path]:
+    """Writes the HTML export of `nb` into `html_dir`, and the live charts' script into
+    `script_dir` if the page has charts; None (and nothing written) if the export is refused."""
     try:
-        body = export_html(nb)
+        body, has_charts = export_html(nb, Path(os.path.relpath(script_dir / SCRIPT_NAME, html_dir)).as_posix())
     except RemoteResourceError as error:
         print(f"  {source.name}: HTML export refused: {error}", file=sys.stderr)
         return None
+    if has_charts:
+        write_script(script_dir)
     html = html_dir / source.with_suffix(".html").name
     html.write_text(body, encoding="utf-8")
     return html
@@ -134,7 +142,7 @@ def edition_folder(nb: nbformat.NotebookNode) -> str:
     return "" if language == "en" else language
 
 
-def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
+def run(source: Path, out_dir: Path, html_dir: Path, script_dir: Path, timeout: int) -> bool:
     nb = nbformat.read(source, as_version=4)
     target = out_dir / source.name
     make_node_modules_reachable(out_dir)
@@ -186,7 +194,7 @@ def run(source: Path, out_dir: Path, html_dir: Path, timeout: int) -> bool:
             flush=True,
         )
         return False
-    html = write_html(nb, source, html_dir)
+    html = write_html(nb, source, html_dir, script_dir)
     if html is None:
         save(nb, failed_copy)
         print(f"  {source.name}: FAILED (HTML export); {target} is unchanged, what ran is in {failed_copy}", file=sys.stderr, flush=True)
@@ -217,24 +225,28 @@ def main() -> int:
         if not notebook.is_file():
             parser.error(f"{notebook} is not a notebook file")
 
-    def folders(notebook: Path) -> tuple[Path, Path]:
-        """Where the executed notebook and its HTML go."""
+    def folders(notebook: Path) -> tuple[Path, Path, Path]:
+        """Where the executed notebook and its HTML go, and the live charts' script: the English
+        edition's html folder (the Korean notebooks sit in a ko/ folder beside the English ones)."""
         edition = edition_folder(nbformat.read(notebook, as_version=4))
-        out_dir = args.out / edition if args.out else notebook.parent
-        html_dir = args.html / edition if args.html else notebook.parent / "html"
-        for folder in (out_dir, html_dir):
-            folder.mkdir(parents=True, exist_ok=True)
-        return out_dir.resolve(), html_dir.resolve()
+        folder = notebook.resolve().parent
+        out_dir = args.out / edition if args.out else folder
+        html_dir = args.html / edition if args.html else folder / "html"
+        english_folder = folder.parent if edition and folder.name == edition else folder
+        script_dir = args.html if args.html else english_folder / "html"
+        for made in (out_dir, html_dir, script_dir):
+            made.mkdir(parents=True, exist_ok=True)
+        return out_dir.resolve(), html_dir.resolve(), script_dir.resolve()
 
     if args.export_only:
-        exported = [write_html(nbformat.read(notebook, as_version=4), notebook, folders(notebook)[1]) for notebook in args.notebooks]
+        exported = [write_html(nbformat.read(notebook, as_version=4), notebook, *folders(notebook)[1:]) for notebook in args.notebooks]
         for html in filter(None, exported):
             print(f"  exported {html}", flush=True)
         return 0 if all(exported) else 1
     for index, notebook in enumerate(args.notebooks, 1):
-        out_dir, html_dir = folders(notebook)
+        out_dir, html_dir, script_dir = folders(notebook)
         print(f"[{index}/{len(args.notebooks)}] executing {notebook}", flush=True)
-        if not run(notebook.resolve(), out_dir, html_dir, args.timeout):
+        if not run(notebook.resolve(), out_dir, html_dir, script_dir, args.timeout):
             return 1
     return 0
 

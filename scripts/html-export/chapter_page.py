@@ -1,7 +1,8 @@
 """The nbconvert preprocessor both HTML exports run (`npm run notebooks` through
 scripts/run_notebooks.py, and JupyterLab's File > Save and Export Notebook As > HTML through the
-flags scripts/jupyter.sh passes): the page's language and title, and the Korean fonts it carries
-(korean_fonts.py). It changes only nbconvert's copy of the notebook, never the saved one."""
+flags scripts/jupyter.sh passes): the page's language and title, the Korean fonts it carries
+(korean_fonts.py), and its live charts (live_charts.py). It changes only nbconvert's copy of the
+notebook, never the saved one."""
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
@@ -9,7 +10,8 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 
-from korean_fonts import embed_in_svg, korean_characters, page_style
+from korean_fonts import BOLD, embed_in_svg, korean_characters, page_style, svg_text_by_weight
+from live_charts import MENU_LABELS, VEGA_LITE_MIME, chart_script, chart_strings, embed_options, script_json
 
 # Elements the theme sets in its code font, and those it sets bold in rendered markdown and HTML
 # (its headings are weight 500, which the regular face serves).
@@ -67,8 +69,12 @@ def first_heading(nb: NotebookNode) -> str:
 class ChapterPage(Preprocessor):
     """Declares the page's language (`lang`) and titles it with its first heading; embeds the
     Korean faces its text needs, subset to the characters it uses (resources["chapter_page_style"],
-    which the offline template writes after the theme's CSS); and gives each SVG output with
-    Korean text the face it needs inside the SVG."""
+    which the offline template writes after the theme's CSS); gives each SVG output with
+    Korean text the face it needs inside the SVG; and makes the vega-lite charts live: each chart
+    output's spec as script-safe JSON (output["live_chart_spec"], which the template writes before
+    its static SVG copy), the page's vega-embed options (resources["live_chart_options"]) and the
+    script that draws them: inline (resources["live_chart_script"]) unless the caller gave
+    resources["live_chart_script_src"], the path of a shared copy (run_notebooks.py does)."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         language = page_language(nb)
@@ -78,13 +84,18 @@ class ChapterPage(Preprocessor):
             nb.metadata["title"] = title
 
         text = PageText()
+        charts = 0
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 text.add_markdown(_text(cell.source))
             elif cell.cell_type == "code":
                 text.add_code(_text(cell.source))
                 for output in cell.get("outputs", []):
-                    self._read_output(output, text)
+                    charts += self._read_output(output, text)
+        menu = "".join(MENU_LABELS.get(language, {}).values()) if charts else ""
+        # vega-embed's menu is set in weight 600, which the bold face serves.
+        text.every.update(menu)
+        text.bold.update(menu)
 
         # The prose face holds every Korean character of the page, as the theme sets some code in
         # the prose font (a code block in a markdown output); the code face holds those of code
@@ -96,10 +107,15 @@ class ChapterPage(Preprocessor):
             bold_prose=korean_characters("".join(text.bold)),
             code=code,
         )
+        if charts:
+            resources["live_chart_options"] = script_json(embed_options(language))
+            if not resources.get("live_chart_script_src"):
+                resources["live_chart_script"] = chart_script()
         return nb, resources
 
     @staticmethod
-    def _read_output(output: NotebookNode, text: PageText) -> None:
+    def _read_output(output: NotebookNode, text: PageText) -> int:
+        """Adds the output's text to `text`; 1 if it is a chart the page draws live, else 0."""
         if output.output_type == "stream":
             text.add_code(_text(output.text))
         elif output.output_type == "error":
@@ -111,5 +127,13 @@ class ChapterPage(Preprocessor):
             text.add_markdown(_text(data["text/markdown"]))
         if "text/html" in data:
             text.add_html(_text(data["text/html"]))
+        live = VEGA_LITE_MIME in data and "image/svg+xml" in data
+        if live:
+            # The live chart can show any of its spec's text (tooltips too); what it sets in bold,
+            # its titles, is what vega set in bold in the static copy drawn from the same spec.
+            text.every.update("".join(chart_strings(data[VEGA_LITE_MIME])))
+            text.bold.update(svg_text_by_weight(_text(data["image/svg+xml"]))[BOLD])
+            output["live_chart_spec"] = script_json(data[VEGA_LITE_MIME])
         if "image/svg+xml" in data:
             data["image/svg+xml"] = embed_in_svg(_text(data["image/svg+xml"]))
+        return int(live)

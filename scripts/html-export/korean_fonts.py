@@ -175,7 +175,7 @@ FONT_FAMILY_ATTRIBUTE = re.compile(r"""(\bfont-family\s*=\s*)(["'])""")
 SVG_OPENING_TAG = re.compile(r"<svg\b[^>]*>")
 
 
-def _svg_text_by_weight(svg: str) -> dict[int, set[str]]:
+def svg_text_by_weight(svg: str) -> dict[int, set[str]]:
     """The Korean characters of the SVG's text, by the face weight (400 or 700) they render in."""
     found: dict[int, set[str]] = {REGULAR: set(), BOLD: set()}
 
@@ -198,7 +198,7 @@ def _svg_text_by_weight(svg: str) -> dict[int, set[str]]:
 def embed_in_svg(svg: str) -> str:
     """`svg` with the faces its Korean text needs, and their family in front of each font-family
     attribute. An SVG shown through <img> takes no fonts from the page, so it carries its own."""
-    faces = [face for weight, characters in _svg_text_by_weight(svg).items() for face in font_faces(PROSE, weight, characters)]
+    faces = [face for weight, characters in svg_text_by_weight(svg).items() for face in font_faces(PROSE, weight, characters)]
     opening = SVG_OPENING_TAG.search(svg)
     if not faces or opening is None:
         return svg

@@ -1,11 +1,16 @@
 """Opens exported HTML pages in headless Chromium with the network cut and reports how their
-Korean text is drawn, for html-export.test.ts.
+charts and Korean text are drawn, for html-export.test.ts.
 
-usage: exported_page.py --chromium PATH PAGE.html...
+usage: exported_page.py --chromium PATH [--hover REGEX] PAGE.html...
   ->  prints a JSON list, one object per page: its lang and title, the requests it tried that are
-      not file: or data:, the computed font stacks of prose, code and printed output, the fonts
-      of its first paragraph, the width of a run of Hangul in printed output against as many
-      Latin columns, and a summary of its runs of Korean characters (and of each SVG image's).
+      not file: or data:, its console errors, its live charts (how many specs it carries, how
+      many were drawn live, how many static copies still show, and how many show with
+      JavaScript off), the computed font stacks of prose, code, printed output and live chart
+      text, the fonts of its first paragraph, the width of a run of Hangul in printed output
+      against as many Latin columns, and a summary of its runs of Korean characters (and of each
+      SVG image's). With --hover, the pointer rests on the first point of the first live chart
+      whose description matches REGEX and that has points, and the report gives the tooltip that
+      shows (its text and font stack); the summary of Korean runs then includes the tooltip's.
 
 Each run of Korean characters is wrapped in an element of its own and checked two ways: the
 fonts Chromium drew it with (the DevTools protocol's CSS.getPlatformFontsForNode: each is a web
@@ -24,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 # scripts/html-export/korean_fonts.py's KOREAN_BLOCKS as a character class (JavaScript and Python).
@@ -31,11 +37,17 @@ KOREAN_RUN = r"[\u1100-\u11FF\u3000-\u303F\u3130-\u318F\u3200-\u32FF\uA960-\uA97
 # How many failing runs a report lists.
 LISTED = 20
 
-# Wraps each run of Korean characters in an element of its own (a <span>, or a <tspan> in an SVG
-# document) marked data-korean-run.
+# How long a page's live charts may take to settle, and a tooltip to show: hang guards, far above
+# a busy machine's time.
+SETTLE_TIMEOUT_MS = 120_000
+TOOLTIP_TIMEOUT_MS = 20_000
+SPEC = 'script[type="application/vnd.vegalite.v5+json"]'
+
+# Wraps each run of Korean characters in an element of its own (a <span>, or a <tspan> in SVG
+# text) marked data-korean-run.
 MARK_KOREAN_RUNS = """
 (pattern) => {
-  const svg = document.documentElement.namespaceURI === "http://www.w3.org/2000/svg";
+  const SVG = "http://www.w3.org/2000/svg";
   const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
   const texts = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -47,7 +59,7 @@ MARK_KOREAN_RUNS = """
     let last = 0;
     for (const match of node.data.matchAll(new RegExp(pattern, "g"))) {
       fragment.append(node.data.slice(last, match.index));
-      const run = svg ? document.createElementNS("http://www.w3.org/2000/svg", "tspan") : document.createElement("span");
+      const run = node.parentElement.namespaceURI === SVG ? document.createElementNS(SVG, "tspan") : document.createElement("span");
       run.setAttribute("data-korean-run", "");
       run.textContent = match[0];
       fragment.append(run);
@@ -80,8 +92,32 @@ STYLES = """
     const element = document.querySelector(selector);
     return element ? getComputedStyle(element).fontFamily : null;
   };
-  return { prose: family(".jp-RenderedMarkdown p"), code: family(".jp-InputArea .highlight pre"), output: family(".jp-RenderedText pre") };
+  return {
+    prose: family(".jp-RenderedMarkdown p"),
+    code: family(".jp-InputArea .highlight pre"),
+    output: family(".jp-RenderedText pre"),
+    chart: family(".vega-embed svg text"),
+  };
 }
+"""
+
+# Each chart spec the page carries, and what follows it: the live chart that took the static
+# copy's place, or the static copy, shown or not.
+LIVE_CHARTS = """
+(spec) => {
+  const shown = (element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden";
+  const followers = [...document.querySelectorAll(spec)].map((source) => source.nextElementSibling);
+  return {
+    specs: followers.length,
+    live: followers.filter((element) => element && element.matches(".vega-embed") && element.querySelector("svg.marks")).length,
+    static_shown: followers.filter((element) => element && element.matches(".jp-RenderedSVG") && [...element.querySelectorAll("img")].some(shown)).length,
+  };
+}
+"""
+
+# The live charts' descriptions (vega sets the chart's description as its container's aria-label).
+CHART_DESCRIPTIONS = """
+() => [...document.querySelectorAll('.vega-embed [aria-roledescription="visualization"]')].map((chart) => chart.getAttribute("aria-label") || "")
 """
 
 # The first run of Hangul in printed output, and the width of as many Latin columns (two per
@@ -182,20 +218,72 @@ def svg_images(html: str) -> list[str]:
     return [base64.b64decode(data).decode("utf-8") for data in re.findall(r'<img [^>]*src="data:image/svg\+xml;base64,([^"]+)"', html)]
 
 
-def open_document(context, url: str, requests: list[str]):
+def open_document(context, url: str, requests: list[str], errors: list[str] | None = None):
     page = context.new_page()
     page.on("request", lambda request: None if request.url.startswith(("file:", "data:")) else requests.append(request.url))
+    if errors is not None:
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     page.goto(url)
     page.evaluate("document.fonts.ready.then(() => true)")
     return page
 
 
-def report(context, page_file: Path) -> dict:
+def live_charts(page) -> dict:
+    """Waits for the page's live charts to settle (the page marks <html data-live-charts>), and
+    counts them (LIVE_CHARTS); "settled" is false if they did not in time."""
+    settled = True
+    if page.locator(SPEC).count():
+        try:
+            page.wait_for_selector("html[data-live-charts=settled]", state="attached", timeout=SETTLE_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            settled = False
+    return {"settled": settled, **page.evaluate(LIVE_CHARTS, SPEC)}
+
+
+def static_charts_without_javascript(browser, page_file: Path) -> int:
+    """How many static chart copies show when the page is read with JavaScript off."""
+    context = browser.new_context(offline=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(page_file.resolve().as_uri())
+        return page.evaluate(LIVE_CHARTS, SPEC)["static_shown"]
+    finally:
+        context.close()
+
+
+def hover_tooltip(page, description: re.Pattern) -> dict | None:
+    """Rests the pointer on the first data point of the first live chart whose description
+    matches and that has points; the tooltip that shows (its text, or None if none did, and its
+    font stack). None if no chart matches."""
+    charts = page.locator('.vega-embed [aria-roledescription="visualization"]')
+    for index, label in enumerate(page.evaluate(CHART_DESCRIPTIONS)):
+        # A point mark's symbols (a legend's symbols have role-legend-symbol).
+        points = charts.nth(index).locator("g.mark-symbol.role-mark path")
+        if not description.search(label) or points.count() == 0:
+            continue
+        point = points.first
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tooltip = page.locator("#vg-tooltip-element.visible")
+        try:
+            tooltip.wait_for(state="visible", timeout=TOOLTIP_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            return {"chart": label, "text": None, "font": None}
+        return {"chart": label, "text": tooltip.inner_text(), "font": tooltip.evaluate("(element) => getComputedStyle(element).fontFamily")}
+    return None
+
+
+def report(browser, context, page_file: Path, hover: re.Pattern | None) -> dict:
     requests: list[str] = []
-    page = open_document(context, page_file.resolve().as_uri(), requests)
+    errors: list[str] = []
+    page = open_document(context, page_file.resolve().as_uri(), requests, errors)
     found = {
         "lang": page.evaluate("document.documentElement.lang"),
         "title": page.title(),
+        "live_charts": {**live_charts(page), "static_shown_without_javascript": static_charts_without_javascript(browser, page_file)},
+        "tooltip": hover_tooltip(page, hover) if hover else None,
         "styles": page.evaluate(STYLES),
         "first_paragraph_fonts": first_paragraph_fonts(page),
         "korean": korean_runs(page),
@@ -214,19 +302,21 @@ def report(context, page_file: Path) -> dict:
             found["charts"].append(korean_runs(chart))
             chart.close()
     found["requests"] = requests
+    found["console_errors"] = errors
     return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", required=True, help="the Chromium executable")
+    parser.add_argument("--hover", type=re.compile, help="hover the first point of the first live chart with points whose description matches")
     parser.add_argument("pages", nargs="+", type=Path)
     args = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, headless=True)
         try:
             context = browser.new_context(offline=True)  # the network cut
-            reports = [report(context, page) for page in args.pages]
+            reports = [report(browser, context, page, args.hover) for page in args.pages]
         finally:
             browser.close()
     print(json.dumps(reports, ensure_ascii=False))
