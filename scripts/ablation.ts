@@ -28,6 +28,7 @@ import { backendInfo } from "../src/native/backend";
 import { formatCpu } from "../src/native/cpu";
 import { runInfo } from "../src/notebook";
 import { keyHash } from "../src/training/train-or-load";
+import type { MeasuredOn } from "../src/display/charts/common";
 import {
   ABLATION_RESULTS_FILE,
   AIRBENCH_INGREDIENTS,
@@ -107,15 +108,18 @@ interface AblationVariant {
   /** formatCpu of this machine. */
   machine: string;
   retrain: boolean;
+  /** What the evaluation set is: the test set, or the images held out. */
+  measuredOn: MeasuredOn;
 }
 
 /** Trains one variant (or loads it from the weights cache) and measures it. */
 async function trainAblationRun(trainSet: ImageSet, evaluationSet: ImageSet, variant: AblationVariant): Promise<AblationRun> {
-  const { removed, recipe, seed, recipeKey, machine, retrain } = variant;
+  const { removed, recipe, seed, recipeKey, machine, retrain, measuredOn } = variant;
   const { run, testAccuracy, testAccuracyTta, trainSeconds } = await trainAndEvaluateAirbench(trainSet, evaluationSet, {
     recipe,
     seed,
     retrain,
+    measuredOn,
     log: (line) => console.log(`  ${line}`),
   });
   console.log(`  ${run.msPerStep.toFixed(0)} ms per step`);
@@ -185,7 +189,7 @@ async function main(): Promise<void> {
     console.log(`[${i + 1}/${variants.length}] ${name}`);
     const recipeKey = keyHash(recipe);
     const earlier = earlierRuns.find((run) => run.removed === removed && run.seed === runSeed && run.recipeKey === recipeKey);
-    const result = earlier ?? (await trainAblationRun(trainSet, evaluationSet, { removed, recipe, seed: runSeed, recipeKey, machine: machineOfRuns, retrain: args.retrain }));
+    const result = earlier ?? (await trainAblationRun(trainSet, evaluationSet, { removed, recipe, seed: runSeed, recipeKey, machine: machineOfRuns, retrain: args.retrain, measuredOn: split === null ? "test" : "validation" }));
     if (earlier) console.log(`  made earlier (${earlier.machine ?? "machine not recorded"}), kept in ${displayPath(progressFile)}`);
     console.log(`  accuracy ${percent(result.testAccuracy)}, with test-time augmentation ${percent(result.testAccuracyTta)}`);
     runs.push(result);

@@ -9,6 +9,7 @@ import { testAccuracy } from "../../training/evaluate";
 import { messageWithWeightsPath, trainOrLoad, type TrainOrLoadResult } from "../../training/train-or-load";
 import { airbenchModel, airbenchTraining, type AirbenchRecipe } from "./recipe";
 import { testTimeAugmented } from "./test-time-augmentation";
+import { accuracyName, type MeasuredOn } from "../../display/charts/common";
 
 export interface AirbenchEvaluationSettings {
   /** The whole recipe to train, e.g. AIRBENCH_RECIPE with other epochs, or withoutIngredient(...). */
@@ -18,6 +19,8 @@ export interface AirbenchEvaluationSettings {
   retrain?: boolean;
   /** Where a line per epoch and the line naming the weights file go; default console.log. */
   log?: (line: string) => void;
+  /** What `testSet` is, as the lines per epoch name it: "validation" for images held out of the training set (default "test"). */
+  measuredOn?: MeasuredOn;
 }
 
 export interface AirbenchEvaluation {
@@ -41,7 +44,7 @@ export async function trainAndEvaluateAirbench(trainSet: ImageSet, testSet: Imag
     const { recipe, batches, options } = airbenchTraining(model, trainSet, testSet, { recipe: settings.recipe, seed: settings.seed, retrain: settings.retrain });
     const run = await trainOrLoad(model, batches, {
       ...options,
-      onEpoch: (record) => log(`epoch ${record.epoch.toFixed(2)}: test accuracy ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
+      onEpoch: (record) => log(`epoch ${record.epoch.toFixed(2)}: ${accuracyName(settings.measuredOn ?? "test")} ${percent(record.testAccuracy ?? 0)}, ${record.seconds.toFixed(1)} s of training`),
     });
     log(messageWithWeightsPath(run));
     // The final accuracies are the lines the caller prints, so the evaluations themselves stay silent.
