@@ -31,9 +31,32 @@ export async function chartToSvg(spec: TopLevelSpec): Promise<string> {
   for (const data of vegaSpec.data ?? []) if ("url" in data) await refuseToLoad(String(data.url));
   const view = new vega.View(vega.parse(vegaSpec), { renderer: "none", loader: offlineLoader });
   try {
+    await view.runAsync();
+    // vega-typings call the scenegraph a Scene; at run time its marks hang from `root`.
+    leaveOutWhatDrawsNothing((view.scenegraph() as unknown as { root: SceneMark }).root);
     return uniquifySvgIds(await view.toSVG(), `c${randomBytes(4).toString("hex")}-`);
   } finally {
     view.finalize();
+  }
+}
+
+interface SceneMark {
+  marktype: string;
+  role: string;
+  items: { opacity?: number; isVoronoi?: boolean; items?: SceneMark[] }[];
+}
+
+/**
+ * Drops from the scene the data marks' items that a chart draws only for a reader's pointer:
+ * points fully transparent until pointed at, and vega-lite's voronoi cells that find the point
+ * nearest the pointer. They draw nothing, so the SVG copy looks the same without them, and is
+ * smaller. (Axes and legends are left as vega draws them.)
+ */
+function leaveOutWhatDrawsNothing(mark: SceneMark): void {
+  if (mark.marktype === "group") {
+    for (const group of mark.items) for (const child of group.items ?? []) leaveOutWhatDrawsNothing(child);
+  } else if (mark.role === "mark") {
+    mark.items = mark.items.filter((item) => item.opacity !== 0 && item.isVoronoi !== true);
   }
 }
 

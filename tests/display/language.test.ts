@@ -55,6 +55,19 @@ test("training curves, confusion matrix and pooling charts have Korean titles an
   for (const text of ["입력 2×2", "풀링 결과 1×1"]) assert.ok(pooling.includes(text), `missing ${text} in ${pooling}`);
 });
 
+test("the tooltips of the training curves and the confusion matrix are titled in Korean, in English otherwise", () => {
+  const titles = (language: "en" | "ko") => {
+    setLanguage(language);
+    try {
+      return [...tooltipTitles(trainingCurvesChart({ mnist: { points, logged: points } })), ...tooltipTitles(confusionMatrixChart([[3, 1], [0, 4]], ["고양이", "개"]))];
+    } finally {
+      setLanguage(undefined);
+    }
+  };
+  assert.equal([...new Set(titles("ko"))].sort(), ["모델", "비용 (로그 눈금)", "스텝", "실제 클래스", "실제 클래스 이미지 중 비율", "예측 클래스", "이미지 수", "학습 정확도"].sort());
+  assert.equal([...new Set(titles("en"))].sort(), ["Cost (log scale)", "Images", "Model", "Predicted class", "Share of the true class's images", "Step", "Training accuracy", "True class"].sort());
+});
+
 const ablationRun = (removed: string | null, testAccuracy: number, testAccuracyTta: number) =>
   ({ removed, seed: 42, precision: "float32", testAccuracy, testAccuracyTta, trainSeconds: 60, epochs: [] }) as AblationRun;
 

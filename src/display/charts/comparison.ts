@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { VEGA_LITE_SCHEMA, legendPicksSeries, type ChartOptions } from "./common";
 import { localized } from "../../language";
 
 /**
@@ -52,7 +52,8 @@ function formatValue(value: number): string {
  * after it. The legend sits at the top, so the chart stays narrow enough for a
  * notebook page (about 700 px with the default width). Bars with a `note` are
  * drawn light and dashed and footnoted. Models, metrics and series keep the order
- * in which they first appear in `rows`.
+ * in which they first appear in `rows`. With several series, the legend picks the
+ * ones to show (see {@link legendPicksSeries}).
  */
 export function comparisonChart(rows: readonly ComparisonRow[], options: ChartOptions = {}): TopLevelSpec {
   const inOrder = (key: "model" | "metric" | "series") => [...new Set(rows.map((row) => row[key]))];
@@ -73,7 +74,9 @@ export function comparisonChart(rows: readonly ComparisonRow[], options: ChartOp
   const y = { field: "model", type: "nominal" as const, title: null, sort: models };
   const yOffset = { field: "series", type: "nominal" as const, sort: series };
   const x = { field: "value", type: "quantitative" as const, title: null };
-  const panels = metrics.map((metric) => ({
+  const legend = series.length > 1 ? legendPicksSeries("series") : undefined;
+  const opacity = legend ? { opacity: legend.opacity } : {};
+  const panels = metrics.map((metric, index) => ({
     title: { text: metric, anchor: "start" as const, fontSize: 12 },
     transform: [{ filter: { field: "metric", equal: metric } }],
     width,
@@ -81,17 +84,20 @@ export function comparisonChart(rows: readonly ComparisonRow[], options: ChartOp
     encoding: { y, yOffset, x },
     layer: [
       {
+        // The legend's selection, declared once (in the first panel), is read by every panel.
+        ...(legend && index === 0 ? { params: [legend.param] } : {}),
         // Noted bars: a light fill and a dashed outline.
         mark: { type: "bar" as const, stroke: "#444", strokeDash: [4, 2] },
         encoding: {
           color: { field: "series", type: "nominal" as const, title: null, sort: series, legend: { orient: "top" as const, labelLimit: 0 } },
           fillOpacity: { condition: { test: "datum.noted", value: 0.3 }, value: 1 },
           strokeWidth: { condition: { test: "datum.noted", value: 1 }, value: 0 },
+          ...opacity,
         },
       },
       {
         mark: { type: "text" as const, align: "left" as const, baseline: "middle" as const, dx: 3, fontSize: 10 },
-        encoding: { text: { field: "label", type: "nominal" as const } },
+        encoding: { text: { field: "label", type: "nominal" as const }, ...opacity },
       },
     ],
   }));

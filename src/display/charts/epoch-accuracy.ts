@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { VEGA_LITE_SCHEMA, accuracyName, type ChartOptions, type MeasuredOn } from "./common";
+import { VEGA_LITE_SCHEMA, accuracyName, legendPicksSeries, type ChartOptions, type MeasuredOn } from "./common";
 import { localized } from "../../language";
 
 /** Accuracy (a fraction) after `epoch` epochs, on the set the chart's measuredOn names; `seconds` of training so far, when known, shows in the tooltip. */
@@ -61,6 +61,8 @@ export function epochAccuracyChart(
     sort: [runLabel, ...rules.map((rule) => rule.series)],
     legend: { labelLimit: 0 },
   };
+  // The legend picks what to compare: the run and any of the references.
+  const legend = legendPicksSeries("series");
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? localized({ en: `${accuracyName(measuredOn, { capital: true })} per epoch`, ko: `에포크별 ${accuracyName(measuredOn)}` }),
@@ -73,8 +75,10 @@ export function epochAccuracyChart(
     layer: [
       {
         data: { values: rules },
+        // In the first layer, where the merged legend looks for it (see legendPicksSeries).
+        params: [legend.param],
         mark: { type: "rule", strokeDash: [4, 4] },
-        encoding: { y, color },
+        encoding: { y, color, opacity: legend.opacity },
       },
       {
         data: { values: points },
@@ -83,6 +87,7 @@ export function epochAccuracyChart(
           x,
           y,
           color,
+          opacity: legend.opacity,
           tooltip: [
             { field: "epoch", type: "quantitative", title: x.title },
             { field: "accuracy", type: "quantitative", title: `${accuracyName(measuredOn)} (%)` },

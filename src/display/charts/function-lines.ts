@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { VEGA_LITE_SCHEMA, legendPicksSeries, type ChartOptions } from "./common";
 import { localized } from "../../language";
 
 export interface Point {
@@ -41,7 +41,8 @@ export function cornersOf(points: readonly Point[]): Point[] {
 /**
  * Line chart of sampled functions, one colour per function, e.g. activation
  * functions: `functionChart({ ReLU: points, sigmoid: points, tanh: points })`.
- * The chart's data holds only the points each line needs (see {@link cornersOf}).
+ * The chart's data holds only the points each line needs (see {@link cornersOf}). With several
+ * functions, the legend picks the ones to show (see {@link legendPicksSeries}).
  */
 export function functionChart(
   functions: Record<string, readonly Point[]>,
@@ -49,6 +50,7 @@ export function functionChart(
 ): TopLevelSpec {
   const names = Object.keys(functions);
   const values = names.flatMap((name) => cornersOf(functions[name]).map((point) => ({ name, x: point.x, y: point.y })));
+  const legend = names.length > 1 ? legendPicksSeries("name") : undefined;
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? names.join(", "),
@@ -56,11 +58,13 @@ export function functionChart(
     width: options.width ?? 360,
     height: options.height ?? 240,
     data: { values },
+    ...(legend ? { params: [legend.param] } : {}),
     mark: { type: "line", strokeWidth: 2 },
     encoding: {
       x: { field: "x", type: "quantitative", title: options.xTitle ?? "x" },
       y: { field: "y", type: "quantitative", title: options.yTitle ?? "f(x)" },
       color: { field: "name", type: "nominal", title: localized({ en: "Function", ko: "함수" }), sort: names },
+      ...(legend ? { opacity: legend.opacity } : {}),
     },
   };
 }

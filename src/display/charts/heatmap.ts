@@ -12,6 +12,15 @@ export interface HeatmapOptions extends Omit<ChartOptions, "width" | "height"> {
   valueFormat?: string | null;
   /** Side of a cell in pixels (default 32). */
   cellSize?: number;
+  /** A tooltip on each cell (live charts): its row, its column and its value, under these titles. */
+  tooltip?: HeatmapTooltip;
+}
+
+export interface HeatmapTooltip {
+  /** What the values are, e.g. "Images". */
+  valueTitle: string;
+  /** When given, the tooltip also shows the value as a share of its row's total, under this title. */
+  rowShareTitle?: string;
 }
 
 /**
@@ -38,16 +47,19 @@ export function heatmapChart(matrix: readonly (readonly number[])[], options: He
   const labelAngle = Math.max(...columnLabels.map((label) => label.length)) * 6 > cellSize ? -45 : 0;
   const x = { field: "column", type: "ordinal" as const, sort: columnLabels, title: options.columnTitle ?? null, axis: { labelAngle } };
   const y = { field: "row", type: "ordinal" as const, sort: rowLabels, title: options.rowTitle ?? null };
+  const valueFormat = options.valueFormat === undefined ? ".2~f" : options.valueFormat;
+  // On the numbers too: they sit on top of the cells, and a pointer on one would show nothing.
+  const tooltip = options.tooltip ? { tooltip: heatmapTooltip(options.tooltip, options, valueFormat) } : {};
   const cells = {
     mark: { type: "rect" as const },
-    encoding: { x, y, color: { field: "value", type: "quantitative" as const, title: null, scale: { scheme: "blues" } } },
+    encoding: { x, y, color: { field: "value", type: "quantitative" as const, title: null, scale: { scheme: "blues" } }, ...tooltip },
   };
-  const valueFormat = options.valueFormat === undefined ? ".2~f" : options.valueFormat;
   const numbers = {
     mark: { type: "text" as const, fontSize: 11 },
     encoding: {
       x,
       y,
+      ...tooltip,
       text: { field: "value", type: "quantitative" as const, format: valueFormat ?? undefined },
       // Light text on the dark cells of the "blues" scheme.
       color: { condition: { test: `datum.value > ${midpoint}`, value: "white" }, value: "black" },
@@ -60,13 +72,30 @@ export function heatmapChart(matrix: readonly (readonly number[])[], options: He
     width: { step: cellSize },
     height: { step: cellSize },
     data: { values },
+    ...(options.tooltip?.rowShareTitle === undefined ? {} : { transform: ROW_SHARE }),
     layer: valueFormat === null ? [cells] : [cells, numbers],
   };
 }
 
+/** Each cell's value as a share of its row's total (none when the row sums to 0). */
+const ROW_SHARE = [
+  { joinaggregate: [{ op: "sum" as const, field: "value", as: "rowTotal" }], groupby: ["row"] },
+  { calculate: "datum.rowTotal > 0 ? datum.value / datum.rowTotal : null", as: "rowShare" },
+];
+
+function heatmapTooltip(tooltip: HeatmapTooltip, options: HeatmapOptions, valueFormat: string | null) {
+  return [
+    { field: "row", type: "ordinal" as const, title: options.rowTitle ?? localized({ en: "Row", ko: "행" }) },
+    { field: "column", type: "ordinal" as const, title: options.columnTitle ?? localized({ en: "Column", ko: "열" }) },
+    { field: "value", type: "quantitative" as const, title: tooltip.valueTitle, ...(valueFormat === null ? {} : { format: valueFormat }) },
+    ...(tooltip.rowShareTitle === undefined ? [] : [{ field: "rowShare", type: "quantitative" as const, title: tooltip.rowShareTitle, format: ".1%" }]),
+  ];
+}
+
 /**
  * Confusion matrix: `counts[i][j]` = test images of true class i predicted as class j,
- * with the class names on both axes and the counts in the cells.
+ * with the class names on both axes and the counts in the cells. Live, a cell's tooltip
+ * names its true and predicted class and gives its count and its share of the true class's images.
  */
 export function confusionMatrixChart(
   counts: readonly (readonly number[])[],
@@ -81,6 +110,10 @@ export function confusionMatrixChart(
     columnTitle: localized({ en: "Predicted class", ko: "예측 클래스" }),
     valueFormat: "d",
     cellSize: options.cellSize ?? 36,
+    tooltip: {
+      valueTitle: localized({ en: "Images", ko: "이미지 수" }),
+      rowShareTitle: localized({ en: "Share of the true class's images", ko: "실제 클래스 이미지 중 비율" }),
+    },
   });
   return {
     ...spec,

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { VEGA_LITE_SCHEMA, legendPicksSeries, type ChartOptions } from "./common";
 import { localized } from "../../language";
 
 /** One point of a training curve. `accuracy` is the training accuracy on the step's batch(es), if measured. */
@@ -22,16 +22,20 @@ export interface TrainingCurvesOptions extends ChartOptions {
   subtitle?: string;
 }
 
+/** The cost axis's title (tests look for it in the static SVG). */
+const COST_TITLE = () => localized({ en: "Cost (log scale)", ko: "비용 (로그 눈금)" });
+
 /**
  * Training curves: cost (on a logarithmic axis, so the start's high cost does not
  * flatten the rest of the descent) and training accuracy against step, side by
  * side, one colour per model; the printed log points are dots on the lines, e.g.
  * `trainingCurvesChart({ mnist: { points: run.curve, logged: run.history } })`.
  * The accuracy panel is left out when no point has an accuracy.
+ *
+ * Live (JupyterLab, exported pages), each panel shows the line's point nearest the
+ * pointer, with a tooltip; the wheel zooms its step axis and a drag pans it (double-click
+ * resets); with several models, the legend picks the models to show (see {@link legendPicksSeries}).
  */
-/** The cost axis's title (tests look for it in the static SVG). */
-const COST_TITLE = () => localized({ en: "Cost (log scale)", ko: "비용 (로그 눈금)" });
-
 export function trainingCurvesChart(
   curves: Record<string, TrainingCurve>,
   options: TrainingCurvesOptions = {},
@@ -47,6 +51,7 @@ export function trainingCurvesChart(
   const height = options.height ?? 220;
   const color = { field: "model", type: "nominal" as const, title: localized({ en: "Model", ko: "모델" }), sort: models };
   const stepTitle = localized({ en: "Step", ko: "스텝" });
+  const legend = models.length > 1 ? legendPicksSeries("model") : undefined;
   const panel = (field: "cost" | "accuracy", title: string) => {
     // A log axis cannot show a cost of 0 (a batch classified perfectly with certainty).
     const valid = field === "cost" ? "isValid(datum.cost) && datum.cost > 0" : "isValid(datum.accuracy)";
@@ -59,27 +64,41 @@ export function trainingCurvesChart(
         scale: field === "cost" ? { type: "log" as const } : { domain: [0, 1] },
       },
       color,
+      ...(legend ? { opacity: legend.opacity } : {}),
     };
+    const tooltip = [
+      { field: "model", type: "nominal" as const, title: color.title },
+      { field: "step", type: "quantitative" as const, title: stepTitle },
+      { field, type: "quantitative" as const, title, format: ".4f" },
+    ];
+    // Param names are unique across the chart: each panel's names carry its field.
+    const [zoom, hover] = [`${field}Zoom`, `${field}Hover`];
+    // A zoomed panel clips its line at the plot's edges; its dots, unclipped so that one on an edge
+    // is drawn whole, are left out beyond the edges instead.
+    const inView = { filter: { param: zoom } };
+    // The legend's selection is declared once, in the first panel's first layer (see legendPicksSeries); the second panel reads it.
+    const legendParams = legend && field === "cost" ? [legend.param] : [];
     return {
       width,
       height,
       layer: [
         {
           transform: [{ filter: `datum.kind === 'line' && ${valid}` }],
+          params: [{ name: zoom, select: { type: "interval" as const, encodings: ["x" as const] }, bind: "scales" as const }, ...legendParams],
           mark: { type: "line" as const, strokeWidth: 1.5 },
           encoding,
         },
         {
-          transform: [{ filter: `datum.kind === 'logged' && ${valid}` }],
-          mark: { type: "point" as const, filled: true, size: 36, opacity: 1 },
-          encoding: {
-            ...encoding,
-            tooltip: [
-              { field: "model", type: "nominal" as const, title: color.title },
-              { field: "step", type: "quantitative" as const, title: stepTitle },
-              { field, type: "quantitative" as const, title, format: ".4f" },
-            ],
-          },
+          // The line's points, drawn only where the pointer is: the nearest one shows, with its tooltip.
+          transform: [{ filter: `datum.kind === 'line' && ${valid}` }, inView],
+          params: [{ name: hover, select: { type: "point" as const, on: "pointerover", nearest: true, clear: "pointerout" } }],
+          mark: { type: "point" as const, filled: true, size: 36, clip: false },
+          encoding: { ...encoding, opacity: { condition: { param: hover, empty: false, value: 1 }, value: 0 }, tooltip },
+        },
+        {
+          transform: [{ filter: `datum.kind === 'logged' && ${valid}` }, inView],
+          mark: { type: "point" as const, filled: true, size: 36, opacity: 1, clip: false },
+          encoding: { ...encoding, tooltip },
         },
       ],
     };
