@@ -81,15 +81,15 @@ test("training curves: the tooltip's titles are the axes', in Korean in the Kore
   }
 });
 
-test("training curves: the wheel and a drag zoom and pan each panel's step axis only, and dots beyond it are left out", async () => {
+test("training curves: shift + wheel and a drag zoom and pan each panel's step axis only, and dots beyond it are left out", async () => {
   const spec = trainingCurvesChart({ mnist: { points: curve(2.4), logged: curve(2.4) } });
   const params = (spec as { hconcat: { layer: { params?: object[] }[] }[] }).hconcat.map((panel) => panel.layer.flatMap((layer) => layer.params ?? []));
   for (const [index, field] of ["cost", "accuracy"].entries()) {
-    assert.ok(params[index].some((param) => JSON.stringify(param) === JSON.stringify({ name: `${field}Zoom`, select: { type: "interval", encodings: ["x"] }, bind: "scales" })), `${field} panel`);
+    assert.ok(params[index].some((param) => JSON.stringify(param) === JSON.stringify({ name: `${field}Zoom`, select: { type: "interval", encodings: ["x"], zoom: "wheel![event.shiftKey]" }, bind: "scales" })), `${field} panel: shift + wheel zooms, the wheel alone scrolls the page`);
   }
   const view = await liveView(spec);
   const [yBefore, accuracyStepsBefore] = [view.scale("concat_0_y").domain(), view.scale("concat_1_x").domain()];
-  // What a wheel turn over the cost panel sets: the interval's signal and its stored tuple.
+  // What a shift + wheel turn over the cost panel sets: the interval's signal and its stored tuple.
   view.signal("costZoom_step", [40, 120]);
   await view.runAsync();
   view.change("costZoom_store", vega.changeset().insert({ unit: "concat_0_layer_0", fields: [{ field: "step", channel: "x", type: "R" }], values: [[40, 120]] }));

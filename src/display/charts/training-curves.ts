@@ -33,7 +33,7 @@ const COST_TITLE = () => localized({ en: "Cost (log scale)", ko: "비용 (로그
  * The accuracy panel is left out when no point has an accuracy.
  *
  * Live (JupyterLab, exported pages), each panel shows the line's point nearest the
- * pointer, with a tooltip; the wheel zooms its step axis and a drag pans it (double-click
+ * pointer, with a tooltip; shift + wheel zooms its step axis and a drag pans it (double-click
  * resets); with several models, the legend picks the models to show (see {@link legendPicksSeries}).
  */
 export function trainingCurvesChart(
@@ -84,7 +84,8 @@ export function trainingCurvesChart(
       layer: [
         {
           transform: [{ filter: `datum.kind === 'line' && ${valid}` }],
-          params: [{ name: zoom, select: { type: "interval" as const, encodings: ["x" as const] }, bind: "scales" as const }, ...legendParams],
+          // Shift + wheel zooms, so that the wheel alone keeps scrolling the notebook past the chart.
+          params: [{ name: zoom, select: { type: "interval" as const, encodings: ["x" as const], zoom: "wheel![event.shiftKey]" }, bind: "scales" as const }, ...legendParams],
           mark: { type: "line" as const, strokeWidth: 1.5 },
           encoding,
         },
