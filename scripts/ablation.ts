@@ -28,7 +28,7 @@ import { backendInfo } from "../src/native/backend";
 import { formatCpu } from "../src/native/cpu";
 import { runInfo } from "../src/notebook";
 import { keyHash } from "../src/training/train-or-load";
-import type { MeasuredOn } from "../src/display/charts/common";
+import type { MeasuredOn } from "../src/training/evaluate";
 import {
   ABLATION_RESULTS_FILE,
   AIRBENCH_INGREDIENTS,

@@ -2,7 +2,7 @@
 export { chartToSvg } from "./chart-svg";
 export { textTable, type ColumnAlignment } from "./text-table";
 export { showChart, chartBundle, chartSummary, VEGA_LITE_MIME } from "./show-chart";
-export { VEGA_LITE_SCHEMA, accuracyName, type ChartOptions, type MeasuredOn } from "./charts/common";
+export { VEGA_LITE_SCHEMA, type ChartOptions } from "./charts/common";
 export {
   trainingCurvesChart,
   type TrainingPoint,

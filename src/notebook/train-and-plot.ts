@@ -1,11 +1,13 @@
-import { accuracyName, epochAccuracyChart, LiveChart, LiveTrainingCurves, type AccuracyReference, type EpochAccuracy, type MeasuredOn } from "../display";
+import { epochAccuracyChart, LiveChart, LiveTrainingCurves, type AccuracyReference, type EpochAccuracy } from "../display";
 import { modelName, type TrainableModel } from "../models";
 import {
+  accuracyName,
   trainOrLoad,
   type BatchSource,
   type CurvePoint,
   type EpochRecord,
   type HistoryEntry,
+  type MeasuredOn,
   type TrainOrLoadOptions,
   type TrainOrLoadResult,
 } from "../training";

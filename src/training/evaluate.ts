@@ -108,3 +108,19 @@ export function confusedPairs(counts: readonly (readonly number[])[]): ConfusedP
   // Stable for equal counts: the pair of lower class numbers first.
   return pairs.sort((x, y) => y.count - x.count);
 }
+
+/**
+ * The images an accuracy was measured on: the test set, or images held out of
+ * the training set (a validation set) so that choices are made without the test set.
+ */
+export type MeasuredOn = "test" | "validation";
+
+/** "test accuracy" or "validation accuracy" in the reader's language; `capital` starts it with a capital letter (English). */
+export function accuracyName(measuredOn: MeasuredOn, options: { capital?: boolean } = {}): string {
+  const english = measuredOn === "test" ? "test accuracy" : "validation accuracy";
+  return localized({
+    en: options.capital ? english[0].toUpperCase() + english.slice(1) : english,
+    ko: measuredOn === "test" ? "테스트 정확도" : "검증 정확도",
+  });
+}
+

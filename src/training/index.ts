@@ -47,6 +47,8 @@ export {
   type ConfusedPair,
   type Predictions,
   type PredictionOptions,
+  accuracyName,
+  type MeasuredOn,
   type TestAccuracyOptions,
 } from "./evaluate";
 export { WeightsFileError } from "./weights-file";

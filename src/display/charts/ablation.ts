@@ -2,7 +2,8 @@ import type { TopLevelSpec } from "vega-lite";
 import type { AblationRun } from "../../recipes/airbench/ablation-results";
 import { AIRBENCH_INGREDIENTS, AIRBENCH_INGREDIENTS_KOREAN, type AirbenchIngredient } from "../../recipes/airbench/recipe";
 import { localized } from "../../language";
-import { VEGA_LITE_SCHEMA, accuracyName, type ChartOptions, type MeasuredOn } from "./common";
+import { VEGA_LITE_SCHEMA, type ChartOptions } from "./common";
+import { accuracyName, type MeasuredOn } from "../../training/evaluate";
 
 function isIngredient(name: string): name is AirbenchIngredient {
   return name in AIRBENCH_INGREDIENTS;

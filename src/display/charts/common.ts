@@ -1,5 +1,4 @@
 /** Shared pieces of the chart builders. */
-import { localized } from "../../language";
 
 /** `$schema` of every chart: JupyterLab 4 renders vega-lite v5. */
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
@@ -9,21 +8,6 @@ export interface ChartOptions {
   title?: string;
   width?: number;
   height?: number;
-}
-
-/**
- * The images an accuracy was measured on: the test set, or images held out of
- * the training set (a validation set) so that choices are made without the test set.
- */
-export type MeasuredOn = "test" | "validation";
-
-/** "test accuracy" or "validation accuracy" in the reader's language; `capital` starts it with a capital letter (English). */
-export function accuracyName(measuredOn: MeasuredOn, options: { capital?: boolean } = {}): string {
-  const english = measuredOn === "test" ? "test accuracy" : "validation accuracy";
-  return localized({
-    en: options.capital ? english[0].toUpperCase() + english.slice(1) : english,
-    ko: measuredOn === "test" ? "테스트 정확도" : "검증 정확도",
-  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
-import { VEGA_LITE_SCHEMA, accuracyName, legendPicksSeries, type ChartOptions, type MeasuredOn } from "./common";
+import { VEGA_LITE_SCHEMA, legendPicksSeries, type ChartOptions } from "./common";
+import { accuracyName, type MeasuredOn } from "../../training/evaluate";
 import { localized } from "../../language";
 
 /** Accuracy (a fraction) after `epoch` epochs, on the set the chart's measuredOn names; `seconds` of training so far, when known, shows in the tooltip. */

@@ -5,11 +5,10 @@
  * `npm run ablation` one per ingredient taken out.
  */
 import type { ImageSet } from "../../data/image-set";
-import { testAccuracy } from "../../training/evaluate";
+import { accuracyName, testAccuracy, type MeasuredOn } from "../../training/evaluate";
 import { messageWithWeightsPath, trainOrLoad, type TrainOrLoadResult } from "../../training/train-or-load";
 import { airbenchModel, airbenchTraining, type AirbenchRecipe } from "./recipe";
 import { testTimeAugmented } from "./test-time-augmentation";
-import { accuracyName, type MeasuredOn } from "../../display/charts/common";
 
 export interface AirbenchEvaluationSettings {
   /** The whole recipe to train, e.g. AIRBENCH_RECIPE with other epochs, or withoutIngredient(...). */
