@@ -3,6 +3,7 @@ export { chapterTraining, chapterStepSettings, chapterStepTimer, scaledSteps, ty
 export {
   AIRBENCH_RECIPE,
   AIRBENCH_VALIDATION_IMAGES,
+  airbenchValidationSplit,
   AIRBENCH_PYTORCH_PEER,
   AIRBENCH_INGREDIENTS,
   AIRBENCH_SCHEDULE,

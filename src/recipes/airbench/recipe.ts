@@ -9,6 +9,7 @@ import { tf } from "../../native/backend";
 import { EpochBatches } from "./epoch-batches";
 import type { ImageSet } from "../../data/image-set";
 import { streamSeed } from "../../data/random";
+import { holdOut, type HeldOut } from "../../data/hold-out";
 import { AIRBENCH_WHITENING } from "./whitening";
 import { AIRBENCH93_WIDTHS, AirbenchModel, type AirbenchActivation, type AirbenchWidths } from "./model";
 import { checkSeed, SEED_LIMIT } from "../../seed";
@@ -74,6 +75,16 @@ export interface AirbenchRecipe {
  * test set is used once per final run: holdOut(train, { count, seed }).
  */
 export const AIRBENCH_VALIDATION_IMAGES = 5000;
+
+/**
+ * The training images 4.4 holds out to measure each epoch on: AIRBENCH_VALIDATION_IMAGES of
+ * CIFAR-10's 50,000, a tenth of a smaller set (a quick run's subset), the same number of each
+ * class, chosen by `seed`; the ablation holds out the same images with seed 42.
+ */
+export function airbenchValidationSplit(trainSet: ImageSet, seed: number): HeldOut {
+  const perClass = Math.floor(Math.min(AIRBENCH_VALIDATION_IMAGES, trainSet.count / 10) / trainSet.numClasses);
+  return holdOut(trainSet, { count: perClass * trainSet.numClasses, seed });
+}
 
 /**
  * airbench93's recipe, adapted to two CPU cores: blocks of 192 channels

@@ -5,9 +5,10 @@ import { tf } from "../../../src/native/backend";
 import { streamSeed } from "../../../src/data/random";
 import { AIRBENCH_WHITENING } from "../../../src/recipes/airbench/whitening";
 import { SEED_LIMIT } from "../../../src/seed";
+import { ImageSet } from "../../../src/data";
 import { resolveTrainingSettings } from "../../../src/training";
 import { SMALL_RECIPE, tinyCifar, tinyMnist } from "./fixtures";
-import { AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, AIRBENCH_SCHEDULE, EpochBatches, airbenchModel, airbenchTraining, checkRecipe, recipeFor, sgdSettings, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient } from "../../../src/recipes";
+import { AIRBENCH_VALIDATION_IMAGES, airbenchValidationSplit, AIRBENCH_INGREDIENTS, AIRBENCH_RECIPE, AIRBENCH_SCHEDULE, EpochBatches, airbenchModel, airbenchTraining, checkRecipe, recipeFor, sgdSettings, type AirbenchIngredient, type AirbenchRecipe, withoutIngredient } from "../../../src/recipes";
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} instead of ${expected}`);
@@ -214,6 +215,25 @@ test("recipeFor: the recipe with changes; a stand-in set of fewer than ten batch
   assert.is(recipeFor({ count: 5 }).batchSize, 1);
   assert.is(recipeFor({ count: 500 }, { batchSize: 64 }).batchSize, 64);
   assert.throws(() => recipeFor({ count: 500 }, { epochs: -1 }), /^airbench recipe: epochs must be a number > 0 \(got -1\)\.$/);
+});
+
+/** `count` images of 1×1 pixel (its value tells them apart), labels 0–9 in turn. */
+function cycledSet(count: number): ImageSet {
+  return new ImageSet({ pixels: Uint8Array.from({ length: count }, (_, i) => i % 251), labels: Uint8Array.from({ length: count }, (_, i) => i % 10), height: 1, width: 1, channels: 1, numClasses: 10, datasetId: `cycled:${count}` });
+}
+
+test("airbenchValidationSplit: 5,000 of CIFAR-10's 50,000 training images, a tenth of a smaller set, the same number of each class", () => {
+  const full = airbenchValidationSplit(cycledSet(50000), 42);
+  assert.is(full.validation.count, AIRBENCH_VALIDATION_IMAGES);
+  assert.is(full.train.count, 45000);
+  assert.equal(full.validation.classCounts(), new Array(10).fill(500));
+  // A quick run's subset (the tests' 500 images) keeps 450 to train on instead of failing.
+  const small = airbenchValidationSplit(cycledSet(500), 42);
+  assert.equal([small.train.count, small.validation.count], [450, 50]);
+  assert.equal(small.validation.classCounts(), new Array(10).fill(5));
+  // The same seed holds out the same images.
+  assert.equal(Array.from(airbenchValidationSplit(cycledSet(500), 42).validation.pixels), Array.from(small.validation.pixels));
+  assert.not.equal(Array.from(airbenchValidationSplit(cycledSet(500), 7).validation.pixels), Array.from(small.validation.pixels));
 });
 
 test.run();
