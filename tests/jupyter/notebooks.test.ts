@@ -86,7 +86,7 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
       "GELU and ReLU",
       "Triangular schedule",
       "airbench (64/192/192): training",
-      "airbench (64/192/192): test accuracy after each epoch",
+      "airbench (64/192/192): validation accuracy after each epoch",
       "each ingredient taken out in turn",
       "airbench (64/192/192): test accuracy per class (with TTA)",
       "airbench (64/192/192) on the CIFAR-10 test set: true class (rows) vs predicted (columns)",
@@ -95,7 +95,8 @@ const expectations: Record<string, { svgTitles: string[]; pngCount: number; text
     pngCount: 3,
     text: [
       /train: 500 images, test: 100/,
-      /test accuracy: \d+\.\d\d%; with test-time augmentation \(mirror-translate\): \d+\.\d\d%/,
+      /held-out images after the last epoch: \d+\.\d\d%\ntest set, measured once: \d+\.\d\d%; with test-time augmentation \(mirror-translate\): \d+\.\d\d%/,
+      /training on 450 images; 50 held out to measure each epoch on/,
       /\d+ ms per step, \d+ GFLOP\/s/,
       /made by `npm run ablation -- --epochs/,
       /\d+ of 100 images misclassified/,
@@ -124,7 +125,7 @@ Object.assign(expectations, {
   },
   "ko/4.3-cifar10.ipynb": { svgTitles: ["CIFAR-10: 합성곱 3층 + 완전연결 512: 학습"], pngCount: 1, text: [/비행기/, /축소판 모델\s+\d+\.\d\d%/] },
   "ko/4.4-cifar10-beyond-the-chapter.ipynb": {
-    svgTitles: ["airbench (64/192/192): 학습", "airbench (64/192/192): 에포크마다 잰 테스트 정확도", "테스트 시 증강 없이", "테스트 정확도 (%)"],
+    svgTitles: ["airbench (64/192/192): 학습", "airbench (64/192/192): 에포크마다 잰 검증 정확도", "테스트 시 증강 없이", "테스트 정확도 (%)"],
     pngCount: 3,
     text: [/스텝당 \d+ ms, \d+ GFLOP\/s/, /100개 이미지 가운데 \d+개를 잘못 분류했습니다/],
   },
