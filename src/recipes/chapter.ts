@@ -4,7 +4,7 @@
  * interval). The notebooks, `npm run train` and the bench all take them from here.
  */
 import type { ImageSet } from "../data/image-set";
-import type { BatchIterator } from "../data/pipeline";
+import type { BatchSource, BatchesIdentity } from "../training/data";
 import type { ChapterModel, ModelDefinition } from "../models/model";
 import { createModel, type ModelKey } from "../models/registry";
 import { TrainingStepTimer, type TrainingStepTimerOptions } from "../training/benchmark";
@@ -22,9 +22,15 @@ export interface ChapterTrainingSettings {
   retrain?: boolean;
 }
 
+/** Endless batches; one pass over the training set counts as an epoch, after which a testSet given to the run is measured. */
+export interface ChapterBatches extends BatchSource {
+  readonly identity: BatchesIdentity;
+  readonly stepsPerEpoch: number;
+}
+
 export interface ChapterTraining {
   /** The training set shuffled anew each pass, repeated endlessly, in batches of the model's batch size. */
-  batches: BatchIterator;
+  batches: ChapterBatches;
   /** Adam at the chapter's learning rate, its dropout, the steps and log interval (scaled), and whether to retrain. */
   options: TrainOrLoadOptions;
 }
@@ -50,21 +56,25 @@ export function chapterStepTimer(model: ModelKey | ModelDefinition, batchSize = 
  * The batches and training options of `model`'s chapter run on `trainSet`:
  *
  *     const { batches, options } = chapterTraining(model, mnist.train, settings);
- *     const run = await trainAndPlot(model, batches, options);
+ *     const run = await trainAndPlot(model, batches, { ...options, testSet: mnist.test });
+ *
+ * (The chapter measures the test set once, at the end; a testSet measures it after each pass too.)
  */
 export function chapterTraining(model: ChapterModel, trainSet: ImageSet, settings: ChapterTrainingSettings): ChapterTraining {
   const { batchSize, steps, logEvery } = model.definition.defaults;
   const stepScale = settings.stepScale ?? 1;
   // The chapter's mnist.train.next_batch(50): the training set shuffled (a buffer
   // as large as the set gives a uniform permutation), reshuffled after each pass.
-  const batches = trainSet
+  const iterator = trainSet
     .pipeline()
     .shuffle(trainSet.count, { seed: checkSeed(settings.seed, "chapterTraining: seed") })
     .repeat()
     .batch(batchSize)
     .iterator();
+  // A pass is a whole number of batches when the batch size divides the set (60,000 and 50,000 by 50); else the nearest.
+  const stepsPerEpoch = Math.max(1, Math.round(trainSet.count / batchSize));
   return {
-    batches,
+    batches: { identity: iterator.identity, stepsPerEpoch, nextBatch: () => iterator.nextBatch() },
     options: {
       ...chapterStepSettings(model),
       steps: scaledSteps(steps, stepScale),

@@ -1,5 +1,5 @@
 /** The recipes over the training engine: the chapter's (src/recipes/chapter.ts) and airbench's (src/recipes/airbench/). */
-export { chapterTraining, chapterStepSettings, chapterStepTimer, scaledSteps, type ChapterTraining, type ChapterTrainingSettings } from "./chapter";
+export { chapterTraining, chapterStepSettings, chapterStepTimer, scaledSteps, type ChapterBatches, type ChapterTraining, type ChapterTrainingSettings } from "./chapter";
 export {
   AIRBENCH_RECIPE,
   AIRBENCH_VALIDATION_IMAGES,

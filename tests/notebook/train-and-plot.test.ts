@@ -7,12 +7,12 @@ import { VEGA_LITE_MIME } from "../../src/display/show-chart";
 import { trainAndPlot } from "../../src/notebook/train-and-plot";
 import { silentProgress } from "../../src/output";
 import { capturedConsole, recordOutputs, stopRecording, svgTexts, type RecordedMessage } from "../output/recorder";
-import { lineCollector, TinyBatches, tinyModel } from "../training/fixtures";
+import { lineCollector, TinyBatches, tinyModel, tinyTestSet } from "../training/fixtures";
 import { chapterStepSettings } from "../../src/recipes";
 
 interface ChartRow {
   model: string;
-  kind: "line" | "logged";
+  kind: "line" | "logged" | "tested";
   step: number;
   cost: number;
   accuracy: number | null;
@@ -25,6 +25,13 @@ function lastChart(messages: RecordedMessage[]): { rows: ChartRow[]; svg: string
   const data = charts[charts.length - 1].content.data;
   const spec = data[VEGA_LITE_MIME] as { data: { values: ChartRow[] } };
   return { rows: spec.data.values, svg: String(data["image/svg+xml"]) };
+}
+
+/** Whether the cell showed a chart of the test accuracy per epoch (epochAccuracyChart). */
+function epochCharts(messages: RecordedMessage[]): boolean {
+  return messages
+    .filter((message) => VEGA_LITE_MIME in message.content.data)
+    .some((message) => String((message.content.data[VEGA_LITE_MIME] as { description?: string }).description).startsWith("Test accuracy per epoch"));
 }
 
 test.after.each(stopRecording);
@@ -67,6 +74,39 @@ test("trainAndPlot trains and draws the curve and log points, then loads and dra
     assert.match(loaded.result.message, /^loaded tiny \(\d+ steps, seed \d+, trained in [\d.]+ s\) from the weights cache; pass retrain: true to train again$/);
     assert.equal(loaded.logLines, trained.logLines, "loading prints the log of the run that made the weights");
     assert.equal(lastChart(loaded.messages).rows, drawn.rows, "the loaded run's chart is the trained run's");
+  } finally {
+    fs.rmSync(weightsDir, { recursive: true, force: true });
+  }
+});
+
+test("trainAndPlot with a testSet draws its accuracy after each epoch beside the training accuracy, and a chart of its own only with references", async () => {
+  const weightsDir = fs.mkdtempSync(path.join(os.tmpdir(), "train-and-plot-"));
+  const epochBatches = Object.assign(new TinyBatches(8, "tiny:0001"), { stepsPerEpoch: 5 });
+  try {
+    const messages = recordOutputs();
+    const model = tinyModel(3);
+    let result: Awaited<ReturnType<typeof trainAndPlot>> | undefined;
+    await capturedConsole(async () => {
+      result = await trainAndPlot(model, epochBatches, { ...chapterStepSettings(model), steps: 12, curveEvery: 4, testSet: tinyTestSet(16), weightsDir, progress: silentProgress, log: () => {} });
+    });
+    model.dispose();
+    const drawn = lastChart(messages);
+    const tested = drawn.rows.filter((row) => row.kind === "tested");
+    assert.equal(tested.map((row) => row.step), [5, 10, 12]);
+    assert.equal(tested.map((row) => row.accuracy), result!.epochs.map((record) => record.testAccuracy));
+    const texts = svgTexts(drawn.svg);
+    assert.ok(texts.includes("Accuracy"), `the accuracy panel holds both: ${texts.join(" | ")}`);
+    assert.ok(texts.some((text) => text.includes("dashed: test accuracy after each epoch")), `the subtitle says what the dashed line is: ${texts.join(" | ")}`);
+    assert.not.ok(epochCharts(messages), "no epoch chart without references");
+
+    // With references (4.4's), the accuracy after each epoch gets its own chart too.
+    const withReferences = recordOutputs();
+    const again = tinyModel(3);
+    await capturedConsole(() =>
+      trainAndPlot(again, epochBatches, { ...chapterStepSettings(again), steps: 12, curveEvery: 4, testSet: tinyTestSet(16), references: [{ label: "chance", accuracy: 0.5 }], weightsDir, progress: silentProgress, log: () => {} }),
+    );
+    again.dispose();
+    assert.ok(epochCharts(withReferences), "an epoch chart beside the references");
   } finally {
     fs.rmSync(weightsDir, { recursive: true, force: true });
   }

@@ -3,7 +3,9 @@ import * as assert from "uvu/assert";
 import { tf } from "../../src/native/backend";
 import { ImageSet } from "../../src/data/image-set";
 import { chapterTraining, scaledSteps } from "../../src/recipes/chapter";
-import { tinyDefinition, tinyModel } from "../training/fixtures";
+import { train } from "../../src/training/train";
+import { silentProgress } from "../../src/output";
+import { tinyDefinition, tinyModel, tinyTestSet } from "../training/fixtures";
 
 const COUNT = 20;
 
@@ -37,6 +39,25 @@ test("chapterTraining: the model's batch size, Adam at its learning rate, its dr
     assert.equal(drawn(full.batches, 1)[0].length, defaults.batchSize);
     const short = chapterTraining(model, set, { seed: 42, stepScale: 0.1, retrain: true });
     assert.equal(short.options, { ...recipe, steps: defaults.steps / 10, logEvery: defaults.logEvery / 10, retrain: true });
+  } finally {
+    model.dispose();
+  }
+});
+
+test("chapterTraining: a pass over the set is an epoch, so a testSet is measured after each pass and after the last step", async () => {
+  const model = tinyModel();
+  // 24 images in batches of 8: 3 steps a pass.
+  const pixels = new Uint8Array(24 * 16).map((_, i) => Math.floor(i / 16) * 10);
+  const set = new ImageSet({ pixels, labels: Uint8Array.from({ length: 24 }, (_, i) => i % 2), height: 4, width: 4, channels: 1, numClasses: 2, datasetId: "numbered:0024" });
+  try {
+    const { batches, options } = chapterTraining(model, set, { seed: 42 });
+    assert.is(batches.stepsPerEpoch, 3);
+    const run = await train(model, batches, { ...options, steps: 8, logEvery: null, testSet: tinyTestSet(16), progress: silentProgress, log: () => {} });
+    assert.equal(run.epochs.map((record) => record.steps), [3, 6, 8]);
+    assert.equal(run.epochs.map((record) => +record.epoch.toFixed(3)), [1, 2, 2.667]);
+    for (const record of run.epochs) assert.ok(record.testAccuracy !== null && record.testAccuracy >= 0 && record.testAccuracy <= 1, `epoch ${record.epoch}: ${record.testAccuracy}`);
+    // A batch size that does not divide the set: the nearest whole number of batches.
+    assert.is(chapterTraining(model, numberedSet(), { seed: 42 }).batches.stepsPerEpoch, Math.round(COUNT / tinyDefinition.defaults.batchSize));
   } finally {
     model.dispose();
   }

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { VEGA_LITE_SCHEMA, legendPicksSeries, type ChartOptions } from "./common";
+import { accuracyName, type MeasuredOn } from "../../training/evaluate";
 import { localized } from "../../language";
 
 /** One point of a training curve. `accuracy` is the training accuracy on the step's batch(es), if measured. */
@@ -15,22 +16,29 @@ export interface TrainingCurve {
   points: readonly TrainingPoint[];
   /** The printed log lines' points, drawn as dots. */
   logged?: readonly TrainingPoint[];
+  /** Accuracy on images kept out of training, measured after each epoch: a dashed line of squares on the accuracy panel, beside the training accuracy. */
+  tested?: readonly { step: number; accuracy: number }[];
 }
 
 export interface TrainingCurvesOptions extends ChartOptions {
   /** A line under the title, e.g. what the lines and the dots measure. */
   subtitle?: string;
+  /** What the curves' `tested` points were measured on, named in their tooltip (default "test"). */
+  measuredOn?: MeasuredOn;
 }
 
 /** The cost axis's title (tests look for it in the static SVG). */
 const COST_TITLE = () => localized({ en: "Cost (log scale)", ko: "비용 (로그 눈금)" });
+const TRAINING_ACCURACY_TITLE = () => localized({ en: "Training accuracy", ko: "학습 정확도" });
 
 /**
  * Training curves: cost (on a logarithmic axis, so the start's high cost does not
  * flatten the rest of the descent) and training accuracy against step, side by
  * side, one colour per model; the printed log points are dots on the lines, e.g.
  * `trainingCurvesChart({ mnist: { points: run.curve, logged: run.history } })`.
- * The accuracy panel is left out when no point has an accuracy.
+ * Accuracy measured on held-out or test images after each epoch (`tested`) is a
+ * dashed line beside the training accuracy: where the two part, the model
+ * overfits. The accuracy panel is left out when no point has an accuracy.
  *
  * Live (JupyterLab, exported pages), each panel shows the line's point nearest the
  * pointer, with a tooltip; shift + wheel zooms its step axis and a drag pans it (double-click
@@ -42,11 +50,14 @@ export function trainingCurvesChart(
 ): TopLevelSpec {
   const models = Object.keys(curves);
   const rows = (model: string, kind: "line" | "logged", points: readonly TrainingPoint[]) =>
-    points.map((point) => ({ model, kind, step: point.step, cost: point.cost, accuracy: point.accuracy ?? null }));
+    points.map((point) => ({ model, kind, step: point.step, cost: point.cost as number | null, accuracy: point.accuracy ?? null }));
   const values = models.flatMap((model) => [
     ...rows(model, "line", curves[model].points),
     ...rows(model, "logged", curves[model].logged ?? []),
+    ...(curves[model].tested ?? []).map(({ step, accuracy }) => ({ model, kind: "tested", step, cost: null, accuracy })),
   ]);
+  const hasTested = values.some((value) => value.kind === "tested");
+  const testedTitle = accuracyName(options.measuredOn ?? "test");
   const width = options.width ?? 320;
   const height = options.height ?? 220;
   const color = { field: "model", type: "nominal" as const, title: localized({ en: "Model", ko: "모델" }), sort: models };
@@ -69,7 +80,7 @@ export function trainingCurvesChart(
     const tooltip = [
       { field: "model", type: "nominal" as const, title: color.title },
       { field: "step", type: "quantitative" as const, title: stepTitle },
-      { field, type: "quantitative" as const, title, format: ".4f" },
+      { field, type: "quantitative" as const, title: field === "accuracy" ? TRAINING_ACCURACY_TITLE() : title, format: ".4f" },
     ];
     // Param names are unique across the chart: each panel's names carry its field.
     const [zoom, hover] = [`${field}Zoom`, `${field}Hover`];
@@ -101,14 +112,35 @@ export function trainingCurvesChart(
           mark: { type: "point" as const, filled: true, size: 36, opacity: 1, clip: false },
           encoding: { ...encoding, tooltip },
         },
+        ...(field === "accuracy" && hasTested ? testedLayers(encoding) : []),
       ],
     };
   };
+  // On the accuracy panel: the accuracy after each epoch on images the model never trained on.
+  const testedLayers = (encoding: object) => {
+    const testedTooltip = [
+      { field: "model", type: "nominal" as const, title: color.title },
+      { field: "step", type: "quantitative" as const, title: stepTitle },
+      { field: "accuracy", type: "quantitative" as const, title: testedTitle, format: ".4f" },
+    ];
+    return [
+      { transform: [{ filter: "datum.kind === 'tested'" }], mark: { type: "line" as const, strokeWidth: 1.5, strokeDash: [5, 3] }, encoding },
+      {
+        transform: [{ filter: "datum.kind === 'tested'" }, { filter: { param: "accuracyZoom" } }],
+        mark: { type: "square" as const, filled: true, size: 40, opacity: 1, clip: false },
+        encoding: { ...encoding, tooltip: testedTooltip },
+      },
+    ];
+  };
   const hasAccuracy = values.some((value) => value.accuracy !== null);
   const panels = hasAccuracy
-    ? [panel("cost", COST_TITLE()), panel("accuracy", localized({ en: "Training accuracy", ko: "학습 정확도" }))]
+    ? [panel("cost", COST_TITLE()), panel("accuracy", hasTested ? localized({ en: "Accuracy", ko: "정확도" }) : TRAINING_ACCURACY_TITLE())]
     : [panel("cost", COST_TITLE())];
-  const measured = hasAccuracy ? localized({ en: "cost and training accuracy", ko: "비용과 학습 정확도" }) : localized({ en: "cost", ko: "비용" });
+  const measured = !hasAccuracy
+    ? localized({ en: "cost", ko: "비용" })
+    : hasTested
+      ? localized({ en: `cost, training accuracy and ${testedTitle}`, ko: `비용, 학습 정확도와 ${testedTitle}` })
+      : localized({ en: "cost and training accuracy", ko: "비용과 학습 정확도" });
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: options.title ?? localized({ en: "Training curves", ko: "학습 곡선" }), ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
