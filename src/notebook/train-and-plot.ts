@@ -67,6 +67,7 @@ export async function trainAndPlot(model: TrainableModel, batches: BatchSource, 
   let curve: readonly CurvePoint[] = [];
   let logged: readonly HistoryEntry[] = [];
   let epochs: readonly EpochRecord[] = [];
+  let tested = testedPoints(epochs);
   const epochChart =
     options.testSet === undefined || options.references === undefined
       ? null
@@ -84,23 +85,25 @@ export async function trainAndPlot(model: TrainableModel, batches: BatchSource, 
       ...options,
       onCurve: (point, curveSoFar) => {
         curve = curveSoFar;
-        curves.update(name, { points: curve, logged, tested: testedPoints(epochs) });
+        curves.update(name, { points: curve, logged, tested });
         options.onCurve?.(point, curveSoFar);
       },
       onLog: (entry, history) => {
         logged = history;
-        curves.update(name, { points: curve, logged, tested: testedPoints(epochs) });
+        curves.update(name, { points: curve, logged, tested });
         options.onLog?.(entry, history);
       },
       onEpoch: (record, all) => {
         epochs = all;
-        curves.update(name, { points: curve, logged, tested: testedPoints(epochs) });
+        tested = testedPoints(epochs);
+        curves.update(name, { points: curve, logged, tested });
         epochChart?.refresh();
         options.onEpoch?.(record, all);
       },
     });
     epochs = result.epochs;
-    curves.update(name, { points: result.curve, logged: result.history, tested: testedPoints(epochs) });
+    tested = testedPoints(epochs);
+    curves.update(name, { points: result.curve, logged: result.history, tested });
   } finally {
     // Also when training stops early (an interrupt): the charts keep what they have, with their static copies.
     await curves.finish();

@@ -112,12 +112,12 @@ export function trainingCurvesChart(
           mark: { type: "point" as const, filled: true, size: 36, opacity: 1, clip: false },
           encoding: { ...encoding, tooltip },
         },
-        ...(field === "accuracy" && hasTested ? testedLayers(encoding) : []),
+        ...(field === "accuracy" && hasTested ? testedLayers(encoding, inView) : []),
       ],
     };
   };
   // On the accuracy panel: the accuracy after each epoch on images the model never trained on.
-  const testedLayers = (encoding: object) => {
+  const testedLayers = (encoding: object, inView: { filter: { param: string } }) => {
     const testedTooltip = [
       { field: "model", type: "nominal" as const, title: color.title },
       { field: "step", type: "quantitative" as const, title: stepTitle },
@@ -126,7 +126,7 @@ export function trainingCurvesChart(
     return [
       { transform: [{ filter: "datum.kind === 'tested'" }], mark: { type: "line" as const, strokeWidth: 1.5, strokeDash: [5, 3] }, encoding },
       {
-        transform: [{ filter: "datum.kind === 'tested'" }, { filter: { param: "accuracyZoom" } }],
+        transform: [{ filter: "datum.kind === 'tested'" }, inView],
         mark: { type: "square" as const, filled: true, size: 40, opacity: 1, clip: false },
         encoding: { ...encoding, tooltip: testedTooltip },
       },
